@@ -1,0 +1,145 @@
+/**
+ * tensor/kernels/reference — the naive kernels that define what every kernel means.
+ *
+ * Plain loops, written for obviousness rather than speed, accumulating in float64 locals. Every other
+ * backend is tested against this one (test/kernels.test.ts).
+ */
+import { activate, activatePrime, binaryFn, unaryFn } from './scalar.js';
+import type { Kernels } from './types.js';
+
+/** The reference backend. */
+export const referenceKernels: Kernels = {
+  name: 'reference',
+
+  matmul(a, b, c, m, n, k, transA, transB, accumulate) {
+    for (let i = 0; i < m; i++) {
+      for (let j = 0; j < n; j++) {
+        let s = 0;
+        for (let p = 0; p < k; p++) {
+          const aip = transA ? a[p * m + i] : a[i * k + p];
+          const bpj = transB ? b[j * k + p] : b[p * n + j];
+          s += aip * bpj;
+        }
+        c[i * n + j] = accumulate ? c[i * n + j] + s : s;
+      }
+    }
+  },
+
+  unary(op, x, out, n) {
+    const f = unaryFn(op);
+    for (let i = 0; i < n; i++) out[i] = f(x[i]);
+  },
+
+  binary(op, a, aStrides, b, bStrides, out, outShape) {
+    const f = binaryFn(op);
+    const rank = outShape.length;
+    const total = outShape.reduce((p, d) => p * d, 1);
+    const index = new Array<number>(rank).fill(0);
+    for (let flat = 0; flat < total; flat++) {
+      let ia = 0;
+      let ib = 0;
+      for (let d = 0; d < rank; d++) {
+        ia += index[d] * aStrides[d];
+        ib += index[d] * bStrides[d];
+      }
+      out[flat] = f(a[ia], b[ib]);
+      for (let d = rank - 1; d >= 0; d--) {
+        if (++index[d] < outShape[d]) break;
+        index[d] = 0;
+      }
+    }
+  },
+
+  sumAxis(x, out, outer, mid, inner) {
+    for (let o = 0; o < outer; o++) {
+      for (let i = 0; i < inner; i++) {
+        let s = 0;
+        for (let m = 0; m < mid; m++) s += x[(o * mid + m) * inner + i];
+        out[o * inner + i] = s;
+      }
+    }
+  },
+
+  maxAxis(x, out, outer, mid, inner) {
+    for (let o = 0; o < outer; o++) {
+      for (let i = 0; i < inner; i++) {
+        let s = -Infinity;
+        for (let m = 0; m < mid; m++) s = Math.max(s, x[(o * mid + m) * inner + i]);
+        out[o * inner + i] = s;
+      }
+    }
+  },
+
+  gatherRows(src, rowLength, indices, out) {
+    for (let r = 0; r < indices.length; r++) {
+      for (let c = 0; c < rowLength; c++) out[r * rowLength + c] = src[indices[r] * rowLength + c];
+    }
+  },
+
+  axpy(alpha, x, y, n) {
+    for (let i = 0; i < n; i++) y[i] += alpha * x[i];
+  },
+
+  softmaxRows(x, out, rows, cols) {
+    for (let r = 0; r < rows; r++) {
+      let max = -Infinity;
+      for (let c = 0; c < cols; c++) max = Math.max(max, x[r * cols + c]);
+      let total = 0;
+      for (let c = 0; c < cols; c++) total += Math.exp(x[r * cols + c] - max);
+      for (let c = 0; c < cols; c++) out[r * cols + c] = Math.exp(x[r * cols + c] - max) / total;
+    }
+  },
+
+  logSoftmaxRows(x, out, rows, cols) {
+    for (let r = 0; r < rows; r++) {
+      let max = -Infinity;
+      for (let c = 0; c < cols; c++) max = Math.max(max, x[r * cols + c]);
+      let total = 0;
+      for (let c = 0; c < cols; c++) total += Math.exp(x[r * cols + c] - max);
+      const logTotal = Math.log(total) + max;
+      for (let c = 0; c < cols; c++) out[r * cols + c] = x[r * cols + c] - logTotal;
+    }
+  },
+
+  argmaxRows(x, out, rows, cols) {
+    for (let r = 0; r < rows; r++) {
+      let best = 0;
+      for (let c = 1; c < cols; c++) if (x[r * cols + c] > x[r * cols + best]) best = c;
+      out[r] = best;
+    }
+  },
+
+  denseForward(x, W, b, z, a, batch, nIn, nOut, act) {
+    for (let s = 0; s < batch; s++) {
+      for (let j = 0; j < nOut; j++) {
+        let sum = b[j];
+        for (let k = 0; k < nIn; k++) sum += W[j * nIn + k] * x[s * nIn + k];
+        z[s * nOut + j] = sum;
+        a[s * nOut + j] = activate(act, z[s * nOut + j]);
+      }
+    }
+  },
+
+  denseBackward(x, W, z, a, dA, delta, dW, db, dX, batch, nIn, nOut, act, accumulate) {
+    for (let i = 0; i < batch * nOut; i++) delta[i] = dA[i] * activatePrime(act, z[i], a[i]);
+    for (let j = 0; j < nOut; j++) {
+      let sb = 0;
+      for (let s = 0; s < batch; s++) sb += delta[s * nOut + j];
+      db[j] = accumulate ? db[j] + sb : sb;
+      for (let k = 0; k < nIn; k++) {
+        let sw = 0;
+        for (let s = 0; s < batch; s++) sw += delta[s * nOut + j] * x[s * nIn + k];
+        dW[j * nIn + k] = accumulate ? dW[j * nIn + k] + sw : sw;
+      }
+    }
+    if (dX) {
+      for (let s = 0; s < batch; s++) {
+        for (let k = 0; k < nIn; k++) {
+          let sx = 0;
+          for (let j = 0; j < nOut; j++) sx += delta[s * nOut + j] * W[j * nIn + k];
+          dX[s * nIn + k] = sx;
+        }
+      }
+    }
+  },
+};

@@ -1,0 +1,112 @@
+/**
+ * tensor/kernels/types — the small, fixed kernel interface everything numeric runs on.
+ *
+ * Kernels see only typed arrays and integers: no Tensor, no validation, no allocation of graph
+ * nodes. The caller (tensor/ops.ts) has already checked shapes; kernels trust their input.
+ * `reference.ts` defines what each kernel means with naive loops; every other backend must agree
+ * with it to float round-off (test/kernels.test.ts runs the same table against each backend).
+ *
+ * Layout is row-major throughout. Dense weights follow Nielsen: W is [nOut, nIn], so w[j][k] (to
+ * neuron j from neuron k) is W[j * nIn + k], and a batch of inputs is X [batch, nIn].
+ */
+
+/** The storage every CPU kernel works on. float32 for training, float64 for exact checks. */
+export type FloatArray = Float32Array | Float64Array;
+
+/** Element-wise functions of one argument. `*Prime` are derivatives evaluated at z. */
+export type UnaryOp =
+  | 'neg'
+  | 'exp'
+  | 'log'
+  | 'sigmoid'
+  | 'tanh'
+  | 'relu'
+  | 'square'
+  | 'sqrt'
+  | 'abs'
+  | 'sign'
+  | 'step'
+  | 'reciprocal'
+  | 'softplus'
+  | 'sigmoidPrime'
+  | 'tanhPrime';
+
+/** Element-wise functions of two (broadcast) arguments. */
+export type BinaryOp = 'add' | 'sub' | 'mul' | 'div' | 'max' | 'min';
+
+/** Activations a fused dense kernel knows. */
+export type ActivationKind = 'linear' | 'sigmoid' | 'tanh' | 'relu';
+
+/** The kernel set a backend provides. All sizes are element counts; all arrays are row-major. */
+export interface Kernels {
+  /** Backend name: 'reference', 'js', 'wasm', … */
+  readonly name: string;
+
+  /**
+   * C[m, n] = op(A) · op(B)  (or C += … when `accumulate`).
+   * A is [m, k] row-major, or [k, m] when `transA`; B is [k, n], or [n, k] when `transB`.
+   */
+  matmul(
+    a: FloatArray, b: FloatArray, c: FloatArray,
+    m: number, n: number, k: number,
+    transA: boolean, transB: boolean, accumulate: boolean,
+  ): void;
+
+  /** out[i] = op(x[i]) for i < n. `out` may be `x`. */
+  unary(op: UnaryOp, x: FloatArray, out: FloatArray, n: number): void;
+
+  /**
+   * out[idx] = a[idx · aStrides] op b[idx · bStrides] for every multi-index idx of `outShape`.
+   * A stride of 0 broadcasts that axis. Strides are in elements.
+   */
+  binary(
+    op: BinaryOp,
+    a: FloatArray, aStrides: readonly number[],
+    b: FloatArray, bStrides: readonly number[],
+    out: FloatArray, outShape: readonly number[],
+  ): void;
+
+  /** out[o, i] = Σ_m x[o, m, i] — x viewed as [outer, mid, inner]. */
+  sumAxis(x: FloatArray, out: FloatArray, outer: number, mid: number, inner: number): void;
+
+  /** out[o, i] = max_m x[o, m, i] — x viewed as [outer, mid, inner]; mid ≥ 1. */
+  maxAxis(x: FloatArray, out: FloatArray, outer: number, mid: number, inner: number): void;
+
+  /** out[r, :] = src[indices[r], :] for rows of length `rowLength`. */
+  gatherRows(src: FloatArray, rowLength: number, indices: Int32Array, out: FloatArray): void;
+
+  /** y[i] += alpha · x[i] for i < n. */
+  axpy(alpha: number, x: FloatArray, y: FloatArray, n: number): void;
+
+  /** out[r, :] = softmax(x[r, :]) for `rows` rows of `cols` (max-shifted, stable). */
+  softmaxRows(x: FloatArray, out: FloatArray, rows: number, cols: number): void;
+
+  /** out[r, :] = log softmax(x[r, :]) (stable). */
+  logSoftmaxRows(x: FloatArray, out: FloatArray, rows: number, cols: number): void;
+
+  /** out[r] = index of the largest x[r, :] (first on ties). */
+  argmaxRows(x: FloatArray, out: Int32Array, rows: number, cols: number): void;
+
+  /**
+   * Fused dense layer forward: z = x · Wᵀ + b, a = act(z).
+   * x [batch, nIn], W [nOut, nIn], b [nOut], z and a [batch, nOut].
+   */
+  denseForward(
+    x: FloatArray, W: FloatArray, b: FloatArray, z: FloatArray, a: FloatArray,
+    batch: number, nIn: number, nOut: number, act: ActivationKind,
+  ): void;
+
+  /**
+   * Fused dense layer backward. Given dA = ∂C/∂a [batch, nOut] and the forward's z and a:
+   * delta = dA ⊙ act'(z)            [batch, nOut]  (Nielsen's δ for each example)
+   * dW (+)= deltaᵀ · x              [nOut, nIn]
+   * db (+)= Σ_batch delta           [nOut]
+   * dX  = delta · W                 [batch, nIn]   (skipped when dX is null)
+   * `delta` may be `dA` (overwritten). dW and db are overwritten unless `accumulate`.
+   */
+  denseBackward(
+    x: FloatArray, W: FloatArray, z: FloatArray, a: FloatArray, dA: FloatArray,
+    delta: FloatArray, dW: FloatArray, db: FloatArray, dX: FloatArray | null,
+    batch: number, nIn: number, nOut: number, act: ActivationKind, accumulate: boolean,
+  ): void;
+}

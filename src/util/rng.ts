@@ -1,0 +1,146 @@
+/**
+ * util/rng — the seeded random number generator every random choice in glassbox comes from.
+ *
+ * xoshiro128** (Blackman & Vigna, 2018) on four 32-bit words, seeded through SplitMix32. Its whole
+ * state is four integers plus one cached normal, so it can be saved in a checkpoint and restored to
+ * continue the exact same stream. There is no global generator: an `Rng` is always passed in.
+ */
+
+/** The complete, serialisable state of an `Rng`. */
+export interface RngState {
+  s: [number, number, number, number];
+  /** A second normal deviate left over from the last Box–Muller pair, or null. */
+  spareNormal: number | null;
+}
+
+function splitmix32(seed: number): () => number {
+  let x = seed >>> 0;
+  return () => {
+    x = (x + 0x9e3779b9) >>> 0;
+    let z = x;
+    z = Math.imul(z ^ (z >>> 16), 0x85ebca6b) >>> 0;
+    z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35) >>> 0;
+    return (z ^ (z >>> 16)) >>> 0;
+  };
+}
+
+/** A seeded pseudo-random generator (xoshiro128**). Same seed, same stream, on every platform. */
+export class Rng {
+  private s0 = 0;
+  private s1 = 0;
+  private s2 = 0;
+  private s3 = 0;
+  private spare: number | null = null;
+
+  /** @param seed any integer (taken modulo 2^32); strings are hashed. */
+  constructor(seed: number | string = 0) {
+    let n: number;
+    if (typeof seed === 'string') {
+      n = 2166136261;
+      for (let i = 0; i < seed.length; i++) n = Math.imul(n ^ seed.charCodeAt(i), 16777619) >>> 0;
+    } else {
+      n = Math.floor(seed) >>> 0;
+    }
+    const sm = splitmix32(n);
+    this.s0 = sm();
+    this.s1 = sm();
+    this.s2 = sm();
+    this.s3 = sm();
+    if ((this.s0 | this.s1 | this.s2 | this.s3) === 0) this.s0 = 1;
+  }
+
+  /** Restore a generator from `state()`. */
+  static fromState(state: RngState): Rng {
+    const r = new Rng(0);
+    r.setState(state);
+    return r;
+  }
+
+  /** The full state, to save in a checkpoint. */
+  state(): RngState {
+    return { s: [this.s0, this.s1, this.s2, this.s3], spareNormal: this.spare };
+  }
+
+  /** Continue from a saved state. */
+  setState(state: RngState): void {
+    [this.s0, this.s1, this.s2, this.s3] = state.s.map((v) => v >>> 0) as [number, number, number, number];
+    this.spare = state.spareNormal;
+  }
+
+  /** A uniform 32-bit unsigned integer. */
+  nextUint32(): number {
+    const result = Math.imul(rotl(Math.imul(this.s1, 5), 7), 9) >>> 0;
+    const t = this.s1 << 9;
+    this.s2 ^= this.s0;
+    this.s3 ^= this.s1;
+    this.s1 ^= this.s2;
+    this.s0 ^= this.s3;
+    this.s2 ^= t;
+    this.s3 = rotl(this.s3, 11);
+    return result;
+  }
+
+  /** A uniform float in [0, 1) with 53 random bits. */
+  uniform(): number {
+    const hi = this.nextUint32() >>> 5; // 27 bits
+    const lo = this.nextUint32() >>> 6; // 26 bits
+    return (hi * 67108864 + lo) / 9007199254740992;
+  }
+
+  /** A uniform integer in [0, n). */
+  int(n: number): number {
+    // Rejection sampling removes modulo bias.
+    const limit = 4294967296 - (4294967296 % n);
+    for (;;) {
+      const x = this.nextUint32();
+      if (x < limit) return x % n;
+    }
+  }
+
+  /** A normal deviate with the given mean and standard deviation (Box–Muller). */
+  normal(mean = 0, std = 1): number {
+    if (this.spare !== null) {
+      const z = this.spare;
+      this.spare = null;
+      return mean + std * z;
+    }
+    let u = 0;
+    while (u === 0) u = this.uniform();
+    const v = this.uniform();
+    const r = Math.sqrt(-2 * Math.log(u));
+    this.spare = r * Math.sin(2 * Math.PI * v);
+    return mean + std * r * Math.cos(2 * Math.PI * v);
+  }
+
+  /** +1 or −1 with equal probability (Rademacher). */
+  sign(): number {
+    return this.nextUint32() & 1 ? 1 : -1;
+  }
+
+  /** Shuffle `array` in place (Fisher–Yates) and return it. */
+  shuffle<T extends { length: number; [i: number]: unknown }>(array: T): T {
+    for (let i = array.length - 1; i > 0; i--) {
+      const j = this.int(i + 1);
+      const t = array[i];
+      array[i] = array[j];
+      array[j] = t;
+    }
+    return array;
+  }
+
+  /** A random permutation of 0 … n−1. */
+  permutation(n: number): Int32Array {
+    const p = new Int32Array(n);
+    for (let i = 0; i < n; i++) p[i] = i;
+    return this.shuffle(p);
+  }
+
+  /** A new, independent generator derived from this one's next outputs (for a sub-task). */
+  fork(): Rng {
+    return new Rng(this.nextUint32() ^ Math.imul(this.nextUint32(), 0x9e3779b1));
+  }
+}
+
+function rotl(x: number, k: number): number {
+  return ((x << k) | (x >>> (32 - k))) >>> 0;
+}
