@@ -12,7 +12,10 @@ export interface CsvOptions {
    * Default 0 (the first column).
    */
   labelColumn?: number | string;
-  /** Whether the first row is a header: `true`, `false`, or `'auto'` (default: a header when any of its cells is not a number). */
+  /**
+   * Whether the first row is a header: `true`, `false`, or `'auto'` (default: a header when any of
+   * its cells is text that is not a number; NaN, Infinity and empty cells do not count as text).
+   */
   header?: boolean | 'auto';
   /** Field separator; default `,`. */
   delimiter?: string;
@@ -108,8 +111,11 @@ export function parseCsv(text: string, options: CsvOptions = {}): CsvData {
   if (lines.length === 0) throw new DataError(`${what}: the file is empty (no rows)`);
 
   const first = lines[0].fields;
-  const hasHeader =
-    options.header === 'auto' || options.header === undefined ? first.some((f) => !parseNumber(f).ok) : options.header;
+  const isText = (f: string): boolean => {
+    const c = parseNumber(f);
+    return !c.ok && c.why === 'not a number';
+  };
+  const hasHeader = options.header === 'auto' || options.header === undefined ? first.some(isText) : options.header;
   const columns = first.length;
   if (columns < 2) {
     throw new DataError(`${what}: row ${lines[0].row} has ${columns} column; expected a label column and at least one feature column (delimiter ${JSON.stringify(delimiter)})`);

@@ -36,8 +36,8 @@ function expectedMagic(rank: number): string {
   return `0x000008${rank.toString(16).padStart(2, '0')}`;
 }
 
-function plural(n: number, word: string): string {
-  return `${n.toLocaleString('en-US')} ${word}${n === 1 ? '' : 's'}`;
+function plural(n: number | bigint, word: string): string {
+  return `${n.toLocaleString('en-US')} ${word}${n === 1 || n === 1n ? '' : 's'}`;
 }
 
 /**
@@ -74,20 +74,21 @@ export function parseIdx(bytes: Uint8Array, what: string, expectedRank?: number)
   }
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const dims: number[] = [];
-  let expectedBytes = 1; // a float: exact up to 2^53, and any larger claim is refused below anyway
+  let claimed = 1n; // exact, however absurd the header's sizes
   for (let d = 0; d < rank; d++) {
     const size = view.getUint32(4 + 4 * d, false);
     dims.push(size);
-    expectedBytes *= size;
+    claimed *= BigInt(size);
   }
   const actual = bytes.length - headerLength;
-  if (expectedBytes > actual) {
+  if (claimed > BigInt(actual)) {
     throw new DataError(
-      `${what}: truncated: the header's dimensions [${dims.join(', ')}] need ${plural(expectedBytes, 'data byte')} ` +
-        `(${plural(headerLength + expectedBytes, 'byte')} in all), but the file has ${plural(actual, 'data byte')} ` +
+      `${what}: truncated: the header's dimensions [${dims.join(', ')}] need ${plural(claimed, 'data byte')} ` +
+        `(${plural(BigInt(headerLength) + claimed, 'byte')} in all), but the file has ${plural(actual, 'data byte')} ` +
         `(${plural(bytes.length, 'byte')} in all)`,
     );
   }
+  const expectedBytes = Number(claimed); // now known to be ≤ the file's length
   if (expectedBytes < actual) {
     throw new DataError(
       `${what}: the header's dimensions [${dims.join(', ')}] describe ${plural(expectedBytes, 'data byte')}, ` +

@@ -104,8 +104,7 @@ export async function loadDataset(name = 'mnist', options: LoadOptions = {}): Pr
     splits = await loadIdxFolder(dir, { ...MNIST_INFO, source }, options, 10_000, 10);
   } else if (key === 'fashion-mnist') {
     const dir = options.dir ?? FASHION_MNIST_DIR;
-    const hint =
-      options.dir === undefined ? ' — Fashion-MNIST is not installed: run `apt-get install dataset-fashion-mnist`, or pass { dir } naming a folder with its IDX files' : '';
+    const hint = ' — to install Fashion-MNIST, run `apt-get install dataset-fashion-mnist`, or pass { dir } naming a folder with its IDX files';
     splits = await loadIdxFolder(dir, { ...FASHION_INFO, source: `IDX files in ${dir}` }, options, 10_000, 10, FASHION_MNIST_CLASSES, hint);
   } else if (isToyName(key)) {
     splits = loadToy(key, options);
