@@ -1,0 +1,48 @@
+/**
+ * glassbox — the public API. Hand-picked: everything a user (or the CLI, or the explorer) needs,
+ * and nothing internal. Sections follow the layers of docs/architecture.md.
+ */
+
+// util
+export {
+  GlassboxError, ShapeError, ArgumentError, DataError, ModelFileError, DivergenceError, UnsupportedError,
+  Rng, type RngState, formatNumber, formatShape, formatSeconds,
+} from './util/index.js';
+
+// tensor
+export {
+  Tensor, type DType, type Shape, tensor, zeros, ones, full, scalar, randomNormal, randomUniform, cast, clone, reshape,
+  matmul as matmulTensor, transpose, argmax, gatherRows, sliceRows, oneHot, norm, dot, allFinite,
+  setBackend, listBackends, registerBackend, getBackend, type Kernels, type FloatArray,
+} from './tensor/index.js';
+
+// autodiff: the differentiable ops live under `ad` (ad.sigmoid, ad.matmul, …) so they do not clash
+// with the activation objects of nn; the interpreters are exported directly.
+export * as ad from './autodiff/index.js';
+export { grad, valueAndGrad, vjp, jvp, gradcheck, Var, Dual, type Operand, type Primitive, type GradcheckReport } from './autodiff/index.js';
+
+// nn
+export {
+  sequential, dense, Sequential, sigmoid, tanh, relu, linear, softmax, activation, activationNames,
+  quadratic, crossEntropy, logLikelihood, cost, costNames, initNames,
+  type Activation, type ActivationName, type Cost, type CostName, type InitName, type ModelSpec, type Parameter, type SequentialOptions, type ForwardTrace,
+} from './nn/index.js';
+
+// optim
+export { sgd, adam, type Optimizer, type OptimizerState, type SgdOptions, type AdamOptions } from './optim/index.js';
+
+// data
+export {
+  loadDataset, DATASET_NAMES, batches, subset, head, splitDataset, sliceDataset, parseIdx, encodeIdx, parseCsv, toyDataset, datasetFromArrays,
+  type Dataset, type DatasetSplits, type DatasetInfo, type LoadOptions,
+} from './data/index.js';
+
+// rules
+export { backprop, type LearningRule, type RuleStep } from './rules/index.js';
+
+// train
+export { fit, evaluate, confusionMatrix, type FitOptions, type FitResult, type TrainEvent, type TrainState, type EpochRecord, type LayerSpeed, type Evaluation } from './train/index.js';
+
+// io
+
+// explain

@@ -1,0 +1,3 @@
+/** rules — learning rules behind one interface: backprop and its alternatives. */
+export type { LearningRule, RuleStep, Batch } from './rule.js';
+export { backprop } from './backprop.js';

@@ -1,0 +1,241 @@
+/**
+ * train/fit — the training loop: epochs of shuffled mini-batches, a learning rule for the update
+ * directions, an optimiser for the step, evaluation, events, divergence detection and resumable
+ * state. It prints nothing: callers (CLI, explorer) listen to events.
+ *
+ * Determinism: one Rng drives everything random in a run. At each epoch start its state is saved
+ * in `TrainState.epochRng`; the epoch's permutation is drawn from it, then the rule's per-step
+ * randomness from the same stream. A checkpoint taken mid-epoch therefore resumes to the exact
+ * same batches and the same final weights.
+ */
+import type { Dataset } from '../data/types.js';
+import type { Sequential } from '../nn/model.js';
+import type { Optimizer, OptimizerState } from '../optim/optimizers.js';
+import { backprop } from '../rules/backprop.js';
+import type { LearningRule } from '../rules/rule.js';
+import * as T from '../tensor/ops.js';
+import { ArgumentError, DivergenceError } from '../util/errors.js';
+import { formatNumber } from '../util/format.js';
+import { Rng, type RngState } from '../util/rng.js';
+import { evaluate, type Evaluation } from './evaluate.js';
+
+/** One epoch's line of the training history. */
+export interface EpochRecord {
+  /** 1-based epoch number. */
+  epoch: number;
+  /** Mean of the batch costs over the epoch (before each update). */
+  trainCost: number;
+  validation?: Evaluation;
+  test?: Evaluation;
+  /** Wall-clock seconds of the epoch's training (evaluation excluded). */
+  seconds: number;
+  /** Per weight layer (Nielsen l = 2 … L): mean ‖∂C/∂b^l‖ and ‖∂C/∂W^l‖ over monitored batches. */
+  dynamics?: LayerSpeed[];
+}
+
+/** Learning speed of one layer (Nielsen ch. 5). */
+export interface LayerSpeed {
+  /** Nielsen's layer number l (2 … L). */
+  layer: number;
+  /** Mean ‖∂C/∂b^l‖ — Nielsen's "speed of learning" of the layer. */
+  gradB: number;
+  /** Mean ‖∂C/∂W^l‖. */
+  gradW: number;
+}
+
+/** Everything needed to continue a run exactly where it stopped. */
+export interface TrainState {
+  /** Epochs completed. */
+  epoch: number;
+  /** Batches completed in the current epoch. */
+  batchInEpoch: number;
+  /** Global step (batches completed since the start). */
+  step: number;
+  /** Rng state at the start of the current epoch (its permutation is redrawn from it). */
+  epochRng: RngState;
+  /** Rng state now (for the rule's randomness), after `batchInEpoch` batches. */
+  rng: RngState;
+  optimizer: OptimizerState;
+  /** Running sums of the current epoch. */
+  epochCostSum: number;
+  epochSeconds: number;
+  history: EpochRecord[];
+}
+
+/** Events emitted by `fit`, in order: start, (batch…, epoch)…, end. */
+export type TrainEvent =
+  | { type: 'start'; epochs: number; batchesPerEpoch: number; examples: number; parameters: number; resumedFrom: number | null }
+  | { type: 'batch'; epoch: number; batch: number; batches: number; step: number; cost: number }
+  | { type: 'epoch'; record: EpochRecord }
+  | { type: 'checkpoint'; state: TrainState; reason: 'epoch' | 'timer' | 'stop' }
+  | { type: 'end'; history: EpochRecord[]; stopped: boolean };
+
+/** Options of `fit`. */
+export interface FitOptions {
+  epochs: number;
+  batchSize: number;
+  optimizer: Optimizer;
+  /** Learning rule (default: backprop). */
+  rule?: LearningRule;
+  /** Seed or generator (default 0). */
+  rng?: Rng | number;
+  validation?: Dataset;
+  test?: Dataset;
+  /** Called for every event; may return a promise (awaited for checkpoint events). */
+  onEvent?: (event: TrainEvent) => void | Promise<void>;
+  /** Record per-layer gradient norms every `every` batches (default every 10). */
+  monitor?: { dynamics?: boolean; every?: number };
+  /** Emit a 'checkpoint' event every this many seconds, besides every epoch end. */
+  checkpointEverySeconds?: number;
+  /** Stop after the current batch (a 'checkpoint' event with reason 'stop' is emitted). */
+  signal?: AbortSignal;
+  /** Continue from a saved state. */
+  resume?: TrainState;
+  /** Yield to the event loop about this often (ms) so progress and signals get through (default 50). */
+  yieldEveryMs?: number;
+}
+
+/** What `fit` returns. */
+export interface FitResult {
+  history: EpochRecord[];
+  state: TrainState;
+  /** True when stopped by the signal before the last epoch ended. */
+  stopped: boolean;
+}
+
+const now = (): number => (typeof performance !== 'undefined' ? performance.now() : Date.now());
+const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setTimeout(resolve, 0));
+
+/**
+ * Train `model` in place on `train` with mini-batch gradient descent.
+ * @throws DivergenceError when a batch cost stops being finite, naming the step and the last finite cost.
+ */
+export async function fit(model: Sequential, train: Dataset, options: FitOptions): Promise<FitResult> {
+  const { epochs, batchSize, optimizer } = options;
+  if (!Number.isInteger(epochs) || epochs < 1) throw new ArgumentError(`fit: epochs must be an integer ≥ 1, got ${epochs}`);
+  if (!Number.isInteger(batchSize) || batchSize < 1) throw new ArgumentError(`fit: batchSize must be an integer ≥ 1, got ${batchSize}`);
+  const n = train.labels.length;
+  if (n === 0) throw new ArgumentError('fit: the training set is empty');
+  if (train.x.shape[1] !== model.inputSize) {
+    throw new ArgumentError(`fit: the data has ${train.x.shape[1]} features but the model's input layer has ${model.inputSize} neurons`);
+  }
+  const outputs = model.sizes[model.sizes.length - 1];
+  if (train.classes !== outputs) {
+    throw new ArgumentError(`fit: the data has ${train.classes} classes but the model's output layer has ${outputs} neurons`);
+  }
+  const rule = options.rule ?? backprop;
+  const params = model.parameters();
+  const rng = options.rng instanceof Rng ? options.rng : new Rng(options.rng ?? 0);
+  const ruleState = rule.init(model, rng.fork());
+  const batchesPerEpoch = Math.ceil(n / batchSize);
+  const monitorEvery = options.monitor?.every ?? 10;
+  const yieldEvery = options.yieldEveryMs ?? 50;
+  const emit = async (e: TrainEvent): Promise<void> => {
+    await options.onEvent?.(e);
+  };
+
+  let state: TrainState;
+  if (options.resume) {
+    state = { ...options.resume, history: options.resume.history.map((r) => ({ ...r })) };
+    rng.setState(state.rng);
+  } else {
+    state = {
+      epoch: 0, batchInEpoch: 0, step: 0, epochRng: rng.state(), rng: rng.state(),
+      optimizer: optimizer.init(params), epochCostSum: 0, epochSeconds: 0, history: [],
+    };
+  }
+
+  await emit({ type: 'start', epochs, batchesPerEpoch, examples: n, parameters: model.parameterCount(), resumedFrom: options.resume ? state.step : null });
+  let lastFiniteCost = NaN;
+  let lastYield = now();
+  let lastCheckpoint = now();
+  let stopped = false;
+
+  for (; state.epoch < epochs && !stopped; ) {
+    let order: Int32Array;
+    if (state.batchInEpoch === 0) {
+      state.epochRng = rng.state();
+      order = rng.permutation(n);
+    } else {
+      // Resumed mid-epoch: redraw the same order from the epoch's starting state (rng already
+      // holds the state reached after the completed batches).
+      order = Rng.fromState(state.epochRng).permutation(n);
+    }
+    const speedSums = model.layers.map(() => ({ gradB: 0, gradW: 0 }));
+    let monitored = 0;
+    let t0 = now();
+
+    for (let batch = state.batchInEpoch; batch < batchesPerEpoch; batch++) {
+      const indices = order.subarray(batch * batchSize, Math.min(n, (batch + 1) * batchSize));
+      const x = T.gatherRows(train.x, indices);
+      const y = T.gatherRows(train.y, indices);
+      const result = rule.step(model, { x, y }, ruleState, rng);
+      if (!Number.isFinite(result.cost)) {
+        throw new DivergenceError(
+          `training diverged at step ${state.step} (epoch ${state.epoch + 1}, batch ${batch + 1}): the cost became ${result.cost}; ` +
+            `last finite cost ${formatNumber(lastFiniteCost)}. Is the learning rate too high?`,
+          state.step,
+          lastFiniteCost,
+        );
+      }
+      lastFiniteCost = result.cost;
+      if (options.monitor?.dynamics && batch % monitorEvery === 0) {
+        monitored++;
+        model.layers.forEach((_, l) => {
+          speedSums[l].gradW += T.norm(result.grads[2 * l]);
+          speedSums[l].gradB += T.norm(result.grads[2 * l + 1]);
+        });
+      }
+      optimizer.step(params, result.grads, state.optimizer);
+      state.batchInEpoch = batch + 1;
+      state.step++;
+      state.epochCostSum += result.cost;
+      await emit({ type: 'batch', epoch: state.epoch + 1, batch: batch + 1, batches: batchesPerEpoch, step: state.step, cost: result.cost });
+
+      const t = now();
+      if (t - lastYield > yieldEvery) {
+        state.epochSeconds += (t - t0) / 1000;
+        state.rng = rng.state();
+        await yieldToEventLoop();
+        lastYield = t0 = now();
+        if (options.signal?.aborted) {
+          stopped = true;
+          break;
+        }
+        if (options.checkpointEverySeconds && (lastYield - lastCheckpoint) / 1000 >= options.checkpointEverySeconds && state.batchInEpoch < batchesPerEpoch) {
+          await emit({ type: 'checkpoint', state, reason: 'timer' });
+          lastCheckpoint = lastYield = t0 = now();
+        }
+      }
+    }
+    if (stopped) break;
+    state.epochSeconds += (now() - t0) / 1000;
+
+    const record: EpochRecord = { epoch: state.epoch + 1, trainCost: state.epochCostSum / batchesPerEpoch, seconds: state.epochSeconds };
+    if (options.validation) record.validation = evaluate(model, options.validation);
+    if (options.test) record.test = evaluate(model, options.test);
+    if (options.monitor?.dynamics && monitored > 0) {
+      record.dynamics = speedSums.map((s, l) => ({ layer: l + 2, gradB: s.gradB / monitored, gradW: s.gradW / monitored }));
+    }
+    for (const p of params) {
+      if (!T.allFinite(p.value)) {
+        throw new DivergenceError(`training diverged in epoch ${state.epoch + 1}: parameter ${p.name} is no longer finite. Is the learning rate too high?`, state.step, lastFiniteCost);
+      }
+    }
+    state.history.push(record);
+    state.epoch++;
+    state.batchInEpoch = 0;
+    state.epochCostSum = 0;
+    state.epochSeconds = 0;
+    state.rng = rng.state();
+    await emit({ type: 'epoch', record });
+    await emit({ type: 'checkpoint', state, reason: 'epoch' });
+    lastCheckpoint = now();
+  }
+  if (stopped) {
+    state.rng = rng.state();
+    await emit({ type: 'checkpoint', state, reason: 'stop' });
+  }
+  await emit({ type: 'end', history: state.history, stopped });
+  return { history: state.history, state, stopped };
+}
