@@ -1,0 +1,15 @@
+/**
+ * cli/program — the commander program with every command registered. Tests build it directly;
+ * main.ts runs it.
+ */
+import { Command } from 'commander';
+
+/** Build the `glassbox` program with every command registered. */
+export function buildProgram(): Command {
+  const program = new Command('glassbox')
+    .description('Train neural networks by backpropagation, fast, and see every derivative it computes.')
+    .showHelpAfterError('(run with --help for usage)')
+    .exitOverride();
+  // Each command module registers itself here, one line each: registerX(program);
+  return program;
+}
