@@ -1,0 +1,172 @@
+/**
+ * bench/main — `npm run bench`: one epoch of each training workload (W1, W2, W3 of the performance
+ * issue) on glassbox's backends, beside baselines measured in the same run on the same data: a
+ * plain JavaScript loop, TensorFlow.js (cpu and wasm backends) and numpy (batched BLAS, and
+ * per-example like network.py) when python3 with numpy is present. Prints seconds per epoch and
+ * ratios. Slow engines are timed on part of an epoch (a time budget) and extrapolated; the table
+ * says so. A benchmark, never a test.
+ *
+ *   npm run bench                       all workloads, all engines
+ *   npm run bench -- --only W1 --budget 5 --engines glassbox-js,plain-js
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Command } from 'commander';
+import {
+  fit, listBackends, loadDataset, sequential, setBackend, sgd, Rng, gatherRows,
+  type Dataset,
+} from '../src/index.js';
+import { PlainNetwork } from './plain.js';
+import { tfjsTrainer, useTfjsBackend } from './tfjs.js';
+import { WORKLOADS, type Workload } from './workloads.js';
+
+interface Row {
+  workload: string;
+  engine: string;
+  secondsPerEpoch: number;
+  /** Fraction of the epoch actually timed (1 = the whole epoch). */
+  fraction: number;
+}
+
+const program = new Command('bench')
+  .option('--only <ids>', 'workloads to run, e.g. W1,W3', 'W1,W2,W3')
+  .option('--engines <names>', 'engines to run (glassbox-<backend>, plain-js, tfjs-cpu, tfjs-wasm, numpy)', '')
+  .option('--budget <seconds>', 'time budget per measurement before extrapolating', '12')
+  .option('--json <file>', 'also write the rows as JSON to this file')
+  .parse();
+const opts = program.opts<{ only: string; engines: string; budget: string; json?: string }>();
+const budget = Number(opts.budget);
+const only = new Set(opts.only.split(','));
+const wanted = (engine: string) => opts.engines === '' || opts.engines.split(',').includes(engine);
+
+async function glassboxBackends(): Promise<string[]> {
+  try {
+    const wasmModule = '../src/tensor/kernels/wasm/index.js';
+    const wasm = (await import(wasmModule)) as { initWasmBackend?: () => Promise<unknown> };
+    await wasm.initWasmBackend?.();
+  } catch (err) {
+    console.log(`(wasm backend unavailable: ${(err as Error).message})`);
+  }
+  return listBackends().filter((b) => b !== 'reference');
+}
+
+async function timeGlassbox(w: Workload, train: Dataset, backend: string): Promise<Row> {
+  setBackend(backend);
+  const model = sequential({
+    sizes: w.sizes, activation: w.hidden, output: w.output, cost: w.cost, init: w.init, rng: 1,
+  });
+  const controller = new AbortController();
+  const started = performance.now();
+  const result = await fit(model, train, {
+    epochs: 1, batchSize: w.batch, rng: new Rng(1), signal: controller.signal, yieldEveryMs: 200,
+    optimizer: sgd({ eta: w.eta, momentum: w.momentum, lambda: w.lambda, trainingSize: train.labels.length }),
+    onEvent: (e) => {
+      if (e.type === 'batch' && (performance.now() - started) / 1000 > budget) controller.abort();
+    },
+  });
+  const stepsPerEpoch = Math.ceil(train.labels.length / w.batch);
+  const seconds = result.stopped ? (performance.now() - started) / 1000 : result.history[0].seconds;
+  const steps = result.stopped ? result.state.step : stepsPerEpoch;
+  return { workload: w.id, engine: `glassbox-${backend}`, secondsPerEpoch: (seconds / steps) * stepsPerEpoch, fraction: steps / stepsPerEpoch };
+}
+
+/** Time a step function over shuffled batches of the real data, within the budget. */
+async function timeSteps(w: Workload, train: Dataset, engine: string, step: (x: Float32Array, y: Float32Array, m: number) => number): Promise<Row> {
+  const n = train.labels.length;
+  const order = new Rng(1).permutation(n);
+  const stepsPerEpoch = Math.ceil(n / w.batch);
+  const t0 = performance.now();
+  let steps = 0;
+  for (; steps < stepsPerEpoch; steps++) {
+    const idx = order.subarray(steps * w.batch, Math.min(n, (steps + 1) * w.batch));
+    const x = gatherRows(train.x, idx).dataSync() as Float32Array;
+    const y = gatherRows(train.y, idx).dataSync() as Float32Array;
+    step(x, y, idx.length);
+    if ((performance.now() - t0) / 1000 > budget) {
+      steps++;
+      break;
+    }
+  }
+  const seconds = (performance.now() - t0) / 1000;
+  return { workload: w.id, engine, secondsPerEpoch: (seconds / steps) * stepsPerEpoch, fraction: steps / stepsPerEpoch };
+}
+
+function numpyRows(w: Workload, train: Dataset, dir: string): Row[] {
+  const xPath = join(dir, 'x.f32');
+  const yPath = join(dir, 'y.f32');
+  writeFileSync(xPath, train.x.dataSync() as Float32Array);
+  writeFileSync(yPath, train.y.dataSync() as Float32Array);
+  try {
+    const out = execFileSync('python3', [new URL('./numpy_baseline.py', import.meta.url).pathname, xPath, yPath, String(train.labels.length), JSON.stringify(w), String(budget)], {
+      encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env },
+    });
+    const r = JSON.parse(out.trim().split('\n').pop()!) as { batched: number; batchedFull: boolean; perExample: number; perExampleFull: boolean };
+    const stepsPerEpoch = Math.ceil(train.labels.length / w.batch);
+    return [
+      { workload: w.id, engine: 'numpy-batched', secondsPerEpoch: r.batched, fraction: r.batchedFull ? 1 : budget / r.batched },
+      { workload: w.id, engine: 'numpy-per-example', secondsPerEpoch: r.perExample, fraction: r.perExampleFull ? 1 : budget / r.perExample || 1 / stepsPerEpoch },
+    ];
+  } catch (err) {
+    console.log(`(numpy baseline unavailable: ${(err as Error).message.split('\n')[0]})`);
+    return [];
+  }
+}
+
+async function main(): Promise<void> {
+  const fashion = await loadDataset('fashion-mnist').catch(() => null);
+  const data = fashion ?? (await loadDataset('mnist'));
+  const train = data.train;
+  console.log(`glassbox bench — ${fashion ? 'Fashion-MNIST' : 'MNIST (Fashion-MNIST not installed)'}, ${train.labels.length} training images, one epoch per workload`);
+  console.log(`node ${process.version}, budget ${budget} s per measurement (longer epochs are extrapolated)\n`);
+  const backends = await glassboxBackends();
+  const rows: Row[] = [];
+  const tmp = mkdtempSync(join(tmpdir(), 'glassbox-bench-'));
+  try {
+    for (const w of WORKLOADS.filter((x) => only.has(x.id))) {
+      console.log(`${w.id}: ${w.title}`);
+      const add = (r: Row) => {
+        rows.push(r);
+        console.log(`  ${r.engine.padEnd(20)} ${r.secondsPerEpoch.toFixed(3).padStart(9)} s/epoch${r.fraction < 1 ? `  (extrapolated from ${(100 * r.fraction).toFixed(1)}% of an epoch)` : ''}`);
+      };
+      for (const b of backends) if (wanted(`glassbox-${b}`)) add(await timeGlassbox(w, train, b));
+      setBackend('js');
+      if (wanted('plain-js')) {
+        const net = new PlainNetwork(w);
+        add(await timeSteps(w, train, 'plain-js', (x, y, m) => net.step(x, y, m, train.labels.length)));
+      }
+      for (const tb of ['cpu', 'wasm'] as const) {
+        if (!wanted(`tfjs-${tb}`)) continue;
+        if (!(await useTfjsBackend(tb))) {
+          console.log(`  (tfjs ${tb} backend unavailable)`);
+          continue;
+        }
+        const t = tfjsTrainer(w, train.labels.length);
+        add(await timeSteps(w, train, `tfjs-${tb}`, t.step));
+        t.dispose();
+      }
+      if (wanted('numpy')) for (const r of numpyRows(w, train, tmp)) add(r);
+      console.log();
+    }
+  } finally {
+    rmSync(tmp, { recursive: true, force: true });
+  }
+  printSummary(rows);
+  if (opts.json) writeFileSync(opts.json, JSON.stringify({ date: new Date().toISOString(), node: process.version, rows }, null, 2));
+}
+
+function printSummary(rows: Row[]): void {
+  console.log('Summary: seconds per epoch, and how many times faster the best glassbox backend is');
+  for (const id of new Set(rows.map((r) => r.workload))) {
+    const mine = rows.filter((r) => r.workload === id && r.engine.startsWith('glassbox-'));
+    if (mine.length === 0) continue;
+    const best = mine.reduce((a, b) => (a.secondsPerEpoch <= b.secondsPerEpoch ? a : b));
+    console.log(`${id}  best: ${best.engine} ${best.secondsPerEpoch.toFixed(3)} s`);
+    for (const r of rows.filter((x) => x.workload === id && !x.engine.startsWith('glassbox-'))) {
+      console.log(`    vs ${r.engine.padEnd(18)} ${r.secondsPerEpoch.toFixed(3).padStart(9)} s   glassbox is ${(r.secondsPerEpoch / best.secondsPerEpoch).toFixed(2)}× ${r.secondsPerEpoch >= best.secondsPerEpoch ? 'faster' : 'slower (ratio < 1)'}`);
+    }
+  }
+}
+
+await main();
