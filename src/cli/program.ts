@@ -3,6 +3,7 @@
  * main.ts runs it.
  */
 import { Command } from 'commander';
+import { registerExplore } from './explore.js';
 
 /** Build the `glassbox` program with every command registered. */
 export function buildProgram(): Command {
@@ -11,5 +12,6 @@ export function buildProgram(): Command {
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride();
   // Each command module registers itself here, one line each: registerX(program);
+  registerExplore(program);
   return program;
 }
