@@ -44,5 +44,11 @@ export { backprop, type LearningRule, type RuleStep } from './rules/index.js';
 export { fit, evaluate, confusionMatrix, type FitOptions, type FitResult, type TrainEvent, type TrainState, type EpochRecord, type LayerSpeed, type Evaluation } from './train/index.js';
 
 // io
+export {
+  serializeModel, parseModel, saveModel, loadModel, MODEL_FORMAT, MODEL_VERSION,
+  serializeCheckpoint, parseCheckpoint, saveCheckpoint, loadCheckpoint, loadLatestCheckpoint, listCheckpoints, CHECKPOINT_FORMAT, CHECKPOINT_VERSION,
+  writeFileAtomic, sha256Hex, checksumOf, encodeTensor, decodeTensor,
+  type ModelMeta, type ModelDocument, type ParsedModel, type StoredTensor, type Checkpoint, type CheckpointTrainState, type LatestCheckpoint,
+} from './io/index.js';
 
 // explain
