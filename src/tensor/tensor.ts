@@ -7,14 +7,20 @@
  * on the CPU. Nothing above the kernels should index a tensor's array except through these.
  */
 import { ArgumentError } from '../util/errors.js';
+import { kernels } from './kernels/registry.js';
 import type { FloatArray } from './kernels/types.js';
 import { checkShape, sizeOf, type Shape } from './shape.js';
 
 /** Element types: float32 for training, float64 where exactness matters (checks, explain tools). */
 export type DType = 'float32' | 'float64';
 
-/** Allocate a zeroed array of `n` elements of `dtype`. */
+/**
+ * Allocate a zeroed array of `n` elements of `dtype`: from the active backend's `allocate` when it
+ * has one (the wasm backend places tensors in its linear memory), else an ordinary typed array.
+ */
 export function allocate(dtype: DType, n: number): FloatArray {
+  const k = kernels();
+  if (k.allocate) return k.allocate(dtype, n);
   return dtype === 'float64' ? new Float64Array(n) : new Float32Array(n);
 }
 

@@ -43,6 +43,20 @@ export interface Kernels {
   readonly name: string;
 
   /**
+   * Optional: storage for a new tensor of `n` zeroed elements. `allocate()` in tensor.ts uses the
+   * active backend's when present, so a backend can keep tensors in its own memory (the wasm
+   * backend hands out Float32Array views into its linear memory and then works on them in place,
+   * without copying). Every kernel of every backend must still accept arrays from anywhere.
+   */
+  allocate?(dtype: 'float32' | 'float64', n: number): FloatArray;
+
+  /**
+   * Optional: give back storage from this backend's `allocate` before garbage collection would.
+   * The array must not be used afterwards; arrays the backend did not allocate are ignored.
+   */
+  release?(array: FloatArray): void;
+
+  /**
    * C[m, n] = op(A) · op(B)  (or C += … when `accumulate`).
    * A is [m, k] row-major, or [k, m] when `transA`; B is [k, n], or [n, k] when `transB`.
    */

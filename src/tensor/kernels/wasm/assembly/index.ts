@@ -1,0 +1,18 @@
+// @ts-nocheck — AssemblyScript, not TypeScript: compiled by scripts/build-wasm.mjs, skipped by tsc.
+/**
+ * wasm/assembly/index — the entry point: every kernel the wasm backend exports.
+ *
+ * Memory is imported (env.memory) and managed from JavaScript (src/tensor/kernels/wasm/heap.ts):
+ * nothing here allocates. All pointers are byte addresses into that memory; sizes are element
+ * counts; booleans are 0 / 1.
+ */
+export { matmul, matmulScratchBytes } from './gemm';
+export { denseForward, denseBackward, denseScratchBytes } from './dense';
+export {
+  unary, binary, sumAxis, maxAxis, gatherRows, axpy, softmaxRows, logSoftmaxRows, argmaxRows,
+} from './elementwise';
+
+/** First byte free for the JavaScript allocator (after any static data). */
+export function heapBase(): usize {
+  return __heap_base;
+}

@@ -1,0 +1,415 @@
+/**
+ * tensor/kernels/wasm/kernels — the `Kernels` object of the wasm backend: the typed-array boundary
+ * in front of the AssemblyScript exports.
+ *
+ * Each kernel works out a byte pointer for every array it touches. An array from this backend's
+ * `allocate` already lives in the wasm memory and is used in place (`byteOffset`); any other
+ * Float32Array is copied into the scratch block first (and results copied back). Compute-bound
+ * kernels (matmul, denseForward, denseBackward) always run in wasm, copying foreign arrays;
+ * memory-bound ones (element-wise, reductions, gather, axpy, softmax) run in wasm only when their
+ * float arrays are already in the wasm memory, and otherwise call the js backend, for which a copy
+ * would cost more than the work. Float64Array inputs (the exact explain tools) always go to the js
+ * backend, as does any call whose arrays are shorter than the sizes say (so a bad call can never
+ * write outside its arrays) or that cannot get scratch memory.
+ */
+import { jsKernels } from '../js.js';
+import type { FloatArray, Kernels } from '../types.js';
+import { ACTIVATION_CODE, BINARY_CODE, UNARY_CODE } from './codes.js';
+import type { WasmHeap } from './heap.js';
+
+/** The functions the AssemblyScript module exports (pointers are byte addresses). */
+export interface WasmExports {
+  heapBase(): number;
+  matmulScratchBytes(m: number, n: number, k: number, transA: number, transB: number): number;
+  matmul(a: number, b: number, c: number, m: number, n: number, k: number, transA: number, transB: number, accumulate: number, scratch: number): void;
+  denseScratchBytes(batch: number, nIn: number, nOut: number): number;
+  denseForward(x: number, W: number, b: number, z: number, a: number, batch: number, nIn: number, nOut: number, act: number, scratch: number): void;
+  denseBackward(
+    x: number, W: number, z: number, a: number, dA: number, delta: number, dW: number, db: number, dX: number,
+    hasDX: number, batch: number, nIn: number, nOut: number, act: number, accumulate: number, scratch: number,
+  ): void;
+  unary(op: number, x: number, out: number, n: number): void;
+  binary(op: number, a: number, b: number, out: number, rank: number, dims: number, index: number): void;
+  sumAxis(x: number, out: number, outer: number, mid: number, inner: number): void;
+  maxAxis(x: number, out: number, outer: number, mid: number, inner: number): void;
+  gatherRows(src: number, rowLength: number, indices: number, count: number, out: number): void;
+  axpy(alpha: number, x: number, y: number, n: number): void;
+  softmaxRows(x: number, out: number, rows: number, cols: number): void;
+  logSoftmaxRows(x: number, out: number, rows: number, cols: number): void;
+  argmaxRows(x: number, out: number, rows: number, cols: number): void;
+}
+
+const IN = 1;
+const OUT = 2;
+const INOUT = 3;
+
+/** Room for one kernel call's arrays: which are in wasm memory, which need copying. Reused. */
+class Frame {
+  readonly #heap: WasmHeap;
+  readonly #arrays: (Float32Array | Int32Array)[] = [];
+  readonly #counts: number[] = [];
+  readonly #modes: number[] = [];
+  readonly #ptrs: number[] = [];
+  #len = 0;
+  #ok = true;
+  /** Start of the kernel's own scratch after `bind`. */
+  scratch = 0;
+
+  constructor(heap: WasmHeap) {
+    this.#heap = heap;
+  }
+
+  reset(): this {
+    for (let i = 0; i < this.#len; i++) this.#arrays[i] = EMPTY;
+    this.#len = 0;
+    this.#ok = true;
+    return this;
+  }
+
+  /** Register an array the kernel uses `count` elements of; the same array twice shares a slot. */
+  add(array: Float32Array | Int32Array, count: number, mode: number): number {
+    if (array.length < count) this.#ok = false;
+    for (let i = 0; i < this.#len; i++) {
+      if (this.#arrays[i] === array) {
+        this.#modes[i] |= mode;
+        this.#counts[i] = Math.max(this.#counts[i], count);
+        return i;
+      }
+    }
+    const i = this.#len++;
+    this.#arrays[i] = array;
+    this.#counts[i] = count;
+    this.#modes[i] = mode;
+    return i;
+  }
+
+  /**
+   * Give every array a pointer and find `kernelBytes` of scratch. Foreign float arrays are copied
+   * in (when read) only if `copy`; otherwise, or when memory is short, returns false.
+   */
+  bind(kernelBytes: number, copy: boolean): boolean {
+    if (!this.#ok) return false;
+    const heap = this.#heap;
+    let foreign = 0;
+    for (let i = 0; i < this.#len; i++) {
+      const a = this.#arrays[i];
+      if (heap.owns(a)) {
+        this.#ptrs[i] = a.byteOffset;
+      } else {
+        if (!copy && a instanceof Float32Array) return false;
+        this.#ptrs[i] = -1;
+        foreign += (this.#counts[i] * 4 + 15) & ~15;
+      }
+    }
+    const base = heap.scratch(foreign + kernelBytes + 16);
+    if (base < 0) return false;
+    let off = (base + 15) & ~15;
+    if (foreign > 0) {
+      const f32 = heap.f32;
+      const i32 = heap.i32;
+      for (let i = 0; i < this.#len; i++) {
+        if (this.#ptrs[i] !== -1) continue;
+        const a = this.#arrays[i];
+        const n = this.#counts[i];
+        this.#ptrs[i] = off;
+        if (this.#modes[i] & IN && n > 0) {
+          if (a instanceof Float32Array) f32.set(n === a.length ? a : a.subarray(0, n), off >> 2);
+          else i32.set(n === a.length ? a : a.subarray(0, n), off >> 2);
+        }
+        off += (n * 4 + 15) & ~15;
+      }
+    }
+    this.scratch = off;
+    return true;
+  }
+
+  /** The byte pointer of the array registered as slot i. */
+  ptr(i: number): number {
+    return this.#ptrs[i];
+  }
+
+  /** Copy results back into foreign arrays. */
+  finish(): void {
+    const heap = this.#heap;
+    for (let i = 0; i < this.#len; i++) {
+      const a = this.#arrays[i];
+      const n = this.#counts[i];
+      if (!(this.#modes[i] & OUT) || n === 0 || heap.owns(a)) continue;
+      const p = this.#ptrs[i] >> 2;
+      if (a instanceof Float32Array) a.set(heap.f32.subarray(p, p + n));
+      else a.set(heap.i32.subarray(p, p + n));
+    }
+    this.reset();
+  }
+}
+
+const EMPTY = new Float32Array(0);
+
+function f32s(...arrays: (FloatArray | null)[]): boolean {
+  for (const a of arrays) if (a !== null && !(a instanceof Float32Array)) return false;
+  return true;
+}
+
+/** Collapse a broadcast iteration into runs: [length, aStride, bStride] per axis, merged where contiguous. */
+function collapse(aStrides: readonly number[], bStrides: readonly number[], outShape: readonly number[]): number[][] {
+  const dims: number[][] = [];
+  for (let d = 0; d < outShape.length; d++) {
+    const len = outShape[d];
+    if (len === 1) continue;
+    const sa = aStrides[d], sb = bStrides[d];
+    const last = dims[dims.length - 1];
+    if (last && last[1] === sa * len && last[2] === sb * len) {
+      last[0] *= len;
+      last[1] = sa;
+      last[2] = sb;
+    } else {
+      dims.push([len, sa, sb]);
+    }
+  }
+  if (dims.length === 0) dims.push([1, 0, 0]);
+  return dims;
+}
+
+/**
+ * The wasm backend's kernels over an instantiated module and its heap.
+ * @param name backend name to report (normally 'wasm')
+ */
+export function makeWasmKernels(ex: WasmExports, heap: WasmHeap, name = 'wasm'): Kernels {
+  const frame = new Frame(heap);
+  const js = jsKernels;
+
+  return {
+    name,
+
+    allocate(dtype, n) {
+      return dtype === 'float64' ? new Float64Array(n) : heap.allocate(n);
+    },
+
+    release(array) {
+      if (array instanceof Float32Array) heap.release(array);
+    },
+
+    matmul(a, b, c, m, n, k, transA, transB, accumulate) {
+      if (!f32s(a, b, c)) return js.matmul(a, b, c, m, n, k, transA, transB, accumulate);
+      if (m === 0 || n === 0) return;
+      const f = frame.reset();
+      const ia = f.add(a as Float32Array, m * k, IN);
+      const ib = f.add(b as Float32Array, k * n, IN);
+      const ic = f.add(c as Float32Array, m * n, accumulate ? INOUT : OUT);
+      if (!f.bind(ex.matmulScratchBytes(m, n, k, +transA, +transB), true)) {
+        f.reset();
+        return js.matmul(a, b, c, m, n, k, transA, transB, accumulate);
+      }
+      ex.matmul(f.ptr(ia), f.ptr(ib), f.ptr(ic), m, n, k, +transA, +transB, +accumulate, f.scratch);
+      f.finish();
+    },
+
+    denseForward(x, W, b, z, a, batch, nIn, nOut, act) {
+      if (!f32s(x, W, b, z, a)) return js.denseForward(x, W, b, z, a, batch, nIn, nOut, act);
+      if (batch === 0 || nOut === 0) return;
+      const f = frame.reset();
+      const ix = f.add(x as Float32Array, batch * nIn, IN);
+      const iw = f.add(W as Float32Array, nOut * nIn, IN);
+      const ib = f.add(b as Float32Array, nOut, IN);
+      const iz = f.add(z as Float32Array, batch * nOut, OUT);
+      const ia = f.add(a as Float32Array, batch * nOut, OUT);
+      if (!f.bind(ex.denseScratchBytes(batch, nIn, nOut), true)) {
+        f.reset();
+        return js.denseForward(x, W, b, z, a, batch, nIn, nOut, act);
+      }
+      ex.denseForward(f.ptr(ix), f.ptr(iw), f.ptr(ib), f.ptr(iz), f.ptr(ia), batch, nIn, nOut, ACTIVATION_CODE[act], f.scratch);
+      f.finish();
+    },
+
+    denseBackward(x, W, z, a, dA, delta, dW, db, dX, batch, nIn, nOut, act, accumulate) {
+      if (!f32s(x, W, z, a, dA, delta, dW, db, dX)) {
+        return js.denseBackward(x, W, z, a, dA, delta, dW, db, dX, batch, nIn, nOut, act, accumulate);
+      }
+      const f = frame.reset();
+      const bo = batch * nOut;
+      const ix = f.add(x as Float32Array, batch * nIn, IN);
+      const iw = f.add(W as Float32Array, dX ? nOut * nIn : 0, IN);
+      const iz = f.add(z as Float32Array, act === 'relu' ? bo : 0, IN);
+      const ia = f.add(a as Float32Array, act === 'sigmoid' || act === 'tanh' ? bo : 0, IN);
+      const idA = f.add(dA as Float32Array, bo, IN);
+      const idelta = f.add(delta as Float32Array, bo, OUT);
+      const idW = f.add(dW as Float32Array, nOut * nIn, accumulate ? INOUT : OUT);
+      const idb = f.add(db as Float32Array, nOut, accumulate ? INOUT : OUT);
+      const idX = dX ? f.add(dX as Float32Array, batch * nIn, OUT) : -1;
+      if (!f.bind(ex.denseScratchBytes(batch, nIn, nOut), true)) {
+        f.reset();
+        return js.denseBackward(x, W, z, a, dA, delta, dW, db, dX, batch, nIn, nOut, act, accumulate);
+      }
+      ex.denseBackward(
+        f.ptr(ix), f.ptr(iw), f.ptr(iz), f.ptr(ia), f.ptr(idA), f.ptr(idelta), f.ptr(idW), f.ptr(idb),
+        idX >= 0 ? f.ptr(idX) : 0, idX >= 0 ? 1 : 0, batch, nIn, nOut, ACTIVATION_CODE[act], +accumulate, f.scratch,
+      );
+      f.finish();
+    },
+
+    unary(op, x, out, n) {
+      if (n > 0 && f32s(x, out)) {
+        const f = frame.reset();
+        const ix = f.add(x as Float32Array, n, IN);
+        const io = f.add(out as Float32Array, n, OUT);
+        if (f.bind(0, false)) {
+          ex.unary(UNARY_CODE[op], f.ptr(ix), f.ptr(io), n);
+          f.finish();
+          return;
+        }
+        f.reset();
+      }
+      js.unary(op, x, out, n);
+    },
+
+    binary(op, a, aStrides, b, bStrides, out, outShape) {
+      let total = 1;
+      for (const d of outShape) total *= d;
+      if (total > 0 && f32s(a, b, out)) {
+        const dims = collapse(aStrides, bStrides, outShape);
+        let extA = 1, extB = 1;
+        for (const [len, sa, sb] of dims) {
+          extA += (len - 1) * sa;
+          extB += (len - 1) * sb;
+        }
+        const f = frame.reset();
+        const ia = f.add(a as Float32Array, extA, IN);
+        const ib = f.add(b as Float32Array, extB, IN);
+        const io = f.add(out as Float32Array, total, OUT);
+        const rank = dims.length;
+        if (dims.every((d) => d[1] >= 0 && d[2] >= 0) && f.bind(rank * 16, false)) {
+          const dimsPtr = f.scratch;
+          const i32 = heap.i32;
+          for (let d = 0; d < rank; d++) {
+            i32[(dimsPtr >> 2) + 3 * d] = dims[d][0];
+            i32[(dimsPtr >> 2) + 3 * d + 1] = dims[d][1];
+            i32[(dimsPtr >> 2) + 3 * d + 2] = dims[d][2];
+          }
+          ex.binary(BINARY_CODE[op], f.ptr(ia), f.ptr(ib), f.ptr(io), rank, dimsPtr, dimsPtr + rank * 12);
+          f.finish();
+          return;
+        }
+        f.reset();
+      }
+      js.binary(op, a, aStrides, b, bStrides, out, outShape);
+    },
+
+    sumAxis(x, out, outer, mid, inner) {
+      if (outer * inner > 0 && f32s(x, out)) {
+        const f = frame.reset();
+        const ix = f.add(x as Float32Array, outer * mid * inner, IN);
+        const io = f.add(out as Float32Array, outer * inner, OUT);
+        if (f.bind(0, false)) {
+          ex.sumAxis(f.ptr(ix), f.ptr(io), outer, mid, inner);
+          f.finish();
+          return;
+        }
+        f.reset();
+      }
+      js.sumAxis(x, out, outer, mid, inner);
+    },
+
+    maxAxis(x, out, outer, mid, inner) {
+      if (outer * inner > 0 && f32s(x, out)) {
+        const f = frame.reset();
+        const ix = f.add(x as Float32Array, outer * mid * inner, IN);
+        const io = f.add(out as Float32Array, outer * inner, OUT);
+        if (f.bind(0, false)) {
+          ex.maxAxis(f.ptr(ix), f.ptr(io), outer, mid, inner);
+          f.finish();
+          return;
+        }
+        f.reset();
+      }
+      js.maxAxis(x, out, outer, mid, inner);
+    },
+
+    gatherRows(src, rowLength, indices, out) {
+      const count = indices.length;
+      if (count > 0 && rowLength > 0 && f32s(src, out)) {
+        const rows = Math.floor(src.length / rowLength);
+        let valid = true;
+        for (let r = 0; r < count; r++) {
+          const i = indices[r];
+          if (!(i >= 0 && i < rows)) {
+            valid = false;
+            break;
+          }
+        }
+        if (valid) {
+          const f = frame.reset();
+          const is = f.add(src as Float32Array, rows * rowLength, IN);
+          const ii = f.add(indices, count, IN);
+          const io = f.add(out as Float32Array, count * rowLength, OUT);
+          if (f.bind(0, false)) {
+            ex.gatherRows(f.ptr(is), rowLength, f.ptr(ii), count, f.ptr(io));
+            f.finish();
+            return;
+          }
+          f.reset();
+        }
+      }
+      js.gatherRows(src, rowLength, indices, out);
+    },
+
+    axpy(alpha, x, y, n) {
+      if (n > 0 && f32s(x, y)) {
+        const f = frame.reset();
+        const ix = f.add(x as Float32Array, n, IN);
+        const iy = f.add(y as Float32Array, n, INOUT);
+        if (f.bind(0, false)) {
+          ex.axpy(alpha, f.ptr(ix), f.ptr(iy), n);
+          f.finish();
+          return;
+        }
+        f.reset();
+      }
+      js.axpy(alpha, x, y, n);
+    },
+
+    softmaxRows(x, out, rows, cols) {
+      if (rows * cols > 0 && f32s(x, out)) {
+        const f = frame.reset();
+        const ix = f.add(x as Float32Array, rows * cols, IN);
+        const io = f.add(out as Float32Array, rows * cols, OUT);
+        if (f.bind(0, false)) {
+          ex.softmaxRows(f.ptr(ix), f.ptr(io), rows, cols);
+          f.finish();
+          return;
+        }
+        f.reset();
+      }
+      js.softmaxRows(x, out, rows, cols);
+    },
+
+    logSoftmaxRows(x, out, rows, cols) {
+      if (rows * cols > 0 && f32s(x, out)) {
+        const f = frame.reset();
+        const ix = f.add(x as Float32Array, rows * cols, IN);
+        const io = f.add(out as Float32Array, rows * cols, OUT);
+        if (f.bind(0, false)) {
+          ex.logSoftmaxRows(f.ptr(ix), f.ptr(io), rows, cols);
+          f.finish();
+          return;
+        }
+        f.reset();
+      }
+      js.logSoftmaxRows(x, out, rows, cols);
+    },
+
+    argmaxRows(x, out, rows, cols) {
+      if (rows > 0 && cols > 0 && f32s(x)) {
+        const f = frame.reset();
+        const ix = f.add(x as Float32Array, rows * cols, IN);
+        const io = f.add(out, rows, OUT);
+        if (f.bind(0, false)) {
+          ex.argmaxRows(f.ptr(ix), f.ptr(io), rows, cols);
+          f.finish();
+          return;
+        }
+        f.reset();
+      }
+      js.argmaxRows(x, out, rows, cols);
+    },
+  };
+}
