@@ -101,7 +101,7 @@ export function activate(act: i32, z: usize, a: usize, n: i32): void {
   const one = f32x4.splat(1.0);
   switch (act) {
     case 1: return f32x4.mul(d, f32x4.mul(a, f32x4.sub(one, a)));
-    case 2: return f32x4.mul(d, f32x4.sub(one, f32x4.mul(a, a)));
+    case 2: return f32x4.mul(d, f32x4.mul(f32x4.sub(one, a), f32x4.add(one, a))); // 1 − a², no cancellation
     case 3: return v128.and(d, f32x4.gt(z, f32x4.splat(0)));
     default: return d;
   }
