@@ -298,11 +298,14 @@ export function axpy(alpha: f32, x: usize, y: usize, n: i32): void {
   for (let o = n4; o < (<usize>n << 2); o += 4) store<f32>(y + o, load<f32>(y + o) + alpha * load<f32>(x + o));
 }
 
-/** max of a row of n ≥ 1 floats (NaN propagates). */
+/**
+ * max of a row of n ≥ 1 floats, for the softmax shift. pmax (one instruction) may skip a NaN, but
+ * then the row's exponential sum is NaN and so is every output, as in the reference.
+ */
 @inline function rowMax(x: usize, n: i32): f32 {
   const n4 = <usize>(n & ~3) << 2;
   let acc = f32x4.splat(-Infinity);
-  for (let o: usize = 0; o < n4; o += 16) acc = f32x4.max(acc, v128.load(x + o));
+  for (let o: usize = 0; o < n4; o += 16) acc = f32x4.pmax(acc, v128.load(x + o));
   let m = max<f32>(max<f32>(f32x4.extract_lane(acc, 0), f32x4.extract_lane(acc, 1)), max<f32>(f32x4.extract_lane(acc, 2), f32x4.extract_lane(acc, 3)));
   for (let o = n4; o < (<usize>n << 2); o += 4) m = max<f32>(m, load<f32>(x + o));
   return m;
