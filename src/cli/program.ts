@@ -4,6 +4,9 @@
  */
 import { Command } from 'commander';
 import { registerExplore } from './explore.js';
+import { registerTrain } from './train.js';
+import { registerEval } from './eval.js';
+import { registerPredict } from './predict.js';
 
 /** Build the `glassbox` program with every command registered. */
 export function buildProgram(): Command {
@@ -13,5 +16,8 @@ export function buildProgram(): Command {
     .exitOverride();
   // Each command module registers itself here, one line each: registerX(program);
   registerExplore(program);
+  registerTrain(program);
+  registerEval(program);
+  registerPredict(program);
   return program;
 }
