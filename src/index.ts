@@ -38,7 +38,12 @@ export {
 } from './data/index.js';
 
 // rules
-export { backprop, type LearningRule, type RuleStep } from './rules/index.js';
+export {
+  backprop, feedbackAlignment, directFeedbackAlignment, forwardGradient, weightPerturbation, nodePerturbation, forwardForward,
+  rules, ruleByName, RULE_NAMES, drawFeedback, drawDirectFeedback, embedLabels, rmsNormalize,
+  type LearningRule, type RuleStep, type Batch as RuleBatch, type RuleName, type FeedbackAlignmentState, type DirectFeedbackAlignmentState,
+  type ForwardGradientOptions, type WeightPerturbationOptions, type NodePerturbationOptions, type ForwardForwardOptions,
+} from './rules/index.js';
 
 // train
 export { fit, evaluate, confusionMatrix, type FitOptions, type FitResult, type TrainEvent, type TrainState, type EpochRecord, type LayerSpeed, type Evaluation } from './train/index.js';

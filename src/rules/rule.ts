@@ -17,13 +17,19 @@ export interface Batch {
 
 /** What one step of a rule produced. */
 export interface RuleStep {
-  /** Mean cost of the batch before the update. */
+  /**
+   * Mean cost of the batch before the update: the model's cost function, except for rules that
+   * optimise an objective of their own (forward-forward reports its goodness loss).
+   */
   cost: number;
   /** Update directions, in `model.parameters()` order (the optimiser descends along them). */
   grads: Tensor[];
-  /** Forward passes over the batch this step used (for the cost accounting in `compare`). */
+  /**
+   * Forward passes through the network over the batch this step used (for the cost accounting in
+   * `compare`); a forward-mode (JVP) pass counts as one.
+   */
   forwardPasses: number;
-  /** Backward passes over the batch this step used. */
+  /** Backward passes through the network over the batch (layer-local derivatives are not counted). */
   backwardPasses: number;
 }
 
@@ -36,4 +42,10 @@ export interface LearningRule<S = unknown> {
   init(model: Sequential, rng: Rng): S;
   /** Update directions for one batch. */
   step(model: Sequential, batch: Batch, state: S, rng: Rng): RuleStep;
+  /**
+   * Class scores [batch, classes] for rules whose trained network is not read out by its output
+   * layer (forward-forward scores each label by the network's total goodness); evaluation takes
+   * each row's argmax. Absent: the model's own output a^L is the prediction.
+   */
+  predict?(model: Sequential, x: Tensor): Tensor;
 }

@@ -4,6 +4,7 @@
 import type { Dataset } from '../data/types.js';
 import type { Sequential } from '../nn/model.js';
 import * as T from '../tensor/ops.js';
+import type { Tensor } from '../tensor/tensor.js';
 
 /** The result of `evaluate`. */
 export interface Evaluation {
@@ -15,14 +16,23 @@ export interface Evaluation {
   cost: number;
 }
 
-/** Accuracy and mean cost of `model` on `ds`, `chunk` examples at a time. */
-export function evaluate(model: Sequential, ds: Dataset, chunk = 1000): Evaluation {
+/** Class scores [batch, classes] of a model for inputs x, for rules with their own read-out (LearningRule.predict). */
+export type Predictor = (model: Sequential, x: Tensor) => Tensor;
+
+/**
+ * Accuracy and mean cost of `model` on `ds`, `chunk` examples at a time. With `predict`, the
+ * predicted class is the argmax of its scores (the cost is still the model's cost function).
+ */
+export function evaluate(model: Sequential, ds: Dataset, chunk = 1000, predict?: Predictor): Evaluation {
   const n = ds.labels.length;
   let correct = 0;
   let costSum = 0;
   for (let start = 0; start < n; start += chunk) {
     const end = Math.min(n, start + chunk);
-    const { cost, predicted } = model.evaluateBatch(T.sliceRows(ds.x, start, end), T.sliceRows(ds.y, start, end));
+    const x = T.sliceRows(ds.x, start, end);
+    const batch = model.evaluateBatch(x, T.sliceRows(ds.y, start, end));
+    const cost = batch.cost;
+    const predicted = predict ? T.argmax(predict(model, x)) : batch.predicted;
     for (let i = 0; i < end - start; i++) if (predicted[i] === ds.labels[start + i]) correct++;
     costSum += cost * (end - start);
   }

@@ -193,6 +193,12 @@ export async function fit(model: Sequential, train: Dataset, options: FitOptions
       await emit({ type: 'batch', epoch: state.epoch + 1, batch: batch + 1, batches: batchesPerEpoch, step: state.step, cost: result.cost });
 
       const t = now();
+      if (options.signal?.aborted) {
+        // Stop right after this batch, as documented (not only at the next yield).
+        state.epochSeconds += (t - t0) / 1000;
+        stopped = true;
+        break;
+      }
       if (t - lastYield > yieldEvery) {
         state.epochSeconds += (t - t0) / 1000;
         state.rng = rng.state();
@@ -212,8 +218,9 @@ export async function fit(model: Sequential, train: Dataset, options: FitOptions
     state.epochSeconds += (now() - t0) / 1000;
 
     const record: EpochRecord = { epoch: state.epoch + 1, trainCost: state.epochCostSum / batchesPerEpoch, seconds: state.epochSeconds };
-    if (options.validation) record.validation = evaluate(model, options.validation);
-    if (options.test) record.test = evaluate(model, options.test);
+    const predict = rule.predict?.bind(rule); // rules with their own read-out (forward-forward)
+    if (options.validation) record.validation = evaluate(model, options.validation, 1000, predict);
+    if (options.test) record.test = evaluate(model, options.test, 1000, predict);
     if (options.monitor?.dynamics && monitored > 0) {
       record.dynamics = speedSums.map((s, l) => ({ layer: l + 2, gradB: s.gradB / monitored, gradW: s.gradW / monitored }));
     }

@@ -1,0 +1,50 @@
+/**
+ * rules/registry — the learning rules by name, each with its default settings, for `fit`, the CLI
+ * and the explorer.
+ */
+import { ArgumentError } from '../util/errors.js';
+import { backprop } from './backprop.js';
+import { directFeedbackAlignment } from './direct-feedback-alignment.js';
+import { feedbackAlignment } from './feedback-alignment.js';
+import { forwardForward } from './forward-forward.js';
+import { forwardGradient } from './forward-gradient.js';
+import { nodePerturbation } from './node-perturbation.js';
+import type { LearningRule } from './rule.js';
+import { weightPerturbation } from './weight-perturbation.js';
+
+/** Names of the built-in learning rules, backprop first. */
+export const RULE_NAMES = [
+  'backprop',
+  'feedback-alignment',
+  'direct-feedback-alignment',
+  'forward-gradient',
+  'weight-perturbation',
+  'node-perturbation',
+  'forward-forward',
+] as const;
+
+/** One of the built-in rule names. */
+export type RuleName = (typeof RULE_NAMES)[number];
+
+/** Every built-in rule with its default settings, by name. */
+export const rules: Readonly<Record<RuleName, LearningRule>> = Object.freeze({
+  backprop: backprop,
+  'feedback-alignment': feedbackAlignment(),
+  'direct-feedback-alignment': directFeedbackAlignment(),
+  'forward-gradient': forwardGradient(),
+  'weight-perturbation': weightPerturbation(),
+  'node-perturbation': nodePerturbation(),
+  'forward-forward': forwardForward(),
+});
+
+/**
+ * The rule called `name` (with its default settings).
+ * @throws ArgumentError naming the unknown rule and listing the valid names.
+ */
+export function ruleByName(name: string): LearningRule {
+  const rule = (rules as Record<string, LearningRule>)[name];
+  if (!rule || !Object.prototype.hasOwnProperty.call(rules, name)) {
+    throw new ArgumentError(`unknown learning rule '${name}', expected one of: ${RULE_NAMES.join(', ')}`);
+  }
+  return rule;
+}
