@@ -57,3 +57,12 @@ export {
 } from './io/index.js';
 
 // explain
+export {
+  trace, ripple, paths, gradcheckModel, dynamics, saliency, units, resolveParameter, ParameterRangeError, imageShapeFor,
+  divergingColor, heatmap, heatmapGrid, plotRunSvg, readRun,
+  type ParameterRef, type ParameterInfo, type ExplainInput, type ExplainTarget,
+  type TraceReport, type TraceLayer, type RippleOptions, type RippleReport, type RippleStep, type RippleLayer,
+  type PathsOptions, type PathsReport, type PathEntry, type ModelGradcheckOptions, type ModelGradcheckReport, type GradcheckRow,
+  type DynamicsOptions, type DynamicsReport, type LayerSpeedReport, type SaliencyOptions, type SaliencyReport, type UnitsOptions, type UnitsReport,
+  type ImageShape, type RgbaImage, type HeatmapOptions, type GridOptions, type PlotRun, type PlotEpoch, type PlotOptions,
+} from './explain/index.js';

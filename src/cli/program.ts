@@ -7,6 +7,9 @@ import { registerExplore } from './explore.js';
 import { registerTrain } from './train.js';
 import { registerEval } from './eval.js';
 import { registerPredict } from './predict.js';
+import { registerExplain } from './explain.js';
+import { registerGradcheck } from './gradcheck.js';
+import { registerPlot } from './plot.js';
 
 /** Build the `glassbox` program with every command registered. */
 export function buildProgram(): Command {
@@ -19,5 +22,8 @@ export function buildProgram(): Command {
   registerTrain(program);
   registerEval(program);
   registerPredict(program);
+  registerExplain(program);
+  registerGradcheck(program);
+  registerPlot(program);
   return program;
 }
