@@ -5,12 +5,13 @@ import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { finished, parameterBits, spawnCli } from './cli-helpers.js';
+import { buildCli, finished, parameterBits, spawnCli } from './cli-helpers.js';
 
 const RUN = ['train', '--data', 'xor', '--layers', '128,128', '--batch', '1', '--epochs', '3', '--optimizer', 'adam', '--seed', '3', '--quiet'];
 
 let dir: string;
 beforeAll(async () => {
+  await buildCli();
   dir = await mkdtemp(join(tmpdir(), 'glassbox-sigint-'));
 });
 afterAll(async () => {

@@ -6,13 +6,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Rng } from '../src/util/rng.js';
-import { finished, parameterBits, spawnCli } from './cli-helpers.js';
+import { buildCli, finished, parameterBits, spawnCli } from './cli-helpers.js';
 
 /** A run of well under a second of training: 250 steps per epoch, so kills land mid-epoch as well as between epochs. */
 const RUN = ['train', '--data', 'gauss', '--layers', '128,128', '--batch', '1', '--epochs', '6', '--optimizer', 'momentum', '--eta', '0.01', '--lambda', '0', '--seed', '7', '--quiet'];
 
 let dir: string;
 beforeAll(async () => {
+  await buildCli();
   dir = await mkdtemp(join(tmpdir(), 'glassbox-sigkill-'));
 });
 afterAll(async () => {
@@ -29,15 +30,17 @@ async function checkpointsIn(folder: string): Promise<string[]> {
   }
 }
 
-/** Start `args`, wait until the folder holds a checkpoint, then a random delay, then SIGKILL. */
-async function killSomewhere(args: string[], folder: string, rng: Rng, before: number): Promise<{ signal: NodeJS.Signals | null; code: number | null; stderr: string }> {
+/**
+ * Start `args` and SIGKILL it at a random moment: once a checkpoint at or past `target` steps is
+ * on disk (so there is something to resume from), after a further random 0–50 ms.
+ */
+async function killAfter(args: string[], folder: string, target: number, rng: Rng): Promise<{ signal: NodeJS.Signals | null; code: number | null; stderr: string }> {
   const child = spawnCli(args);
   const done = finished(child);
   let exited = false;
   void done.then(() => (exited = true));
-  // Wait for a checkpoint newer than those already there (the run is under way).
-  while (!exited && (await checkpointsIn(folder)).filter((n) => Number(/\d+/.exec(n)![0]) > before).length === 0) await sleep(10);
-  await sleep(rng.int(300));
+  while (!exited && newestStep(await checkpointsIn(folder)) < target) await sleep(10);
+  await sleep(rng.int(50));
   child.kill('SIGKILL');
   return done;
 }
@@ -62,10 +65,12 @@ describe('SIGKILL at random moments, then --resume', () => {
       const out = join(dir, `model-${seed}.json`);
       const killedAt: number[] = [];
       let args = [...RUN, '--checkpoint-dir', folder, '--checkpoint-every', '0.001', '--out', out];
+      let target = 150 + rng.int(450); // first kill between 10% and 40% of the 1500 steps
       for (let k = 0; k < kills; k++) {
-        const r = await killSomewhere(args, folder, rng, newestStep(await checkpointsIn(folder)));
+        const r = await killAfter(args, folder, target, rng);
         expect(r.signal, `the run ended before the kill: ${r.stderr}`).toBe('SIGKILL');
         killedAt.push(newestStep(await checkpointsIn(folder)));
+        target = killedAt[k] + 50 + rng.int(150); // a later kill of the resumed run, before about 70%
         args = ['train', '--resume', folder, '--checkpoint-every', '0.001', '--quiet', '--out', out];
       }
       expect(killedAt.every((step) => step > 0 && step < 1500)).toBe(true);

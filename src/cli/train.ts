@@ -81,8 +81,8 @@ export interface RunConfig {
   monitor: boolean;
 }
 
-/** The raw option values commander hands over. */
-interface TrainFlags {
+/** The option values of `glassbox train`, as commander hands them over. */
+export interface TrainFlags {
   data: string;
   layers?: number[];
   activation: ActivationName;
