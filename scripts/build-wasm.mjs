@@ -13,6 +13,7 @@ import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import v8 from 'node:v8';
+import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const asmDir = join(root, 'src/tensor/kernels/wasm/assembly');
@@ -26,6 +27,24 @@ const common = [
   '--importMemory', '--sharedMemory', '--initialMemory', '1', '--maximumMemory', '65536',
 ];
 const variants = { simd: [], relaxed: ['--enable', 'relaxed-simd'] };
+
+// ---- worker: compile one variant and hand the bytes back ------------------------------------
+if (!isMainThread) {
+  const { default: asc } = await import('assemblyscript/asc');
+  const { name, extra } = workerData;
+  const outputs = {};
+  const stderr = [];
+  const { error } = await asc.main([...common, ...extra, '-o', `${name}.wasm`], {
+    stdout: { write: () => true },
+    stderr: { write: (s) => { stderr.push(String(s)); return true; } },
+    writeFile: (file, contents) => { outputs[file] = contents; },
+  });
+  const binary = outputs[`${name}.wasm`];
+  parentPort.postMessage(error || !(binary instanceof Uint8Array)
+    ? { error: `${error ? error.message : 'no binary'}\n${stderr.join('')}` }
+    : { binary });
+  process.exit(0);
+}
 
 // ---- skip when nothing changed --------------------------------------------------------------
 const ascPackage = JSON.parse(readFileSync(join(root, 'node_modules/assemblyscript/package.json'), 'utf8'));
@@ -42,24 +61,16 @@ if (!force && existsSync(outFile) && readFileSync(outFile, 'utf8').includes(`sou
   process.exit(0);
 }
 
-// ---- compile --------------------------------------------------------------------------------
-const { default: asc } = await import('assemblyscript/asc');
-
-async function compile(name, extra) {
-  const outputs = {};
-  const stderr = [];
-  const { error } = await asc.main([...common, ...extra, '-o', `${name}.wasm`], {
-    stdout: { write: () => true },
-    stderr: { write: (s) => { stderr.push(String(s)); return true; } },
-    writeFile: (file, contents) => { outputs[file] = contents; },
+// ---- compile (the two variants in parallel, one worker thread each) ---------------------------
+function compile(name, extra) {
+  return new Promise((resolve, reject) => {
+    const worker = new Worker(fileURLToPath(import.meta.url), { workerData: { name, extra } });
+    worker.once('message', (m) => {
+      if (m.error) reject(new Error(`build-wasm: compiling the ${name} variant failed: ${m.error}`));
+      else resolve(m.binary);
+    });
+    worker.once('error', reject);
   });
-  if (error) {
-    console.error(stderr.join(''));
-    throw new Error(`build-wasm: compiling the ${name} variant failed: ${error.message}`);
-  }
-  const binary = outputs[`${name}.wasm`];
-  if (!(binary instanceof Uint8Array)) throw new Error(`build-wasm: no binary for ${name}`);
-  return binary;
 }
 
 function readLeb(bytes, pos) {
@@ -105,8 +116,9 @@ function memoryFlagsOffset(bytes) {
 v8.setFlagsFromString('--experimental-wasm-relaxed-simd');
 const started = Date.now();
 const out = {};
-for (const [name, extra] of Object.entries(variants)) {
-  const bin = await compile(name, extra);
+const binaries = await Promise.all(Object.entries(variants).map(([name, extra]) => compile(name, extra)));
+for (const [i, name] of Object.keys(variants).entries()) {
+  const bin = binaries[i];
   const flags = memoryFlagsOffset(bin);
   const unshared = bin.slice();
   unshared[flags] = 0x01;

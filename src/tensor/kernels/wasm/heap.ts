@@ -33,7 +33,7 @@ export interface HeapOptions {
   shared?: boolean;
   /** Cap on tensor storage handed out by `allocate` (default 256 MiB). */
   maxArenaBytes?: number;
-  /** Size of the fixed memory used when it cannot be shared (default 128 MiB). */
+  /** Size of the fixed memory used when it cannot be shared (default 64 MiB). */
   unsharedBytes?: number;
   /** Largest single tensor put in the arena; bigger ones get ordinary arrays (default 32 MiB). */
   maxBlockBytes?: number;
@@ -108,7 +108,7 @@ export class WasmHeap {
     }
     this.shared = memory !== null;
     if (!memory) {
-      const pages = Math.max(initialPages, Math.ceil((options.unsharedBytes ?? 128 * 2 ** 20) / PAGE_BYTES));
+      const pages = Math.max(initialPages, Math.ceil((options.unsharedBytes ?? 64 * 2 ** 20) / PAGE_BYTES));
       memory = new WebAssembly.Memory({ initial: pages, maximum: pages });
     }
     this.memory = memory;
@@ -149,7 +149,7 @@ export class WasmHeap {
    */
   allocate(n: number): Float32Array {
     const bytes = n * 4;
-    if (n === 0 || bytes > this.#maxBlock) return this.#fallback(n, n !== 0);
+    if (!(n > 0) || !Number.isInteger(n) || bytes > this.#maxBlock) return this.#fallback(n, n > 0);
     const size = roundUp(bytes, ALIGN);
     let ptr = this.#takeFree(size);
     const recycled = ptr >= 0;

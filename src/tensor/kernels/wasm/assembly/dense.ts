@@ -2,38 +2,79 @@
 /**
  * wasm/assembly/dense — the fused dense layer, forward and backward, with zero skipping.
  *
- * Inputs to the first layer are mostly exact zeros (MNIST: 19 % of pixels non-zero, 28.5 % of
- * aligned 4-pixel blocks). So the kernels first list, per sample, the 4-float blocks of x that hold
- * any non-zero bit pattern; when few enough blocks are non-zero they work block-sparse, still 4-wide
- * SIMD: z[s, j] sums W[j, block]·x[s, block] over the listed blocks only, and dW[j, block] +=
- * δ[s, j]·x[s, block] likewise. Skipped blocks contribute exactly 0 (as 0·w = 0 for finite w), so
- * results agree with the reference to float32 round-off. Dense inputs go to the GEMM engines.
- * A tail of nIn % 4 columns is always handled as dense scalars.
+ * Inputs to the first layer are mostly exact zeros (MNIST: 19 % of pixels are non-zero, 28.5 % of
+ * aligned 4-pixel blocks, 48 % of the blocks in the union of 4 samples), and both kernels skip them,
+ * still 4-wide SIMD, whenever x is sparse enough (otherwise they call the plain GEMM engines):
+ *  - forward, z[s, j] = b[j] + Σ_blocks W[j, block]·x[s, block]: the samples go in groups of G = 4;
+ *    the 4-float blocks non-zero in any of them (any bit set: −0 and NaN count) are listed and
+ *    copied, interleaved by sample, into a compact buffer; a tile of 4 samples × 2 rows of W runs
+ *    over the listed blocks only, so each W block loaded serves all four samples.
+ *  - backward, dW = δᵀ·x: the outer-product GEMM with `sparseB`, which in every 8-column strip of x
+ *    skips the samples whose 8 values are all zero (40 % of sample × strip pairs remain on MNIST).
+ * Skipped terms are exactly 0 (0·w = 0 for finite w), so results agree with the reference to float32
+ * round-off. In the forward, the nIn % 4 tail columns are handled as dense scalars.
  */
 import { madd, hsum4 } from './simd';
 import { gemmDot, gemmOuter, matmulScratchBytes } from './gemm';
 import { activate, activationDelta } from './elementwise';
 
-/** Use the block-sparse path when at most this fraction of x's 4-blocks is non-zero. */
-const SPARSE_MAX_DENSITY: f64 = 0.5;
+/** Samples per group. */
+const G: i32 = 4;
+/** Skip zeros when at most this fraction of the (grouped, forward; per-sample, backward) blocks is non-zero. */
+const SPARSE_MAX_DENSITY: f64 = 0.6;
+
+/** Bytes of one group's list: count, then up to nb block offsets (i32). */
+@inline function listBytes(nb: i32): usize {
+  return <usize>((nb + 4) & ~3) << 2;
+}
+
+/** Bytes of one group's copied blocks: nb blocks × 4 samples × 16 bytes. */
+@inline function blockBytes(nb: i32): usize {
+  return <usize>nb << 6;
+}
+
+/** Bytes of scratch denseForward / denseBackward need. */
+export function denseScratchBytes(batch: i32, nIn: i32, nOut: i32): i32 {
+  const nb = nIn >> 2;
+  const groups = (batch + G - 1) / G;
+  const lists = <i32>(<usize>groups * (listBytes(nb) + blockBytes(nb)));
+  const gemm = max<i32>(matmulScratchBytes(nOut, nIn, batch, true, false), matmulScratchBytes(batch, nIn, nOut, false, false));
+  return lists + gemm;
+}
 
 /**
- * Lists the non-zero 4-blocks of each row of x [batch, nIn]: for row s, count at lists[s·(nb+1)]
- * followed by the byte offsets of its blocks. Returns the total count.
+ * For every group of G samples of x [batch, nIn], list the 4-blocks non-zero in any of them: the
+ * group's list (at lists + g·listBytes) holds the count then byte offsets; its blocks (at blocks +
+ * g·blockBytes) hold, per listed block, the G samples' 16 bytes (zeros past the last sample).
+ * Returns the total number of listed blocks.
  */
-function listBlocks(x: usize, batch: i32, nIn: i32, lists: usize): i32 {
+function listGroups(x: usize, batch: i32, nIn: i32, lists: usize, blocks: usize): i32 {
   const nb = nIn >> 2;
   const rb = <usize>nIn << 2;
+  const lb = listBytes(nb), bb = blockBytes(nb);
+  const zero = f32x4.splat(0);
   let total = 0;
-  for (let s = 0; s < batch; s++) {
-    const row = x + <usize>s * rb;
-    const list = lists + <usize>s * <usize>(nb + 1) * 4;
+  for (let s0 = 0, g = 0; s0 < batch; s0 += G, g++) {
+    const rows = min<i32>(G, batch - s0);
+    const p0 = x + <usize>s0 * rb;
+    const p1 = p0 + rb, p2 = p1 + rb, p3 = p2 + rb;
+    const list = lists + <usize>g * lb;
+    let out = blocks + <usize>g * bb;
     let cnt = 0;
     for (let q = 0; q < nb; q++) {
       const off = <usize>q << 4;
-      if (v128.any_true(v128.load(row + off))) {
-        store<i32>(list + (<usize>(cnt + 1) << 2), <i32>off);
+      const v0 = v128.load(p0 + off);
+      const v1 = rows > 1 ? v128.load(p1 + off) : zero;
+      const v2 = rows > 2 ? v128.load(p2 + off) : zero;
+      const v3 = rows > 3 ? v128.load(p3 + off) : zero;
+      if (v128.any_true(v128.or(v128.or(v0, v1), v128.or(v2, v3)))) {
         cnt++;
+        store<i32>(list + (<usize>cnt << 2), <i32>off);
+        v128.store(out, v0);
+        v128.store(out, v1, 16);
+        v128.store(out, v2, 32);
+        v128.store(out, v3, 48);
+        out += 64;
       }
     }
     store<i32>(list, cnt);
@@ -42,82 +83,71 @@ function listBlocks(x: usize, batch: i32, nIn: i32, lists: usize): i32 {
   return total;
 }
 
-/** Bytes of scratch denseForward / denseBackward need. */
-export function denseScratchBytes(batch: i32, nIn: i32, nOut: i32): i32 {
-  const lists = ((batch * ((nIn >> 2) + 1) + 3) & ~3) * 4;
-  const gemm = max<i32>(matmulScratchBytes(nOut, nIn, batch, true, false), matmulScratchBytes(batch, nIn, nOut, false, false));
-  return lists + gemm;
+/** Whether `total` listed blocks over the groups is sparse enough for the block-sparse path. */
+@inline function sparseEnough(total: i32, batch: i32, nIn: i32): bool {
+  const groups = (batch + G - 1) / G;
+  return <f64>total <= SPARSE_MAX_DENSITY * <f64>groups * <f64>(nIn >> 2);
 }
 
-/** Σ over tail columns [nb·4, nIn) of W[j, ·]·x[·] (scalar). */
-@inline function tailDot(w: usize, x: usize, from: usize, to: usize): f32 {
-  let s: f32 = 0;
-  for (let o = from; o < to; o += 4) s += load<f32>(w + o) * load<f32>(x + o);
-  return s;
-}
-
-/** z[s, :] = b + W·x[s, :] over the listed blocks of one sample. */
-function sparseRowForward(x: usize, list: usize, cnt: i32, W: usize, b: usize, z: usize, nIn: i32, nOut: i32): void {
+/** z[s0.., :] = b + W·x over one group's listed blocks (rows = samples present, ≤ G). */
+function groupForward(list: usize, blocks: usize, rows: i32, W: usize, b: usize, z: usize, nIn: i32, nOut: i32): void {
   const rb = <usize>nIn << 2;
-  const tailFrom = <usize>(nIn & ~3) << 2;
-  const listEnd = list + (<usize>cnt << 2);
+  const zb = <usize>nOut << 2;
+  const cnt = load<i32>(list);
+  const offs = list + 4;
+  const offsEnd = offs + (<usize>cnt << 2);
+  const z1 = z + zb, z2 = z1 + zb, z3 = z2 + zb;
   let j = 0;
-  for (; j + 8 <= nOut; j += 8) {
+  for (; j + 2 <= nOut; j += 2) {
     const w0 = W + <usize>j * rb;
-    const w1 = w0 + rb, w2 = w1 + rb, w3 = w2 + rb, w4 = w3 + rb, w5 = w4 + rb, w6 = w5 + rb, w7 = w6 + rb;
-    let c0 = f32x4.splat(0), c1 = c0, c2 = c0, c3 = c0, c4 = c0, c5 = c0, c6 = c0, c7 = c0;
-    for (let l = list; l < listEnd; l += 4) {
+    const w1 = w0 + rb;
+    let c00 = f32x4.splat(0), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00, c30 = c00, c31 = c00;
+    let xb = blocks;
+    for (let l = offs; l < offsEnd; l += 4) {
       const off = <usize>load<i32>(l);
-      const xv = v128.load(x + off);
-      c0 = madd(v128.load(w0 + off), xv, c0);
-      c1 = madd(v128.load(w1 + off), xv, c1);
-      c2 = madd(v128.load(w2 + off), xv, c2);
-      c3 = madd(v128.load(w3 + off), xv, c3);
-      c4 = madd(v128.load(w4 + off), xv, c4);
-      c5 = madd(v128.load(w5 + off), xv, c5);
-      c6 = madd(v128.load(w6 + off), xv, c6);
-      c7 = madd(v128.load(w7 + off), xv, c7);
+      const a = v128.load(w0 + off);
+      const c = v128.load(w1 + off);
+      let v = v128.load(xb);
+      c00 = madd(a, v, c00);
+      c01 = madd(c, v, c01);
+      v = v128.load(xb, 16);
+      c10 = madd(a, v, c10);
+      c11 = madd(c, v, c11);
+      v = v128.load(xb, 32);
+      c20 = madd(a, v, c20);
+      c21 = madd(c, v, c21);
+      v = v128.load(xb, 48);
+      c30 = madd(a, v, c30);
+      c31 = madd(c, v, c31);
+      xb += 64;
     }
-    const zj = z + (<usize>j << 2), bj = b + (<usize>j << 2);
-    v128.store(zj, f32x4.add(hsum4(c0, c1, c2, c3), v128.load(bj)));
-    v128.store(zj, f32x4.add(hsum4(c4, c5, c6, c7), v128.load(bj, 16)), 16);
-    if (tailFrom < rb) {
-      for (let r = 0; r < 8; r++) {
-        const o = <usize>r << 2;
-        store<f32>(zj + o, load<f32>(zj + o) + tailDot(w0 + <usize>r * rb, x, tailFrom, rb));
-      }
-    }
+    const bias = v128.load64_splat(b + (<usize>j << 2)); // [b_j, b_j+1, b_j, b_j+1]
+    const r01 = f32x4.add(hsum4(c00, c01, c10, c11), bias); // samples 0, 1 × rows j, j+1
+    const r23 = f32x4.add(hsum4(c20, c21, c30, c31), bias); // samples 2, 3
+    const o = <usize>j << 2;
+    v128.store64_lane(z + o, r01, 0);
+    if (rows > 1) v128.store64_lane(z1 + o, r01, 1);
+    if (rows > 2) v128.store64_lane(z2 + o, r23, 0);
+    if (rows > 3) v128.store64_lane(z3 + o, r23, 1);
   }
-  for (; j + 4 <= nOut; j += 4) {
+  if (j < nOut) {
     const w0 = W + <usize>j * rb;
-    const w1 = w0 + rb, w2 = w1 + rb, w3 = w2 + rb;
     let c0 = f32x4.splat(0), c1 = c0, c2 = c0, c3 = c0;
-    for (let l = list; l < listEnd; l += 4) {
-      const off = <usize>load<i32>(l);
-      const xv = v128.load(x + off);
-      c0 = madd(v128.load(w0 + off), xv, c0);
-      c1 = madd(v128.load(w1 + off), xv, c1);
-      c2 = madd(v128.load(w2 + off), xv, c2);
-      c3 = madd(v128.load(w3 + off), xv, c3);
+    let xb = blocks;
+    for (let l = offs; l < offsEnd; l += 4) {
+      const a = v128.load(w0 + <usize>load<i32>(l));
+      c0 = madd(a, v128.load(xb), c0);
+      c1 = madd(a, v128.load(xb, 16), c1);
+      c2 = madd(a, v128.load(xb, 32), c2);
+      c3 = madd(a, v128.load(xb, 48), c3);
+      xb += 64;
     }
-    const zj = z + (<usize>j << 2);
-    v128.store(zj, f32x4.add(hsum4(c0, c1, c2, c3), v128.load(b + (<usize>j << 2))));
-    if (tailFrom < rb) {
-      for (let r = 0; r < 4; r++) {
-        const o = <usize>r << 2;
-        store<f32>(zj + o, load<f32>(zj + o) + tailDot(w0 + <usize>r * rb, x, tailFrom, rb));
-      }
-    }
-  }
-  for (; j < nOut; j++) {
-    const w0 = W + <usize>j * rb;
-    let c0 = f32x4.splat(0);
-    for (let l = list; l < listEnd; l += 4) {
-      const off = <usize>load<i32>(l);
-      c0 = madd(v128.load(w0 + off), v128.load(x + off), c0);
-    }
-    const s = f32x4.extract_lane(c0, 0) + f32x4.extract_lane(c0, 1) + (f32x4.extract_lane(c0, 2) + f32x4.extract_lane(c0, 3));
-    store<f32>(z + (<usize>j << 2), s + load<f32>(b + (<usize>j << 2)) + tailDot(w0, x, tailFrom, rb));
+    const r = f32x4.add(hsum4(c0, c1, c2, c3), v128.load32_splat(b + (<usize>j << 2)));
+    const o = <usize>j << 2;
+    store<f32>(z + o, f32x4.extract_lane(r, 0));
+    if (rows > 1) store<f32>(z1 + o, f32x4.extract_lane(r, 1));
+    if (rows > 2) store<f32>(z2 + o, f32x4.extract_lane(r, 2));
+    if (rows > 3) store<f32>(z3 + o, f32x4.extract_lane(r, 3));
   }
 }
 
@@ -131,62 +161,49 @@ export function denseForward(
 ): void {
   if (batch <= 0 || nOut <= 0) return;
   const nb = nIn >> 2;
+  const rb = <usize>nIn << 2;
   const zb = <usize>nOut << 2;
+  const groups = (batch + G - 1) / G;
   const lists = scratch;
-  const total = listBlocks(x, batch, nIn, lists);
-  if (<f64>total <= SPARSE_MAX_DENSITY * <f64>batch * <f64>nb) {
-    const rb = <usize>nIn << 2;
-    for (let s = 0; s < batch; s++) {
-      const list = lists + <usize>s * <usize>(nb + 1) * 4;
-      sparseRowForward(x + <usize>s * rb, list + 4, load<i32>(list), W, b, z + <usize>s * zb, nIn, nOut);
+  const blocks = lists + <usize>groups * listBytes(nb);
+  const total = listGroups(x, batch, nIn, lists, blocks);
+  if (sparseEnough(total, batch, nIn)) {
+    for (let g = 0; g < groups; g++) {
+      const s0 = g * G;
+      groupForward(lists + <usize>g * listBytes(nb), blocks + <usize>g * blockBytes(nb), min<i32>(G, batch - s0), W, b, z + <usize>s0 * zb, nIn, nOut);
+    }
+    // The nIn % 4 tail columns, dense.
+    const tail = <usize>(nIn & ~3) << 2;
+    if (tail < rb) {
+      for (let s = 0; s < batch; s++) {
+        const xs = x + <usize>s * rb;
+        for (let j = 0; j < nOut; j++) {
+          const wj = W + <usize>j * rb;
+          let t: f32 = 0;
+          for (let o = tail; o < rb; o += 4) t += load<f32>(wj + o) * load<f32>(xs + o);
+          const zp = z + <usize>s * zb + (<usize>j << 2);
+          store<f32>(zp, load<f32>(zp) + t);
+        }
+      }
     }
   } else {
     for (let s = 0; s < batch; s++) memory.copy(z + <usize>s * zb, b, zb);
-    gemmDot(x, <usize>nIn << 2, W, <usize>nIn << 2, z, batch, nOut, nIn, true);
+    gemmDot(x, rb, W, rb, z, batch, nOut, nIn, true);
   }
   activate(act, z, a, batch * nOut);
 }
 
-/** dW[j.., block] += δ[s, j..]·x[s, block] over the listed blocks of one sample (4 rows at a time). */
-function sparseRowWeightGrad(x: usize, list: usize, cnt: i32, d: usize, dW: usize, nIn: i32, nOut: i32): void {
+/** Fraction of the 4-float blocks of x [batch, nIn] that are not all zero (1 when there are none). */
+function blockDensity(x: usize, batch: i32, nIn: i32): f64 {
+  const nb = nIn >> 2;
+  if (batch <= 0 || nb <= 0) return 1;
   const rb = <usize>nIn << 2;
-  const tailFrom = <usize>(nIn & ~3) << 2;
-  const listEnd = list + (<usize>cnt << 2);
-  let j = 0;
-  for (; j + 4 <= nOut; j += 4) {
-    const dv = v128.load(d + (<usize>j << 2));
-    if (!v128.any_true(dv)) continue;
-    const d0 = f32x4.splat(f32x4.extract_lane(dv, 0)), d1 = f32x4.splat(f32x4.extract_lane(dv, 1));
-    const d2 = f32x4.splat(f32x4.extract_lane(dv, 2)), d3 = f32x4.splat(f32x4.extract_lane(dv, 3));
-    const w0 = dW + <usize>j * rb;
-    const w1 = w0 + rb, w2 = w1 + rb, w3 = w2 + rb;
-    for (let l = list; l < listEnd; l += 4) {
-      const off = <usize>load<i32>(l);
-      const xv = v128.load(x + off);
-      v128.store(w0 + off, madd(d0, xv, v128.load(w0 + off)));
-      v128.store(w1 + off, madd(d1, xv, v128.load(w1 + off)));
-      v128.store(w2 + off, madd(d2, xv, v128.load(w2 + off)));
-      v128.store(w3 + off, madd(d3, xv, v128.load(w3 + off)));
-    }
-    for (let o = tailFrom; o < rb; o += 4) {
-      const xs = load<f32>(x + o);
-      store<f32>(w0 + o, load<f32>(w0 + o) + f32x4.extract_lane(dv, 0) * xs);
-      store<f32>(w1 + o, load<f32>(w1 + o) + f32x4.extract_lane(dv, 1) * xs);
-      store<f32>(w2 + o, load<f32>(w2 + o) + f32x4.extract_lane(dv, 2) * xs);
-      store<f32>(w3 + o, load<f32>(w3 + o) + f32x4.extract_lane(dv, 3) * xs);
-    }
+  let cnt = 0;
+  for (let s = 0; s < batch; s++) {
+    const row = x + <usize>s * rb;
+    for (let q = 0; q < nb; q++) if (v128.any_true(v128.load(row + (<usize>q << 4)))) cnt++;
   }
-  for (; j < nOut; j++) {
-    const ds = load<f32>(d + (<usize>j << 2));
-    if (ds == 0) continue;
-    const dv = f32x4.splat(ds);
-    const w0 = dW + <usize>j * rb;
-    for (let l = list; l < listEnd; l += 4) {
-      const off = <usize>load<i32>(l);
-      v128.store(w0 + off, madd(dv, v128.load(x + off), v128.load(w0 + off)));
-    }
-    for (let o = tailFrom; o < rb; o += 4) store<f32>(w0 + o, load<f32>(w0 + o) + ds * load<f32>(x + o));
-  }
+  return <f64>cnt / (<f64>batch * <f64>nb);
 }
 
 /**
@@ -198,6 +215,7 @@ export function denseBackward(
   hasDX: bool, batch: i32, nIn: i32, nOut: i32, act: i32, accumulate: bool, scratch: usize,
 ): void {
   const zb = <usize>nOut << 2;
+  const rb = <usize>nIn << 2;
   activationDelta(act, dA, z, a, delta, batch * nOut);
   // db
   if (!accumulate) memory.fill(db, 0, zb);
@@ -207,21 +225,11 @@ export function denseBackward(
     for (let o: usize = 0; o < n4; o += 16) v128.store(db + o, f32x4.add(v128.load(db + o), v128.load(d + o)));
     for (let o = n4; o < zb; o += 4) store<f32>(db + o, load<f32>(db + o) + load<f32>(d + o));
   }
-  // dW
-  const nb = nIn >> 2;
-  const lists = scratch;
-  const gemmScratch = scratch + <usize>(((batch * (nb + 1) + 3) & ~3) * 4);
-  const total = batch > 0 ? listBlocks(x, batch, nIn, lists) : 0;
-  if (batch > 0 && <f64>total <= SPARSE_MAX_DENSITY * <f64>batch * <f64>nb) {
-    if (!accumulate) memory.fill(dW, 0, <usize>nOut * (<usize>nIn << 2));
-    const rb = <usize>nIn << 2;
-    for (let s = 0; s < batch; s++) {
-      const list = lists + <usize>s * <usize>(nb + 1) * 4;
-      sparseRowWeightGrad(x + <usize>s * rb, list + 4, load<i32>(list), delta + <usize>s * zb, dW, nIn, nOut);
-    }
-  } else {
-    gemmOuter(delta, 4, zb, x, <usize>nIn << 2, dW, nOut, nIn, batch, accumulate, gemmScratch);
-  }
+  // dW = deltaᵀ·x: the outer-product GEMM, skipping the samples whose 8 columns of x are all zero
+  // in each 8-column strip when x is sparse (MNIST: 40 % of sample × strip pairs are non-zero).
+  const gemmScratch = scratch;
+  const sparse = blockDensity(x, batch, nIn) <= SPARSE_MAX_DENSITY;
+  gemmOuter(delta, 4, zb, x, rb, dW, nOut, nIn, batch, accumulate, gemmScratch, sparse);
   // dX = delta · W
-  if (hasDX) gemmOuter(delta, zb, 4, W, <usize>nIn << 2, dX, batch, nIn, nOut, false, gemmScratch);
+  if (hasDX) gemmOuter(delta, zb, 4, W, rb, dX, batch, nIn, nOut, false, gemmScratch);
 }

@@ -90,9 +90,9 @@ export function unary(op: i32, x: usize, out: usize, n: i32): void {
 export function activate(act: i32, z: usize, a: usize, n: i32): void {
   switch (act) {
     case 0: if (a != z) memory.copy(a, z, <usize>n << 2); break;
-    case 1: unaryLoop(3, z, a, n); break;
-    case 2: unaryLoop(4, z, a, n); break;
-    case 3: unaryLoop(5, z, a, n); break;
+    case 1: unary(3, z, a, n); break;
+    case 2: unary(4, z, a, n); break;
+    case 3: unary(5, z, a, n); break;
     default: break;
   }
 }

@@ -18,8 +18,8 @@ import { madd, hsum, hsum4 } from './simd';
 const KC: i32 = 256;
 /** Rows of op(A) packed per block: MC×KC floats (128 KiB) sit in L2. */
 const MC: i32 = 128;
-/** Bytes of scratch gemmOuter needs: packed A, one padded B strip, one 4×8 tile. */
-const OUTER_SCRATCH: i32 = (MC * KC + KC * 8 + 32) * 4;
+/** Bytes of scratch gemmOuter needs: packed A, one padded B strip, one 4×8 tile, a k-step list. */
+const OUTER_SCRATCH: i32 = (MC * KC + KC * 8 + 32 + KC) * 4;
 
 /**
  * Pack rows [0, mc) × k-steps [0, kc) of op(A) into 4-row panels: panel q holds rows 4q…4q+3,
@@ -129,6 +129,67 @@ function kernel4x8(a: usize, b: usize, bRs: usize, kc: i32, c: usize, ldc: usize
   v128.store(c3, c31, 16);
 }
 
+/**
+ * kernel4x8 over the listed k-steps only (list: cnt i32 k-step indices): the B rows not listed are
+ * all zero, so skipping them changes nothing but the work.
+ */
+function kernel4x8Sparse(a: usize, b: usize, bRs: usize, list: usize, cnt: i32, c: usize, ldc: usize, acc: bool): void {
+  let c00 = f32x4.splat(0), c01 = c00, c10 = c00, c11 = c00;
+  let c20 = c00, c21 = c00, c30 = c00, c31 = c00;
+  const end = list + (<usize>cnt << 2);
+  for (let l = list; l < end; l += 4) {
+    const p = <usize>load<i32>(l);
+    const bp = b + p * bRs;
+    const ap = a + (p << 4);
+    const b0 = v128.load(bp);
+    const b1 = v128.load(bp, 16);
+    let x = v128.load32_splat(ap);
+    c00 = madd(x, b0, c00);
+    c01 = madd(x, b1, c01);
+    x = v128.load32_splat(ap, 4);
+    c10 = madd(x, b0, c10);
+    c11 = madd(x, b1, c11);
+    x = v128.load32_splat(ap, 8);
+    c20 = madd(x, b0, c20);
+    c21 = madd(x, b1, c21);
+    x = v128.load32_splat(ap, 12);
+    c30 = madd(x, b0, c30);
+    c31 = madd(x, b1, c31);
+  }
+  const c1 = c + ldc, c2 = c1 + ldc, c3 = c2 + ldc;
+  if (acc) {
+    c00 = f32x4.add(c00, v128.load(c));
+    c01 = f32x4.add(c01, v128.load(c, 16));
+    c10 = f32x4.add(c10, v128.load(c1));
+    c11 = f32x4.add(c11, v128.load(c1, 16));
+    c20 = f32x4.add(c20, v128.load(c2));
+    c21 = f32x4.add(c21, v128.load(c2, 16));
+    c30 = f32x4.add(c30, v128.load(c3));
+    c31 = f32x4.add(c31, v128.load(c3, 16));
+  }
+  v128.store(c, c00);
+  v128.store(c, c01, 16);
+  v128.store(c1, c10);
+  v128.store(c1, c11, 16);
+  v128.store(c2, c20);
+  v128.store(c2, c21, 16);
+  v128.store(c3, c30);
+  v128.store(c3, c31, 16);
+}
+
+/** The k-steps p < kc whose 8-float B row (b + p·bRs) is not all zero, into list; returns the count. */
+function nonzeroRows(b: usize, bRs: usize, kc: i32, list: usize): i32 {
+  let cnt = 0;
+  for (let p = 0; p < kc; p++) {
+    if (v128.any_true(v128.or(v128.load(b), v128.load(b, 16)))) {
+      store<i32>(list + (<usize>cnt << 2), p);
+      cnt++;
+    }
+    b += bRs;
+  }
+  return cnt;
+}
+
 /** C[h, w] (+)= tile[h, w] for a partial 4×8 tile (tile rows 32 bytes apart). */
 function storeTile(tile: usize, c: usize, ldc: usize, h: i32, w: i32, acc: bool): void {
   for (let r = 0; r < h; r++) {
@@ -144,11 +205,13 @@ function storeTile(tile: usize, c: usize, ldc: usize, h: i32, w: i32, acc: bool)
 
 /**
  * C[m, n] (+)= op(A)[m, k] · B[k, n] where op(A)[i, p] is at a + i·aRs + p·aCs and B[p, j] at
- * b + p·bRs + 4j. Needs OUTER_SCRATCH bytes of scratch.
+ * b + p·bRs + 4j. Needs OUTER_SCRATCH bytes of scratch. With `sparseB`, each 8-column strip of B
+ * first lists its non-zero rows and the tiles run over those k-steps only (for a B that is mostly
+ * zeros, like the input batch in dW = δᵀ·x).
  */
 export function gemmOuter(
   a: usize, aRs: usize, aCs: usize, b: usize, bRs: usize, c: usize,
-  m: i32, n: i32, k: i32, accumulate: bool, scratch: usize,
+  m: i32, n: i32, k: i32, accumulate: bool, scratch: usize, sparseB: bool = false,
 ): void {
   if (m <= 0 || n <= 0) return;
   const ldc = <usize>n << 2;
@@ -159,6 +222,7 @@ export function gemmOuter(
   const pa = scratch;
   const eb = pa + <usize>(MC * KC * 4);
   const tile = eb + <usize>(KC * 8 * 4);
+  const list = tile + 128;
   for (let pc = 0; pc < k; pc += KC) {
     const kc = min<i32>(KC, k - pc);
     const accFlag = accumulate || pc > 0;
@@ -175,6 +239,22 @@ export function gemmOuter(
           brs = 32;
         }
         let panel = pa;
+        if (sparseB) {
+          const cnt = nonzeroRows(bp, brs, kc, list);
+          if (cnt == 0 && accFlag) continue;
+          for (let i0 = 0; i0 < mc; i0 += 4) {
+            const h = min<i32>(4, mc - i0);
+            const cp = c + <usize>(ic + i0) * ldc + (<usize>j0 << 2);
+            if (h == 4 && w == 8) {
+              kernel4x8Sparse(panel, bp, brs, list, cnt, cp, ldc, accFlag);
+            } else {
+              kernel4x8Sparse(panel, bp, brs, list, cnt, tile, 32, false);
+              storeTile(tile, cp, ldc, h, w, accFlag);
+            }
+            panel += <usize>kc << 4;
+          }
+          continue;
+        }
         for (let i0 = 0; i0 < mc; i0 += 4) {
           const h = min<i32>(4, mc - i0);
           const cp = c + <usize>(ic + i0) * ldc + (<usize>j0 << 2);
