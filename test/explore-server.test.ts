@@ -1,7 +1,8 @@
 // The explorer's local server (src/cli/explore.ts): it serves its own files and the one model,
 // refuses traversal (plain, encoded, double-encoded, backslashes), absolute paths, symlinks out,
 // dot-files, other methods, request bodies, huge URLs/headers and foreign Host headers, and sends
-// a CSP without remote sources plus nosniff on every response. Also `glassbox explore` end to end.
+// a CSP without remote sources plus nosniff on every response. Also `glassbox explore` itself: its
+// usage and model-file errors (in process) and a real run that serves the model and stops on SIGINT.
 import { spawn } from 'node:child_process';
 import { mkdtemp, mkdir, rm, symlink, writeFile } from 'node:fs/promises';
 import http from 'node:http';
@@ -12,9 +13,12 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CONTENT_SECURITY_POLICY, createExploreServer, MODEL_URL, siteRoot } from '../src/cli/explore.js';
+import { sequential, serializeModel } from '../src/index.js';
+import { runCli as runInProcess } from './cli-helpers.js';
 
 const SECRET = 'top-secret-outside-the-root';
-const MODEL = new TextEncoder().encode('{"format":"glassbox-model","note":"served as given"}');
+/** A real model file (the command validates what it serves). */
+const MODEL = new TextEncoder().encode(serializeModel(sequential({ sizes: [2, 3, 2], rng: 5 }), { dataset: 'xor' }));
 
 interface Reply {
   status: number;
@@ -248,17 +252,27 @@ function runCli(args: string[], onLine?: (line: string, child: ReturnType<typeof
 
 describe('glassbox explore (command)', () => {
   it('exits 2 on a bad --port and 1 on a missing or broken model file, naming it', async () => {
-    const badPort = await runCli(['explore', '--port', 'http', '--no-open']);
+    const badPort = await runInProcess(['explore', '--port', 'http', '--no-open']);
     expect(badPort.code).toBe(2);
-    expect(badPort.err).toMatch(/port number from 0 to 65535, got 'http'/);
-    const missing = await runCli(['explore', path.join(dir, 'missing-model.json'), '--no-open']);
+    expect(badPort.stderr).toMatch(/port number from 0 to 65535, got 'http'/);
+    expect((await runInProcess(['explore', '--port', '70000', '--no-open'])).code).toBe(2);
+    const missing = await runInProcess(['explore', path.join(dir, 'missing-model.json'), '--no-open']);
     expect(missing.code).toBe(1);
-    expect(missing.err).toMatch(/missing-model\.json/);
+    expect(missing.stderr).toMatch(/missing-model\.json/);
     const broken = path.join(dir, 'broken.json');
     await writeFile(broken, '{"sizes": [2, ');
-    const bad = await runCli(['explore', broken, '--no-open']);
+    const bad = await runInProcess(['explore', broken, '--no-open']);
     expect(bad.code).toBe(1);
-    expect(bad.err).toMatch(/broken\.json is not valid JSON/);
+    expect(bad.stderr).toMatch(/broken\.json/);
+    expect(bad.stderr).toMatch(/JSON/);
+    // Valid JSON but not a model: refused with the library's reasons, before any server starts.
+    const notModel = path.join(dir, 'not-a-model.json');
+    await writeFile(notModel, '{"format": "something-else", "version": 1}');
+    const wrong = await runInProcess(['explore', notModel, '--no-open']);
+    expect(wrong.code).toBe(1);
+    expect(wrong.stderr).toMatch(/not-a-model\.json/);
+    expect(wrong.stderr).toMatch(/format/);
+    expect(wrong.stdout).not.toMatch(/glassbox explorer: http/);
   });
 
   it('serves the model on 127.0.0.1 at a printed free port and stops cleanly on SIGINT', async () => {

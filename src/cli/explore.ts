@@ -19,7 +19,7 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Command, InvalidArgumentError } from 'commander';
-import { ArgumentError, ModelFileError, UnsupportedError } from '../index.js';
+import { ArgumentError, ModelFileError, parseModel, UnsupportedError } from '../index.js';
 
 /** The fixed URL at which the given model is served. */
 export const MODEL_URL = '/model.json';
@@ -254,7 +254,11 @@ function openBrowser(url: string): boolean {
   }
 }
 
-/** Read the model file given on the command line, checking that it is readable JSON of sane size. */
+/**
+ * Read the model file given on the command line and validate it with the library's `parseModel`
+ * (format, version, shapes, finite values, checksum), so a broken file fails here, with every
+ * problem listed, rather than in the browser.
+ */
 async function readModelFile(file: string): Promise<Uint8Array> {
   let info;
   try {
@@ -267,11 +271,13 @@ async function readModelFile(file: string): Promise<Uint8Array> {
     throw new ModelFileError(`explore: the model file ${file} has ${info.size} bytes, more than the ${MAX_MODEL_BYTES} accepted`);
   }
   const bytes = new Uint8Array(await readFile(file));
+  let text: string;
   try {
-    JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes));
-  } catch (err) {
-    throw new ModelFileError(`explore: the model file ${file} is not valid JSON (${err instanceof Error ? err.message : String(err)})`);
+    text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+  } catch {
+    throw new ModelFileError(`explore: the model file ${file} is not UTF-8 text (a glassbox model is a JSON file)`);
   }
+  parseModel(text, file); // throws ModelFileError naming the file and every problem
   return bytes;
 }
 

@@ -71,7 +71,7 @@ export class LineChart {
     if (!ctx) return;
     ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
     ctx.clearRect(0, 0, cssWidth, cssHeight);
-    const left = 46;
+    const left = 54;
     const right = 8;
     const top = 18;
     const bottom = 18;
@@ -117,7 +117,7 @@ export class LineChart {
     // Axis labels: y range and x range.
     ctx.fillStyle = '#666';
     ctx.textAlign = 'right';
-    const yLabel = (v: number): string => num(log ? 10 ** v : v, 3);
+    const yLabel = (v: number): string => num(log ? 10 ** v : v, 2);
     ctx.fillText(yLabel(yMax), left - 4, top + 9);
     ctx.fillText(yLabel(yMin), left - 4, top + hgt);
     ctx.textAlign = 'left';
@@ -158,16 +158,24 @@ export class LineChart {
     }
     ctx.restore();
 
-    // Legend, right-aligned in the title row.
-    let x = cssWidth - right;
-    ctx.textAlign = 'right';
-    for (const s of [...this.series].reverse()) {
-      if (s.dots) continue;
+    // Legend, right-aligned in the title row; inside the plot's top edge when the title leaves no room.
+    const entries = this.series.filter((s) => !s.dots).map((s) => {
       const last = s.ys[s.ys.length - 1];
-      const text = `${s.name}${last !== undefined ? ` ${num(last, 3)}` : ''}`;
-      ctx.fillStyle = s.color;
-      ctx.fillText(text, x, 12);
-      x -= ctx.measureText(text).width + 12;
+      return { color: s.color, text: `${s.name}${last !== undefined ? ` ${num(last, 3)}` : ''}` };
+    });
+    const legendWidth = entries.reduce((sum, e) => sum + ctx.measureText(e.text).width + 12, 0);
+    const fits = left + ctx.measureText(this.options.title).width + 16 + legendWidth <= cssWidth - right;
+    let x = cssWidth - right - (fits ? 0 : 4);
+    const y = fits ? 12 : top + 12;
+    ctx.textAlign = 'right';
+    for (const e of [...entries].reverse()) {
+      if (!fits) {
+        ctx.fillStyle = 'rgba(255,255,255,0.85)';
+        ctx.fillRect(x - ctx.measureText(e.text).width - 2, y - 10, ctx.measureText(e.text).width + 4, 13);
+      }
+      ctx.fillStyle = e.color;
+      ctx.fillText(e.text, x, y);
+      x -= ctx.measureText(e.text).width + 12;
     }
     ctx.textAlign = 'left';
   }

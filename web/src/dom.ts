@@ -79,3 +79,36 @@ export function sub(x: number | string): string {
 export function clear(el: Element): void {
   while (el.firstChild) el.firstChild.remove();
 }
+
+/**
+ * A formula in a tiny TeX-like syntax as HTML: `^x` / `^{…}` become superscripts, `_x` / `_{…}`
+ * subscripts, everything else is text (never parsed as HTML). `math('δ^{l}_j = ∂C/∂z^l_j')`.
+ */
+export function math(src: string, attrs: Record<string, string> = {}): HTMLSpanElement {
+  const out = h('span', { class: 'eq', ...attrs });
+  let text = '';
+  const flush = (): void => {
+    if (text) out.append(text);
+    text = '';
+  };
+  for (let i = 0; i < src.length; i++) {
+    const c = src[i];
+    if ((c === '^' || c === '_') && i + 1 < src.length) {
+      flush();
+      let body: string;
+      if (src[i + 1] === '{') {
+        const end = src.indexOf('}', i + 2);
+        body = src.slice(i + 2, end < 0 ? src.length : end);
+        i = end < 0 ? src.length : end;
+      } else {
+        body = src[i + 1];
+        i += 1;
+      }
+      out.append(h(c === '^' ? 'sup' : 'sub', {}, body));
+    } else {
+      text += c;
+    }
+  }
+  flush();
+  return out;
+}

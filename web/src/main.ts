@@ -545,7 +545,8 @@ class App implements AppApi {
     const acc = [{ name: 'test', color: '#d6336c', xs: epochs, ys: h.epochs.map((e) => e.record.test?.accuracy ?? NaN) }];
     if (h.epochs.some((e) => e.trainAccuracy !== undefined)) acc.unshift({ name: 'train', color: '#0b5cad', xs: epochs, ys: h.epochs.map((e) => e.trainAccuracy ?? NaN) });
     this.accuracyChart.set(acc);
-    const layers = h.epochs[0]?.record.dynamics?.map((d) => d.layer) ?? [];
+    // An epoch finished by a resumed segment that ran no batch of it has no dynamics: skip it.
+    const layers = h.epochs.find((e) => e.record.dynamics)?.record.dynamics?.map((d) => d.layer) ?? [];
     this.speedChart.set(layers.map((layer, i) => ({
       name: `layer ${layer}`,
       color: LAYER_COLORS[i % LAYER_COLORS.length],

@@ -49,8 +49,10 @@ export interface RippleOverlay {
   weight: WeightRef;
   /** Δa per layer l … L (layer numbers ascending). */
   layers: LayerValues[];
-  /** ΔC. */
+  /** ΔC measured. */
   dC: number;
+  /** (∂C/∂w)·Δw, backprop's linear prediction of it. */
+  linear: number;
 }
 
 /** Neurons drawn per layer before a layer is collapsed to its most influential ones. */
@@ -98,6 +100,7 @@ export class NetworkView {
   private readonly svg: SVGSVGElement;
   private readonly base: SVGGElement;
   private readonly overlay: SVGGElement;
+  private readonly rippleSvg: SVGSVGElement;
   private readonly rippleLayer: SVGGElement;
   private readonly tooltip: HTMLDivElement;
   private model: Sequential | null = null;
@@ -125,10 +128,14 @@ export class NetworkView {
     });
     this.base = s('g');
     this.overlay = s('g', { class: 'overlay' });
+    this.svg.append(this.base, this.overlay);
+    // The ripple animates in its own SVG stacked on top (its own compositing layer), so each frame
+    // repaints only the few animated shapes, not the hundreds of weights underneath.
+    this.rippleSvg = s('svg', { class: 'ripple-layer', 'aria-hidden': 'true' });
     this.rippleLayer = s('g', { class: 'ripple' });
-    this.svg.append(this.base, this.overlay, this.rippleLayer);
+    this.rippleSvg.append(this.rippleLayer);
     this.tooltip = h('div', { class: 'tooltip', role: 'status', 'aria-live': 'polite', hidden: true });
-    root.append(this.svg, this.tooltip);
+    root.append(this.svg, this.rippleSvg, this.tooltip);
     this.svg.addEventListener('pointerover', (e) => this.onPointer(e));
     this.svg.addEventListener('pointermove', (e) => this.moveTooltip(e));
     this.svg.addEventListener('pointerleave', () => this.setHover(null));
@@ -184,6 +191,7 @@ export class NetworkView {
     this.width = w;
     this.height = hgt;
     this.svg.setAttribute('viewBox', `0 0 ${w} ${hgt}`);
+    this.rippleSvg.setAttribute('viewBox', `0 0 ${w} ${hgt}`);
     this.render();
   }
 
@@ -240,8 +248,8 @@ export class NetworkView {
     const pos = visible.map((idx, li) => {
       const collapsed = idx.length < sizes[li];
       const slots = idx.length + (collapsed ? 1.2 : 0);
-      const gap = Math.min(64, (this.height - top - bottom) / Math.max(1, slots));
-      const r = Math.max(3.5, Math.min(16, gap * 0.34));
+      const gap = Math.min(84, (this.height - top - bottom) / Math.max(1, slots));
+      const r = Math.max(3.5, Math.min(17, gap * 0.3));
       const y0 = top + (this.height - top - bottom - gap * (slots - 1)) / 2;
       const m = new Map<number, NeuronPos>();
       idx.forEach((j, i) => m.set(j, { x: columnX[li], y: y0 + i * gap, r }));
@@ -271,7 +279,7 @@ export class NetworkView {
       const x = layout.columnX[this.layerHighlight.layer - 1];
       this.base.append(
         s('rect', { class: 'layer-highlight', x: x - 34, y: 22, width: 68, height: this.height - 34, rx: 10 }),
-        s('text', { class: 'layer-caption', x, y: this.height - 6, 'text-anchor': 'middle' }, this.layerHighlight.caption),
+        s('text', { class: 'layer-caption', x, y: this.height - 4, 'text-anchor': 'middle' }, this.layerHighlight.caption),
       );
     }
 
@@ -504,11 +512,14 @@ export class NetworkView {
         const v = lv.values[j]!;
         const p = layout.pos[li].get(j)!;
         const t = Math.abs(v) / maxAbs;
-        marks.append(s('circle', { class: 'ripple-ring', cx: p.x, cy: p.y, r: (p.r + 2 + 9 * Math.sqrt(t)).toFixed(1), stroke: signColor(v) }));
+        const ring = p.r + 2 + 9 * Math.sqrt(t);
+        marks.append(s('circle', { class: 'ripple-ring', cx: p.x, cy: p.y, r: ring.toFixed(1), stroke: signColor(v) }));
         if (!labelled.has(j)) continue;
-        // Labels sit to the upper right, except on the output layer, whose right side holds its names.
-        const left = lv.layer === L;
-        marks.append(s('text', { class: 'ripple-label', x: left ? p.x - p.r - 4 : p.x + p.r + 4, y: p.y - p.r + 1, 'text-anchor': left ? 'end' : 'start' }, `Δa${sup(lv.layer)}${sub(j)} ${signed(v, 3)}`));
+        // Labels sit just above the ring; in a crowded column, to its right instead.
+        const crowded = layout.visible[li].length > 8;
+        marks.append(crowded
+          ? s('text', { class: 'ripple-label', x: p.x + ring + 3, y: p.y + 4 }, `Δa${sup(lv.layer)}${sub(j)} ${signed(v, 3)}`)
+          : s('text', { class: 'ripple-label', x: p.x, y: p.y - ring - 4, 'text-anchor': 'middle' }, `Δa${sup(lv.layer)}${sub(j)} ${signed(v, 3)}`));
       }
       this.rippleLayer.append(wave, marks);
       stages.push({ clip: clipRect, x0: layout.columnX[prev.layer - 1], x1: layout.columnX[li] + 14, marks });
@@ -525,7 +536,9 @@ export class NetworkView {
     const costMarks = s('g', { opacity: 0 });
     costMarks.append(
       s('circle', { class: 'ripple-ring', cx: layout.cost.x, cy: layout.cost.y, r: layout.cost.r + 8, stroke: signColor(ripple.dC) }),
-      s('text', { class: 'ripple-label strong', x: layout.cost.x, y: layout.cost.y - layout.cost.r - 12, 'text-anchor': 'middle' }, `ΔC ${signed(ripple.dC, 4)}`),
+      // Right-aligned to the view's edge, so the longer line is never cut off.
+      s('text', { class: 'ripple-label strong', x: this.width - 6, y: layout.cost.y - layout.cost.r - 30, 'text-anchor': 'end' }, `ΔC ${signed(ripple.dC, 4)}`),
+      s('text', { class: 'ripple-label', x: this.width - 6, y: layout.cost.y - layout.cost.r - 14, 'text-anchor': 'end' }, `(∂C/∂w)·Δw ${signed(ripple.linear, 4)}`),
     );
     this.rippleLayer.append(costWave, costMarks);
     stages.push({ clip: costClip, x0: layout.columnX[L - 1], x1: layout.cost.x + layout.cost.r + 4, marks: costMarks });

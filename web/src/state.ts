@@ -153,7 +153,7 @@ export function defaultsFor(data: DataName): State {
 export function toHash(state: State): string {
   const p = new URLSearchParams();
   const d = defaultsFor(state.data);
-  if (state.data !== d.data) p.set('data', state.data);
+  if (state.data !== DEFAULT_STATE.data) p.set('data', state.data);
   if (state.noise !== d.noise) p.set('noise', String(state.noise));
   if (state.hidden.join(',') !== d.hidden.join(',')) p.set('hidden', state.hidden.length ? state.hidden.join(',') : 'none');
   if (state.activation !== d.activation) p.set('act', state.activation);

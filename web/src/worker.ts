@@ -78,8 +78,9 @@ async function segment(count: number | null): Promise<void> {
       test,
       resume: state,
       monitor: { dynamics: true, every: toy ? 1 : 10 },
-      // Stepping checks the stop signal after every batch; playing, every few milliseconds.
-      yieldEveryMs: count === null ? 30 : -1,
+      // fit stops right after the batch during which the signal was aborted (so `step` runs exactly
+      // `count` batches) and yields to the event loop every 30 ms (so `pause` gets through).
+      yieldEveryMs: 30,
       signal: ctrl.signal,
       onEvent: (e) => {
         if (gen !== generation) return;

@@ -8,15 +8,15 @@
  */
 import { jvp, matmulTensor, ones, tensor, type Sequential, type TraceReport } from 'glassbox';
 import type { AppApi, Snapshot } from '../context.js';
-import { clear, h, num, sub, sup } from '../dom.js';
+import { clear, h, math, num, sup } from '../dom.js';
 
 /** Entries of a vector shown in full; longer ones show their largest entries. */
 const FULL = 10;
 const LARGEST = 8;
 
 /** A vector as text: all entries when short, else the largest by |value| with their indices. */
-function vector(name: string, layer: number | string, values: readonly number[], mark?: number): HTMLElement {
-  const el = h('div', { class: 'vector' }, h('span', { class: 'eq' }, `${name}${sup(layer)} = `));
+function vector(values: readonly number[], mark?: number): HTMLElement {
+  const el = h('span', { class: 'vector' });
   const fmt = (v: number): string => num(v, 4);
   if (values.length <= FULL) {
     el.append('[');
@@ -29,18 +29,25 @@ function vector(name: string, layer: number | string, values: readonly number[],
   }
   const order = values.map((v, i) => [Math.abs(v), i] as const).sort((a, b) => b[0] - a[0]).slice(0, LARGEST).map(([, i]) => i);
   if (mark !== undefined && !order.includes(mark)) order.push(mark);
-  el.append(`largest of ${values.length}: `);
+  el.append(`${values.length} entries, the largest: `);
   order.forEach((i, n) => {
     if (n > 0) el.append(', ');
-    const text = `${sub(i)} ${fmt(values[i])}`;
+    const text = `[${i}] ${fmt(values[i])}`;
     el.append(i === mark ? h('span', { class: 'hi' }, text) : text);
   });
   return el;
 }
 
+/** A table of equations (left) beside the numbers they produce (right). */
+function equations(rows: [string, HTMLElement | string, string?][]): HTMLElement {
+  return h('table', { class: 'equations' },
+    h('tbody', {}, ...rows.map(([eq, value, note]) =>
+      h('tr', {}, h('th', { scope: 'row' }, math(eq)), h('td', {}, value), note ? h('td', { class: 'muted' }, note) : h('td')))));
+}
+
 /** The "Backprop, step by step" panel. */
 export class BackpropPanel {
-  private step = 1;
+  private step = 0;
   private readonly pills: HTMLElement;
   private readonly body: HTMLElement;
   private snap: Snapshot | null = null;
@@ -96,43 +103,51 @@ export class BackpropPanel {
     const L = t.sizes.length;
     const out = t.layers[t.layers.length - 1];
     this.body.append(
-      h('p', { class: 'eq' }, `Forward pass: a${sup(1)} = x, then for l = 2 … ${L}: z${sup('l')} = W${sup('l')}a${sup('l−1')} + b${sup('l')}, a${sup('l')} = σ(z${sup('l')}).`),
-      vector('a', L, out.a),
-      vector('y', '', t.target),
-      h('p', { class: 'eq' }, `C = ${num(t.costValue, 6)} (${t.cost})`),
-      h('p', { class: 'hint' }, 'Press “next layer” to start the backward pass at the output.'),
+      h('h3', { class: 'eq' }, 'The forward pass'),
+      equations([
+        ['a^1 = x', vector(t.input), 'the input'],
+        [`z^l = W^l a^{l−1} + b^l,  a^l = σ(z^l)`, `for l = 2 … ${L}`],
+        [`a^${L}`, vector(out.a), 'the output'],
+        ['y', vector(t.target), 'the target'],
+        ['C', h('b', {}, num(t.costValue, 6)), t.cost],
+      ]),
+      h('p', { class: 'hint' }, 'Press “next layer” to start the backward pass at the output layer.'),
     );
-    this.app.view.setLayerHighlight({ layer: L, caption: 'a^L' }, [{ layer: L, values: out.a }]);
+    this.app.view.setLayerHighlight({ layer: L, caption: `a${sup(L)}` }, [{ layer: L, values: out.a }]);
   }
 
   private drawLayer(model: Sequential, t: TraceReport, l: number, snap: Snapshot): void {
     const L = t.sizes.length;
     const layer = t.layers[l - 2];
     const w = snap.state.weight;
-    const rows: HTMLElement[] = [];
+    const mark = w.layer === l ? w.to : undefined;
     if (l === L) {
-      rows.push(
-        h('h3', { class: 'eq' }, 'BP1 — the output error'),
+      this.body.append(
+        h('h3', { class: 'eq' }, 'BP1: the error of the output layer'),
         h('p', { class: 'eq' }, t.bp1),
-        vector('a', L, layer.a),
-        vector('y', '', t.target),
-        vector('δ', L, layer.delta, w.layer === l ? w.to : undefined),
+        equations([
+          [`a^${L}`, vector(layer.a)],
+          ['y', vector(t.target)],
+          [`δ^${L} = ∂C/∂z^${L}`, vector(layer.delta, mark), 'BP1'],
+        ]),
       );
     } else {
       const next = t.layers[l - 1]; // layer l + 1
       const W = model.layers[l - 1].W; // W^{l+1} [n_{l+1}, n_l]
       // (W^{l+1})ᵀ δ^{l+1} as the row δ^{l+1}·W^{l+1}: [1, n_{l+1}] × [n_{l+1}, n_l] = [1, n_l]
-      const back = Array.from(matmulTensor(tensor(next.delta, [1, next.delta.length], 'float64'), W.dtype === 'float64' ? W : tensor(Array.from(W.dataSync()), W.shape, 'float64')).dataSync());
+      const W64 = W.dtype === 'float64' ? W : tensor(Array.from(W.dataSync()), W.shape, 'float64');
+      const back = Array.from(matmulTensor(tensor(next.delta, [1, next.delta.length], 'float64'), W64).dataSync());
       const z = tensor(layer.z, [1, layer.z.length], 'float64');
       const act = model.layers[l - 2].activation;
       const sigmaPrime = Array.from(jvp((zz) => act.apply(zz), [z], [ones(z.shape, 'float64')]).tangent.dataSync()); // σ'(z^l), element-wise
-      rows.push(
-        h('h3', { class: 'eq' }, 'BP2 — the error moves back one layer'),
-        h('p', { class: 'eq' }, `δ${sup(l)} = ((W${sup(l + 1)})ᵀ δ${sup(l + 1)}) ⊙ σ'(z${sup(l)})`),
-        vector('δ', l + 1, next.delta),
-        vector('(Wᵀδ)', '', back),
-        vector("σ'(z)", l, sigmaPrime),
-        vector('δ', l, layer.delta, w.layer === l ? w.to : undefined),
+      this.body.append(
+        h('h3', { class: 'eq' }, 'BP2: the error moves back one layer'),
+        equations([
+          [`δ^{${l + 1}}`, vector(next.delta), 'from the step before'],
+          [`(W^{${l + 1}})ᵀ δ^{${l + 1}}`, vector(back), 'sent back along the weights'],
+          [`σ'(z^${l})`, vector(sigmaPrime), `slope of ${act.name} at z`],
+          [`δ^${l} = (W^{${l + 1}})ᵀδ^{${l + 1}} ⊙ σ'(z^${l})`, vector(layer.delta, mark), 'BP2'],
+        ]),
       );
     }
     // BP3 and BP4 for this layer; the selected weight when it lives here, else the largest gradient.
@@ -148,15 +163,16 @@ export class BackpropPanel {
       }));
     }
     const aPrev = l === 2 ? t.input : t.layers[l - 3].a;
-    rows.push(
-      h('h3', { class: 'eq' }, 'BP3 and BP4 — the gradients of this layer, read off δ'),
-      h('p', { class: 'eq' }, `∂C/∂b${sup(l)}${sub('j')} = δ${sup(l)}${sub('j')}      ∂C/∂w${sup(l)}${sub('jk')} = a${sup(l - 1)}${sub('k')} δ${sup(l)}${sub('j')}`),
-      h('p', { class: 'eq', id: 'bp4-example' },
-        `${w.layer === l ? 'The selected weight' : 'The largest here'}: ∂C/∂w${sup(l)}${sub(`${j},${k}`)} = a${sup(l - 1)}${sub(k)} · δ${sup(l)}${sub(j)} = ${num(aPrev[k], 5)} × ${num(layer.delta[j], 5)} = `,
-        h('b', { 'data-value': String(layer.dW[j][k]) }, num(layer.dW[j][k], 6))),
-      vector('∂C/∂b', l, layer.db),
+    const product = h('span', { id: 'bp4-example' },
+      `${num(aPrev[k], 5)} × ${num(layer.delta[j], 5)} = `, h('b', { 'data-value': String(layer.dW[j][k]) }, num(layer.dW[j][k], 6)));
+    this.body.append(
+      h('h3', { class: 'eq' }, 'BP3 and BP4: this layer’s gradients, read off δ'),
+      equations([
+        [`∂C/∂b^${l}_j = δ^${l}_j`, vector(layer.db, mark), 'BP3'],
+        [`∂C/∂w^${l}_{${j},${k}} = a^{${l - 1}}_{${k}} δ^${l}_{${j}}`, product, w.layer === l ? 'BP4, the selected weight' : 'BP4, the largest here'],
+      ]),
+      h('p', { class: 'hint' }, l > 2 ? 'Next: δ moves back to the layer before (BP2).' : 'Done: one backward sweep gave every ∂C/∂b and ∂C/∂w.'),
     );
-    this.body.append(...rows);
-    this.app.view.setLayerHighlight({ layer: l, caption: `δ^${l}` }, [{ layer: l, values: layer.delta }]);
+    this.app.view.setLayerHighlight({ layer: l, caption: `δ${sup(l)}` }, [{ layer: l, values: layer.delta }]);
   }
 }

@@ -88,6 +88,7 @@ export class NudgePanel {
       weight: { layer: p.layer, to: p.to, from: p.from ?? 0 },
       layers: step.layers.map((l) => ({ layer: l.layer, values: l.measured })),
       dC: step.measuredCost,
+      linear: step.linearCost,
     });
   }
 
@@ -122,6 +123,13 @@ export class NudgePanel {
       return;
     }
     const r = (this.report = ripple(model, example.x, example.label, { layer: w.layer, to: w.to, from: w.from, deltas: SHRINK.map((f) => state.dw * f) }));
+    // ∂z^l_j/∂w^l_jk = a^{l−1}_k: a weight out of a silent neuron (a blank pixel) moves nothing.
+    const aFrom = w.layer === 2 ? example.x[w.from] : snap.trace.layers[w.layer - 3].a[w.from];
+    if (aFrom === 0) {
+      this.body.append(h('p', { class: 'callout', id: 'silent-weight' },
+        `a${sup(w.layer - 1)}${sub(w.from)} = 0 for this input${w.layer === 2 && snap.imageShape ? ' (a blank pixel)' : ''}, so this weight has no effect on it: ∂z/∂w = a${sup(w.layer - 1)}${sub(w.from)} = 0 and every Δa below is 0. `,
+        'Pick a weight out of an active neuron: the input neurons drawn are the ones with the most influence on this example.'));
+    }
     this.body.append(this.summary(r), this.layersTable(r), this.shrinkTable(r));
     // While training runs the numbers update in place; the animation plays when it is paused.
     if (snap.running) this.app.view.clearRipple();
@@ -161,7 +169,7 @@ export class NudgePanel {
     return h('div', {},
       h('h3', { class: 'eq' }, 'Layer by layer'),
       h('table', { class: 'data' },
-        h('thead', {}, h('tr', {}, h('th', {}, 'layer'), h('th', {}, 'Δa measured (largest first)'), h('th', { title: 'largest |measured Δa − ȧ·Δw| in the layer' }, 'vs forward mode'))),
+        h('thead', {}, h('tr', {}, h('th', {}, 'layer'), h('th', {}, 'Δa measured (largest first)'), h('th', { title: 'largest |measured Δa − ȧ·Δw| in the layer, ȧ from forward mode' }, '|measured − ȧ·Δw|'))),
         h('tbody', {}, ...rows, h('tr', { class: 'current' }, h('td', {}, 'cost'), h('td', { class: 'vector' }, `ΔC ${signed(s.measuredCost, 6)}`), h('td', {}, num(Math.abs(s.measuredCost - s.predictedCost), 2)))),
       ),
     );

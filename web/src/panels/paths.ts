@@ -8,7 +8,7 @@
 import { paths, type PathsReport } from 'glassbox';
 import { LineChart } from '../charts.js';
 import type { AppApi, Snapshot } from '../context.js';
-import { clear, h, num, signed, sub, sup, weightName } from '../dom.js';
+import { clear, h, math, num, signed, sub, sup, weightName } from '../dom.js';
 
 /** Paths listed (all of them when there are no more than this). */
 const LISTED = 60;
@@ -33,9 +33,8 @@ export class PathsPanel {
     this.table = h('div');
     this.chart = new LineChart(this.chartBox, { title: 'Running sum of the paths (largest first) → ∂C/∂w', xLabel: 'paths', empty: 'pick a weight' }, 130);
     root.append(
-      h('p', { class: 'big-eq' },
-        '∂C/∂w', sup('l'), sub('jk'), ' = Σ', sub('m,n,…,q'), ' ∂a', sup('l'), sub('j'), '/∂w · ∂a', sup('l+1'), sub('m'), '/∂a', sup('l'), sub('j'),
-        ' · ∂a', sup('l+2'), sub('n'), '/∂a', sup('l+1'), sub('m'), ' ⋯ ∂C/∂a', sup('L'), sub('q')),
+      h('p', { class: 'big-eq' }, math('∂C/∂w^l_{jk} = Σ_{m, n, …, q} ∂a^l_j/∂w · ∂a^{l+1}_m/∂a^l_j · ∂a^{l+2}_n/∂a^{l+1}_m ⋯ ∂C/∂a^L_q')),
+      h('p', { class: 'hint' }, 'A change of w reaches the cost along every path through the later layers; each path multiplies the rates along it, and the paths add up (the chain rule, written out).'),
       h('div', { class: 'panel-grid' }, this.head, this.chartBox),
       this.table,
     );
@@ -68,9 +67,9 @@ export class PathsPanel {
     this.head.append(
       h('dl', { class: 'compare' },
         h('dt', {}, 'paths from ' + name + ' to C'), h('dd', { id: 'paths-count', 'data-value': r.pathCountExact }, count.toLocaleString('en-US')),
-        h('dt', {}, `sum of the ${all ? 'all' : 'top'} ${r.paths.length} listed`), h('dd', { id: 'paths-sum', 'data-value': String(r.listedSum) }, num(r.listedSum, 8)),
+        h('dt', {}, all ? `sum of all ${r.paths.length} paths` : `sum of the top ${r.paths.length}`), h('dd', { id: 'paths-sum', 'data-value': String(r.listedSum) }, num(r.listedSum, 8)),
         h('dt', {}, '∂C/∂w from backprop'), h('dd', { id: 'paths-total', 'data-value': String(r.total) }, num(r.total, 8)),
-        h('dt', {}, 'the paths not listed'), h('dd', { id: 'paths-remainder', 'data-value': String(r.remainder) }, num(r.remainder, 3)),
+        h('dt', {}, all ? 'difference (round-off)' : 'the paths not listed'), h('dd', { id: 'paths-remainder', 'data-value': String(r.remainder) }, num(r.remainder, 3)),
       ),
       h('p', { class: 'callout' },
         `Enumerating every path: ${count.toLocaleString('en-US')} paths × ${r.factorsPerPath - 1} multiplications = ${r.work.enumerationMultiplications.toLocaleString('en-US')}. `,

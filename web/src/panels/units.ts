@@ -37,7 +37,7 @@ export class UnitsPanel {
     for (const u of report.units.slice(0, MAX_UNITS)) {
       const canvas = h('canvas', { 'aria-label': `weights of hidden neuron ${u.neuron}` });
       paintSigned(canvas, u.weights, shape[0], shape[1]);
-      grid.append(h('figure', {}, canvas, h('figcaption', {}, `${u.neuron} · ‖w‖ ${num(u.norm, 2)}`)));
+      grid.append(h('figure', { title: `neuron ${u.neuron}: ‖w‖ = ${num(u.norm, 3)}, b = ${num(u.bias, 3)}` }, canvas, h('figcaption', {}, `a${sup(2)}${sub(u.neuron)}`)));
     }
     this.root.append(
       h('p', { class: 'big-eq' }, `What layer 2 looks for: each hidden neuron j's weights w${sup(2)}${sub('j·')} laid out as a ${shape[0]}×${shape[1]} image. Blue pixels push z${sup(2)}${sub('j')} up, orange ones down.`),

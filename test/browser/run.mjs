@@ -1,0 +1,454 @@
+#!/usr/bin/env node
+// Browser tests of the explorer (web/): builds the site when it is missing or older than its
+// sources, serves web/dist with the explorer's own server (src/cli/explore.ts) on 127.0.0.1, and
+// drives Debian's Chromium through playwright-core. Every number the page shows that a test
+// checks is recomputed here, independently, with the library in Node (imported through tsx).
+// Prints one line per test and a final `N passed, M failed`; screenshots go to test-artifacts/.
+// Without /usr/bin/chromium it says so and exits 0 (1 when REQUIRE_BROWSER=1).
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const CHROMIUM = '/usr/bin/chromium';
+const here = path.dirname(fileURLToPath(import.meta.url));
+const repo = path.resolve(here, '../..');
+const site = path.join(repo, 'web/dist');
+const artifacts = path.join(repo, 'test-artifacts');
+
+if (!existsSync(CHROMIUM)) {
+  console.log(`browser tests did not run: ${CHROMIUM} not found (apt-get install -y chromium)`);
+  process.exit(process.env.REQUIRE_BROWSER === '1' ? 1 : 0);
+}
+
+/** Newest modification time under `p` (files only). */
+function newest(p) {
+  const info = statSync(p);
+  if (!info.isDirectory()) return info.mtimeMs;
+  let t = 0;
+  for (const name of readdirSync(p)) t = Math.max(t, newest(path.join(p, name)));
+  return t;
+}
+
+const sources = ['web/src', 'web/index.html', 'web/vite.config.ts', 'src'].map((p) => path.join(repo, p));
+const builtAt = existsSync(path.join(site, 'index.html')) ? statSync(path.join(site, 'index.html')).mtimeMs : 0;
+if (builtAt === 0 || sources.some((p) => newest(p) > builtAt)) {
+  console.log('building the site (vite build web) …');
+  execFileSync(process.execPath, [path.join(repo, 'node_modules/vite/bin/vite.js'), 'build', 'web', '--logLevel', 'warn'], { cwd: repo, stdio: 'inherit' });
+}
+mkdirSync(artifacts, { recursive: true });
+
+const { tsImport } = await import('tsx/esm/api');
+const lib = await tsImport(path.join(repo, 'src/index.ts'), import.meta.url);
+const { createExploreServer } = await tsImport(path.join(repo, 'src/cli/explore.ts'), import.meta.url);
+const { chromium } = await import('playwright-core');
+
+// ── independent computations with the library ────────────────────────────────────────────────
+
+/** The page's model in float64, rebuilt from its spec and parameters. */
+function modelOf(spec, params) {
+  const tensors = params.map((p, i) => {
+    const l = i >> 1;
+    const shape = i % 2 === 0 ? [spec.sizes[l + 1], spec.sizes[l]] : [spec.sizes[l + 1]];
+    return lib.tensor(p, shape, 'float64');
+  });
+  return lib.Sequential.fromSpec(spec, tensors);
+}
+
+/** C of one example. */
+function costOf(model, x, label) {
+  const classes = model.sizes[model.sizes.length - 1];
+  return model.loss(lib.tensor(x, [1, x.length], 'float64'), lib.oneHot([label], classes, 'float64'));
+}
+
+/** C(w + Δw) − C(w) by two plain forward passes, and ∂C/∂w by reverse mode (`grad`). */
+function nudgeByHand(spec, params, x, label, w, dw) {
+  const base = modelOf(spec, params);
+  const nIn = spec.sizes[w.layer - 2];
+  const changed = params.map((p) => [...p]);
+  changed[2 * (w.layer - 2)][w.to * nIn + w.from] += dw; // w^l_jk = W^l[j, k], W^l is parameter 2(l − 2)
+  const measured = costOf(modelOf(spec, changed), x, label) - costOf(base, x, label);
+  const classes = spec.sizes[spec.sizes.length - 1];
+  const X = lib.tensor(x, [1, x.length], 'float64');
+  const Y = lib.oneHot([label], classes, 'float64');
+  const grads = lib.grad((...ps) => base.lossWith(ps, X, Y))(...base.paramTensors());
+  const gradient = grads[2 * (w.layer - 2)].dataSync()[w.to * nIn + w.from];
+  return { measured, gradient, linear: gradient * dw };
+}
+
+/** Mean cost of the page's model over a data set. */
+function datasetCost(spec, params, ds) {
+  return modelOf(spec, params).loss(lib.cast(ds.x, 'float64'), lib.cast(ds.y, 'float64'));
+}
+
+// ── harness ──────────────────────────────────────────────────────────────────────────────────
+
+const servers = [];
+async function serve(options) {
+  const server = createExploreServer(options);
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  servers.push(server);
+  return `http://127.0.0.1:${server.address().port}/`;
+}
+
+const base = await serve({ root: site });
+const browser = await chromium.launch({
+  executablePath: CHROMIUM,
+  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+});
+
+/** Problems seen on any page: console errors, uncaught exceptions, failed or foreign requests. */
+const problems = [];
+
+async function open(url, { viewport = { width: 1440, height: 900 } } = {}) {
+  const page = await browser.newPage({ viewport });
+  const origin = new URL(url).origin;
+  page.warnings = [];
+  page.on('console', (m) => {
+    if (m.type() === 'error') problems.push(`console error on ${page.url()}: ${m.text()}`);
+    if (m.type() === 'warning') page.warnings.push(m.text());
+  });
+  page.on('pageerror', (e) => problems.push(`uncaught exception on ${page.url()}: ${e.message}`));
+  page.on('requestfailed', (r) => problems.push(`request failed: ${r.url()} (${r.failure()?.errorText})`));
+  page.on('request', (r) => {
+    const u = r.url();
+    if (!u.startsWith(origin) && !u.startsWith('data:') && !u.startsWith('blob:')) problems.push(`request outside the page's origin: ${u}`);
+  });
+  await page.goto(url);
+  await waitReady(page);
+  return page;
+}
+
+async function waitReady(page, timeout = 60_000) {
+  await page.waitForFunction(() => window.__glassbox?.ready() === true, null, { timeout });
+}
+
+/** Wait until the page's model snapshot no longer changes and training is idle. */
+async function settle(page) {
+  await page.waitForFunction(() => window.__glassbox.idle(), null, { timeout: 60_000 });
+  await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
+}
+
+const hook = (page) =>
+  page.evaluate(() => ({ state: window.__glassbox.state(), spec: window.__glassbox.spec(), params: window.__glassbox.params(), example: window.__glassbox.example() }));
+
+const dataValue = async (page, selector) => Number(await page.getAttribute(selector, 'data-value'));
+
+async function shot(page, name) {
+  await page.screenshot({ path: path.join(artifacts, name), fullPage: true });
+}
+
+function check(condition, message) {
+  if (!condition) throw new Error(message);
+}
+
+function close(a, b, tol, what) {
+  check(Math.abs(a - b) <= tol, `${what}: page ${a}, library ${b} (difference ${Math.abs(a - b)} > ${tol})`);
+}
+
+const tests = [];
+const test = (name, fn) => tests.push({ name, fn });
+
+// ── the tests ────────────────────────────────────────────────────────────────────────────────
+
+test('the page loads with the whole network drawn and no console errors', async () => {
+  const page = await open(base);
+  const neurons = await page.locator('svg.network circle.neuron').count();
+  const weights = await page.locator('svg.network g.weights line').count();
+  check(neurons === 2 + 4 + 4 + 2, `expected 12 neurons for [2, 4, 4, 2], drew ${neurons}`);
+  check(weights === 2 * 4 + 4 * 4 + 4 * 2, `expected 32 weights, drew ${weights}`);
+  check((await page.title()).includes('glassbox'), 'title');
+  await shot(page, 'toy-nudge.png');
+  const before = problems.length;
+  check(before === 0, problems.join('\n'));
+  await page.close();
+});
+
+test('clicking a weight and moving the slider shows ΔC equal to the library’s (1e-6)', async () => {
+  const page = await open(base);
+  // Click w^3_{1,2} where it is topmost on screen.
+  const line = page.locator('svg.network g.weights line[data-l="3"][data-j="1"][data-k="2"]');
+  const point = await line.evaluate((el) => {
+    const svg = el.ownerSVGElement;
+    const ctm = svg.getScreenCTM();
+    for (const t of [0.5, 0.4, 0.6, 0.3, 0.7, 0.2, 0.8]) {
+      const p = svg.createSVGPoint();
+      p.x = Number(el.getAttribute('x1')) * (1 - t) + Number(el.getAttribute('x2')) * t;
+      p.y = Number(el.getAttribute('y1')) * (1 - t) + Number(el.getAttribute('y2')) * t;
+      const q = p.matrixTransform(ctm);
+      if (document.elementFromPoint(q.x, q.y) === el) return { x: q.x, y: q.y };
+    }
+    return null;
+  });
+  check(point, 'w^3_{1,2} is hidden under other lines everywhere');
+  await page.mouse.click(point.x, point.y);
+  await page.waitForFunction(() => location.hash.includes('w=3.1.2'));
+  // Drag the Δw slider from its thumb to three quarters of its track.
+  const box = await page.locator('#dw-slider').boundingBox();
+  const start = await page.locator('#dw-slider').evaluate((el) => (Number(el.value) - Number(el.min)) / (Number(el.max) - Number(el.min)));
+  await page.mouse.move(box.x + 8 + start * (box.width - 16), box.y + box.height / 2);
+  await page.mouse.down();
+  await page.mouse.move(box.x + box.width * 0.62, box.y + box.height / 2, { steps: 5 });
+  await page.mouse.move(box.x + box.width * 0.75, box.y + box.height / 2, { steps: 5 });
+  await page.mouse.up();
+  const slider = Number(await page.inputValue('#dw-slider'));
+  check(Math.abs(slider - 1) < 0.15, `the slider should sit near Δw = 1 after the drag, it reads ${slider}`);
+  await page.waitForFunction((v) => Number(document.querySelector('#dw-value')?.getAttribute('data-value')) === v, slider);
+  await page.waitForFunction(() => Number(document.querySelector('svg.network')?.dataset.rippled ?? 0) > 0, null, { timeout: 20_000 });
+  const { state, spec, params, example } = await hook(page);
+  check(state.weight.layer === 3 && state.weight.to === 1 && state.weight.from === 2, `selected ${JSON.stringify(state.weight)}`);
+  const expect = nudgeByHand(spec, params, example.x, example.label, state.weight, slider);
+  close(await dataValue(page, '#dc-measured'), expect.measured, 1e-6, 'ΔC measured');
+  close(await dataValue(page, '#dc-linear'), expect.linear, 1e-6, '(∂C/∂w)·Δw');
+  close(await dataValue(page, '#grad-value'), expect.gradient, 1e-6, '∂C/∂w');
+  check(Math.abs(expect.measured) > 1e-4, `the nudge should change the cost visibly, ΔC = ${expect.measured}`);
+  // The animation put Δa labels on the drawing and ended with ΔC.
+  const labels = await page.locator('.network-box .ripple-label').allTextContents();
+  check(labels.some((t) => t.startsWith('ΔC')), `no ΔC label in the ripple: ${labels.join(' | ')}`);
+  await shot(page, 'ripple.png');
+  await page.close();
+});
+
+test('the paths panel’s sum equals the gradient shown (and the library’s)', async () => {
+  const page = await open(`${base}#w=2.1.0&tab=paths`);
+  await page.waitForSelector('#paths-sum');
+  const count = Number(await page.getAttribute('#paths-count', 'data-value'));
+  const sum = await dataValue(page, '#paths-sum');
+  const total = await dataValue(page, '#paths-total');
+  const rows = await page.locator('.paths-table tbody tr').count();
+  check(count === 8 && rows === 8, `[2, 4, 4, 2] has 1 × 4 × 2 = 8 paths from a layer-2 weight; the page says ${count}, lists ${rows}`);
+  close(sum, total, 1e-12 * Math.max(1, Math.abs(total)), 'sum of all paths vs ∂C/∂w shown');
+  const { state, spec, params, example } = await hook(page);
+  close(total, nudgeByHand(spec, params, example.x, example.label, state.weight, 0).gradient, 1e-9, '∂C/∂w');
+  check((await page.locator('svg.network .path-line').count()) === 8, 'the 8 paths are highlighted on the drawing');
+  await shot(page, 'paths.png');
+  // A deeper network: more paths than listed; the listed sum plus the remainder is the gradient.
+  await page.goto(`${base}#hidden=8,8,8&w=2.3.1&tab=paths`);
+  await waitReady(page);
+  await page.waitForFunction(() => Number(document.querySelector('#paths-count')?.getAttribute('data-value')) === 8 * 8 * 2);
+  const listed = await dataValue(page, '#paths-sum');
+  const remainder = await dataValue(page, '#paths-remainder');
+  const total2 = await dataValue(page, '#paths-total');
+  close(listed + remainder, total2, 1e-12, 'listed + remainder');
+  await page.close();
+});
+
+test('backprop, step by step: BP4 of the selected weight equals the library’s ∂C/∂w', async () => {
+  const page = await open(`${base}#w=3.2.1&tab=backprop`);
+  const steps = await page.locator('#panel-backprop .pill').count();
+  check(steps === 4, `forward + three layers expected, got ${steps} steps`);
+  await page.click('#bp-next'); // δ^4 (BP1)
+  check((await page.textContent('#backprop-body')).includes('BP1'), 'BP1 shown at the output layer');
+  await page.click('#bp-next'); // δ^3 (BP2)
+  const text = await page.textContent('#backprop-body');
+  check(text.includes('BP2') && text.includes('the selected weight'), 'BP2 and the selected weight shown at layer 3');
+  const shown = await dataValue(page, '#bp4-example b');
+  const { state, spec, params, example } = await hook(page);
+  close(shown, nudgeByHand(spec, params, example.x, example.label, state.weight, 0).gradient, 1e-9, 'BP4 ∂C/∂w');
+  check((await page.locator('svg.network .layer-highlight').count()) === 1, 'the layer is highlighted on the drawing');
+  await shot(page, 'backprop.png');
+  await page.close();
+});
+
+test('100 training steps on the spiral set lower the cost', async () => {
+  const page = await open(`${base}#data=spiral&hidden=8,8`);
+  const before = await hook(page);
+  check(before.state.data === 'spiral', 'spiral selected');
+  for (let i = 0; i < 100; i++) await page.click('#step');
+  await page.waitForFunction(() => window.__glassbox.step() === 100, null, { timeout: 60_000 });
+  await settle(page);
+  const after = await hook(page);
+  const splits = await lib.loadDataset('spiral', { noise: before.state.noise, rng: new lib.Rng(before.state.seed) });
+  const c0 = datasetCost(before.spec, before.params, splits.train);
+  const c1 = datasetCost(after.spec, after.params, splits.train);
+  check(c1 < c0, `training cost ${c0} → ${c1} did not fall`);
+  check((await page.textContent('#step-count')).trim() === '100', 'the step counter reads 100');
+  console.log(`    spiral [2, 8, 8, 2], 100 steps: training-set cost ${c0.toFixed(4)} → ${c1.toFixed(4)}`);
+  await shot(page, 'spiral-100-steps.png');
+  // Play, let it train a while, pause: epochs recorded, charts and accuracy filled.
+  await page.click('#play');
+  await page.waitForFunction(() => window.__glassbox.step() > 100 + 25 * 40, null, { timeout: 60_000 });
+  await page.click('#play');
+  await settle(page);
+  const acc = (await page.textContent('#acc-now')).trim();
+  check(/%$/.test(acc), `test accuracy shown after training, got '${acc}'`);
+  await page.click('#tab-units');
+  await page.waitForSelector('#panel-units canvas');
+  await shot(page, 'training-spiral.png');
+  await page.close();
+});
+
+test('MNIST: a drawn stroke gives a prediction (the library’s), with saliency maps', async () => {
+  const page = await open(`${base}#data=mnist`);
+  // Train one epoch first (6,000 digits, Nielsen's η = 3), so the pictures show a trained network.
+  await page.click('#play');
+  await page.waitForFunction(() => window.__glassbox.step() >= 600, null, { timeout: 120_000 });
+  await page.click('#play');
+  await settle(page);
+  const pad = await page.locator('#pad').boundingBox();
+  const at = (fx, fy) => [pad.x + fx * pad.width, pad.y + fy * pad.height];
+  // A "1": one stroke down the middle, a little slanted.
+  await page.mouse.move(...at(0.55, 0.15));
+  await page.mouse.down();
+  for (let i = 1; i <= 12; i++) await page.mouse.move(...at(0.55 - 0.08 * (i / 12), 0.15 + 0.7 * (i / 12)));
+  await page.mouse.up();
+  await page.waitForFunction(() => window.__glassbox.example()?.source === 'drawing');
+  await page.waitForFunction(() => document.querySelector('#prediction')?.textContent?.includes('your drawing'));
+  const digit = await dataValue(page, '#prediction b');
+  const { spec, params, example } = await hook(page);
+  check(example.x.some((v) => v > 0.5), 'the drawing reached the input');
+  const out = modelOf(spec, params).predict(lib.tensor(example.x, [1, 784], 'float64')).dataSync();
+  const expected = out.indexOf(Math.max(...out));
+  check(digit === expected, `the page predicts ${digit}, the library ${expected}`);
+  check((await page.locator('#saliency-cost').evaluate((c) => c.width)) === 28, 'saliency map drawn at 28×28');
+  await shot(page, 'mnist-draw.png');
+  await page.click('#tab-units');
+  await page.waitForFunction(() => document.querySelectorAll('#units-grid canvas').length === 30);
+  await shot(page, 'mnist-units.png');
+  await page.close();
+});
+
+test('MNIST [784, 30, 10]: the ripple animates frame by frame (frame rate reported)', async () => {
+  const page = await open(`${base}#data=mnist`);
+  await page.waitForFunction(() => Number(document.querySelector('svg.network')?.dataset.rippled ?? 0) > 0, null, { timeout: 20_000 });
+  const frames = await page.evaluate(
+    () =>
+      new Promise((resolve) => {
+        const times = [];
+        const svg = document.querySelector('svg.network');
+        const tick = (t) => {
+          times.push(t);
+          if (Number(svg.dataset.rippled) < 2) requestAnimationFrame(tick);
+          else resolve(times);
+        };
+        document.querySelector('#replay').click();
+        requestAnimationFrame(tick);
+      }),
+  );
+  check(frames.length > 10, `only ${frames.length} frames during the ripple`);
+  // The first gap includes building the overlay; the rest are the animation proper.
+  const gaps = frames.slice(2).map((t, i) => t - frames[i + 1]).sort((a, b) => a - b);
+  const median = gaps[gaps.length >> 1];
+  const p95 = gaps[Math.floor(gaps.length * 0.95)];
+  console.log(`    ripple on [784, 30, 10]: ${frames.length} frames, median ${median.toFixed(1)} ms (${(1000 / median).toFixed(0)} fps), 95th percentile ${p95.toFixed(1)} ms, first ${(frames[1] - frames[0]).toFixed(1)} ms (headless Chromium, no GPU)`);
+  await shot(page, 'mnist-ripple.png');
+  await page.close();
+});
+
+test('the URL round-trips the state', async () => {
+  const page = await open(base);
+  await page.selectOption('#data', 'xor');
+  await waitReady(page);
+  await page.click('#layer-add');
+  await page.click('#layer-0-plus');
+  await page.selectOption('#activation', 'relu');
+  await page.selectOption('#cost', 'log-likelihood');
+  await page.fill('#eta', '0.05');
+  await page.press('#eta', 'Enter');
+  await page.fill('#lambda', '0.5');
+  await page.press('#lambda', 'Enter');
+  await page.fill('#example', '17');
+  await page.press('#example', 'Enter');
+  await page.click('#tab-backprop');
+  await waitReady(page);
+  const first = await page.evaluate(() => window.__glassbox.state());
+  check(first.data === 'xor' && first.hidden.join() === '5,4,4' && first.activation === 'relu' && first.eta === 0.05 && first.lambda === 0.5 && first.example === 17 && first.tab === 'backprop',
+    `the controls did not all reach the state: ${JSON.stringify(first)}`);
+  const url = page.url();
+  const again = await open(url);
+  const second = await again.evaluate(() => window.__glassbox.state());
+  check(JSON.stringify(first) === JSON.stringify(second), `state from ${url}:\n${JSON.stringify(second)}\nexpected\n${JSON.stringify(first)}`);
+  check((await again.inputValue('#eta')) === '0.05' && (await again.inputValue('#activation')) === 'relu', 'controls show the state');
+  check((await again.getAttribute('#tab-backprop', 'aria-selected')) === 'true', 'the tab is restored');
+  await page.close();
+  await again.close();
+});
+
+test('bad URL values fall back to defaults with console warnings, never errors', async () => {
+  const page = await open(`${base}#eta=abc&data=%3Cscript%3Ealert(1)%3C%2Fscript%3E&hidden=4,9999&w=99.0.0&evil=1&batch=2.5`);
+  const s = await page.evaluate(() => window.__glassbox.state());
+  check(s.eta === 0.3 && s.data === 'circle' && s.hidden.join() === '4,4' && s.batch === 10 && s.weight.layer === 2, `defaults expected: ${JSON.stringify(s)}`);
+  check(page.warnings.length >= 6, `one warning per bad value expected, got ${page.warnings.length}: ${page.warnings.join(' | ')}`);
+  check(!(await page.evaluate(() => document.body.innerHTML.includes('<script>alert'))), 'the URL text was not injected into the page');
+  await page.close();
+});
+
+test('a model given to `glassbox explore` is served at /model.json and opened', async () => {
+  const model = lib.sequential({ sizes: [2, 3, 2], activation: 'sigmoid', cost: 'cross-entropy', rng: 7 });
+  const text = lib.serializeModel(model, { dataset: 'xor' });
+  const url = await serve({ root: site, model: new TextEncoder().encode(text) });
+  const page = await open(`${url}#model=served`);
+  await page.waitForFunction(() => window.__glassbox.spec()?.sizes.join() === '2,3,2');
+  const { state, params } = await hook(page);
+  check(state.data === 'xor' && state.hidden.join() === '3', `state follows the model: ${JSON.stringify(state)}`);
+  const expected = model.paramTensors().map((t) => Array.from(t.dataSync()));
+  check(JSON.stringify(params) === JSON.stringify(expected), 'the page holds the served weights exactly');
+  await shot(page, 'served-model.png');
+  await page.close();
+});
+
+test('opening a model file: a good one is adopted, a corrupt one is refused with the reasons', async () => {
+  const page = await open(base);
+  const model = lib.sequential({ sizes: [784, 16, 10], activation: 'sigmoid', cost: 'quadratic', rng: 3 });
+  const good = path.join(artifacts, 'upload-model.json');
+  await writeFile(good, lib.serializeModel(model, { dataset: 'mnist' }));
+  await page.setInputFiles('#model-file', good);
+  await page.waitForFunction(() => window.__glassbox.spec()?.sizes.join() === '784,16,10', null, { timeout: 60_000 });
+  await waitReady(page);
+  const s = await page.evaluate(() => window.__glassbox.state());
+  check(s.data === 'mnist' && s.hidden.join() === '16', `state follows the file: ${JSON.stringify(s)}`);
+  const bad = path.join(artifacts, 'upload-corrupt.json');
+  await writeFile(bad, lib.serializeModel(model).replace('"version": 1', '"version": 99'));
+  await page.setInputFiles('#model-file', bad);
+  await page.waitForSelector('#banner:not([hidden])');
+  const banner = await page.textContent('#banner');
+  check(/upload-corrupt\.json/.test(banner) && /version/.test(banner), `the banner should name the file and the problem: ${banner}`);
+  check((await page.evaluate(() => window.__glassbox.spec()?.sizes.join())) === '784,16,10', 'the corrupt file changed nothing');
+  await page.close();
+});
+
+test('keyboard: play/pause from the keyboard, arrow keys pick weights', async () => {
+  const page = await open(base);
+  await page.focus('#play');
+  await page.keyboard.press('Enter');
+  await page.waitForFunction(() => window.__glassbox.step() > 0);
+  check(await page.evaluate(() => window.__glassbox.running()), 'Enter on the play button starts training');
+  await page.keyboard.press('Enter');
+  await settle(page);
+  check(!(await page.evaluate(() => window.__glassbox.running())), 'and Enter again pauses it');
+  await page.focus('svg.network');
+  await page.keyboard.press('ArrowRight');
+  await page.keyboard.press('ArrowDown');
+  await page.keyboard.press('Shift+ArrowDown');
+  const w = (await page.evaluate(() => window.__glassbox.state())).weight;
+  check(w.layer === 3 && w.to === 1 && w.from === 1, `arrow keys should reach w^3_{1,1}, got ${JSON.stringify(w)}`);
+  const focusVisible = await page.evaluate(() => getComputedStyle(document.activeElement).outlineStyle);
+  check(focusVisible !== 'none', 'the focused network view shows a focus outline');
+  await page.close();
+});
+
+test('no console errors, uncaught exceptions, failed or off-site requests on any page', async () => {
+  check(problems.length === 0, problems.join('\n'));
+});
+
+// ── run ─────────────────────────────────────────────────────────────────────────────────────
+
+let passed = 0;
+let failed = 0;
+for (const t of tests) {
+  const t0 = performance.now();
+  const seconds = () => `(${((performance.now() - t0) / 1000).toFixed(1)} s)`;
+  try {
+    await t.fn();
+    passed++;
+    console.log(`ok   ${t.name} ${seconds()}`);
+  } catch (err) {
+    failed++;
+    console.log(`FAIL ${t.name} ${seconds()}\n     ${String(err?.message ?? err).split('\n').join('\n     ')}`);
+  }
+}
+await browser.close();
+for (const s of servers) s.close();
+console.log(`${passed} passed, ${failed} failed`);
+process.exit(failed > 0 ? 1 : 0);
