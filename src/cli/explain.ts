@@ -8,7 +8,7 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import pngjs from 'pngjs';
 import {
-  dynamics, formatNumber, heatmapGrid, loadDataset, loadModel, ParameterRangeError, paths, ripple, saliency, sliceRows, trace, units,
+  DataError, dynamics, formatNumber, heatmapGrid, loadDataset, loadModel, ParameterRangeError, paths, ripple, saliency, sliceRows, trace, units,
   type Dataset, type ModelMeta, type ParameterRef, type RgbaImage, type Sequential, type Tensor,
 } from '../index.js';
 import { intFlag, printJson, printTable, UsageError } from './common.js';
@@ -54,7 +54,11 @@ export function withFlagNames<T>(run: () => T): T {
   }
 }
 
-/** Write bytes atomically: a temporary file in the same folder, then a rename over `file`. */
+/**
+ * Write bytes atomically: a temporary file in the same folder, flushed to disk, then renamed over
+ * `file`, so a crash leaves the old file or the new one, never half of one.
+ * @throws DataError naming the file when it cannot be written.
+ */
 export async function writeBytesAtomic(file: string, bytes: Uint8Array): Promise<void> {
   const fs = await import('node:fs/promises');
   const path = await import('node:path');
@@ -62,11 +66,17 @@ export async function writeBytesAtomic(file: string, bytes: Uint8Array): Promise
   const temp = path.join(dir, `.${path.basename(file)}.${process.pid}.tmp`);
   try {
     await fs.mkdir(dir, { recursive: true });
-    await fs.writeFile(temp, bytes);
+    const handle = await fs.open(temp, 'w');
+    try {
+      await handle.writeFile(bytes);
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
     await fs.rename(temp, file);
   } catch (e) {
     await fs.rm(temp, { force: true }).catch(() => undefined);
-    throw new UsageError(`cannot write ${file}: ${e instanceof Error ? e.message : String(e)}`);
+    throw new DataError(`cannot write ${file}: ${e instanceof Error ? e.message : String(e)}`);
   }
 }
 

@@ -10,14 +10,16 @@
  * The error of the linear prediction shrinks like Δw² (Taylor); the report fits the observed order.
  *
  * The parameter enters as W + θ·E_jk (E_jk one-hot), so the tangent lives on the single number θ:
- * z^l = a^{l−1}Wᵀ + b + θ·a^{l−1}_k e_jᵀ. That is the same function of w as the model's, but the
- * dense JVP no longer multiplies a full-size, all-zero tangent matrix — one jvp over a whole batch
- * (10,000 digits) then costs little more than the forward pass itself. Layers before l do not
- * depend on the parameter: they run once, in chunks of rows.
+ * z^l_j = (a^{l−1}Wᵀ + b)_j + θ·a^{l−1}_k. That is the same function of w as the model's, but the
+ * dense JVP no longer multiplies a full-size, all-zero tangent matrix. In a hidden layer with an
+ * element-wise σ only neuron j's column is carried into layer l+1 (see `throughNeuronJ`), so one
+ * jvp over a whole batch (10,000 digits) costs little more than the layers after l. Layers before l
+ * do not depend on the parameter: they run once, in chunks of rows.
  *
  * The re-run is a real evaluation with the changed value, nothing linearised: z^l_j is summed again
- * with w^l_jk + Δw (the other terms of that sum, which do not involve the parameter, are kept), a^l
- * recomputed, and every later layer runs through the model's own forward pass.
+ * with w^l_jk + Δw (the other terms of that sum, which do not involve the parameter, are kept),
+ * a^l_j recomputed, z^{l+1} rebuilt from it, and every later layer runs through the model's own
+ * forward pass. The tests hold it against a re-run of a changed copy of the whole model.
  */
 import * as ad from '../autodiff/index.js';
 import { Sequential } from '../nn/model.js';
@@ -103,44 +105,33 @@ export function ripple(model: Sequential, x: ExplainInput, y: ExplainTarget, opt
   }
   const i = p.layerIndex; // layers[i] is Nielsen's layer l = i + 2
   const { zBase, column, otherTerms } = upToLayer(m, X, i, p.to, p.from);
-  const nl = zBase.shape[1];
   // c = ∂z^l_j/∂w per example: a^{l−1}_k for a weight, 1 for a bias.  // [n, 1]
   const c = new Tensor(column, [n, 1]);
-  const ej = new Tensor(new Float64Array(nl), [1, nl]);
-  ej.dataSync()[p.to] = 1;
+  const strategy = m.layers[i].activation.name !== 'softmax' && i < m.layers.length - 1
+    ? throughNeuronJ(m, i, p.to, zBase, c, Y)
+    : wholeLayer(m, i, p.to, zBase, c, Y);
 
-  // C as a function of θ, recording a^m for m = l … L on the way.
+  // Forward mode: one jvp with the tangent θ̇ = 1 on the parameter's nudge θ, recording a^m on the way.
   let recorded: ad.Operand[] = [];
   const costOf = (theta: ad.Operand): ad.Operand => {
     recorded = [];
-    const z = ad.add(zBase, ad.matmul(c, ad.mul(theta, ej))); // z^l + θ·c e_jᵀ  [n, n_l]
-    return restOfNetwork(m, i, z, Y, (a) => recorded.push(a));
+    return strategy.costOf(theta, (a) => recorded.push(a));
   };
   const theta0 = new Tensor(new Float64Array(1), [1, 1]);
-
   const forward = ad.jvp(costOf, [theta0], [new Tensor(new Float64Array([1]), [1, 1])]);
   const costDot = forward.tangent.item();
-  const layers: RippleLayer[] = recorded.map((a, h) => {
-    const t = a instanceof ad.Dual ? a.tangent : null;
-    const aDot = t ? columnMeans(t) : new Array<number>(ad.valueOf(a).shape[1]).fill(0);
-    return { layer: i + 2 + h, aDot };
-  });
-  const reverse = ad.vjp(costOf, theta0);
-  const gradient = reverse.vjp(T.ones([], 'float64'))[0].item();
+  const layers: RippleLayer[] = strategy.aDots(recorded).map((aDot, h) => ({ layer: i + 2 + h, aDot }));
+  // Reverse mode (backprop) through the same function: ∂C/∂θ = ∂C/∂w.
+  const gradient = ad.vjp(costOf, theta0).vjp(T.ones([], 'float64'))[0].item();
 
-  // Real re-runs: z^l_j recomputed from the changed weight; every later layer by the model's own forward.
+  // Real re-runs: z^l_j summed again with the changed parameter, then every later layer.
   const w = p.from < 0 ? 0 : m.layers[i].W.dataSync()[p.flatIndex];
   const bj = m.layers[i].b.dataSync()[p.to];
-  const act = m.layers[i].activation;
-  const aBase = ad.valueOf(act.apply(zBase)); // a^l  [n, n_l]
   const rerun = (delta: number): { cost: number; activations: number[][] } => {
     // z^l_j = Σ_{q≠k} w_jq a^{l−1}_q + (w_jk + Δw)·a^{l−1}_k + b_j   (bias: Σ_q w_jq a^{l−1}_q + b_j + Δw)
     const zj = new Float64Array(n);
     for (let r = 0; r < n; r++) zj[r] = p.from < 0 ? otherTerms[r] + (bj + delta) : otherTerms[r] + (w + delta) * column[r] + bj;
-    const z = replaceColumn(zBase, p.to, zj);
-    // Only neuron j's weighted input moved; an element-wise σ changes a^l_j alone, softmax the whole row.
-    const a = act.name === 'softmax' ? ad.valueOf(act.apply(z)) : replaceColumn(aBase, p.to, ad.valueOf(act.apply(new Tensor(zj, [n, 1]))).dataSync());
-    return forwardFrom(m, i, z, a, Y);
+    return strategy.rerun(zj);
   };
   const base = rerun(0);
   const steps: RippleStep[] = deltas.map((delta) => {
@@ -207,7 +198,10 @@ function upToLayer(m: Sequential, X: Tensor, i: number, j: number, k: number): {
     const ap = a.dataSync();
     for (let r = 0; r < end - start; r++) {
       let s = 0;
-      for (let q = 0; q < nPrev; q++) if (q !== k) s += w[j * nPrev + q] * ap[r * nPrev + q];
+      for (let q = 0; q < nPrev; q++) {
+        const v = ap[r * nPrev + q];
+        if (v !== 0 && q !== k) s += w[j * nPrev + q] * v; // zero inputs (most MNIST pixels) add nothing
+      }
       otherTerms[start + r] = s;
       column[start + r] = k < 0 ? 1 : ap[r * nPrev + k];
     }
@@ -222,6 +216,86 @@ function replaceColumn(t: Tensor, j: number, values: ArrayLike<number>): Tensor 
   const cols = t.shape[1];
   for (let r = 0; r < t.shape[0]; r++) d[r * cols + j] = values[r];
   return out;
+}
+
+/** How the function of θ and the re-runs are organised for one parameter (see the two below). */
+interface Strategy {
+  /** C(θ) with the parameter at w + θ, calling `visit` with a^m for m = l … L. */
+  costOf(theta: ad.Operand, visit: (a: ad.Operand) => void): ad.Operand;
+  /** ȧ^m per neuron (means over the rows) for m = l … L, from what `costOf` visited under jvp. */
+  aDots(recorded: ad.Operand[]): number[][];
+  /** A plain re-run given z^l_j per row: the cost and each layer's mean activations, l … L. */
+  rerun(zj: Float64Array): { cost: number; activations: number[][] };
+}
+
+/** The tangent of a visited value as per-neuron means (zeros when it carries none). */
+function tangentMeans(a: ad.Operand): number[] {
+  const t = a instanceof ad.Dual ? a.tangent : null;
+  return t ? columnMeans(t) : new Array<number>(ad.valueOf(a).shape[1]).fill(0);
+}
+
+/**
+ * The general case (the output layer, or a softmax layer): layer l whole,
+ * z^l = zBase + θ·c e_jᵀ  // [n, n_l]
+ */
+function wholeLayer(m: Sequential, i: number, j: number, zBase: Tensor, c: Tensor, Y: Tensor): Strategy {
+  const nl = zBase.shape[1];
+  const ej = new Tensor(new Float64Array(nl), [1, nl]);
+  ej.dataSync()[j] = 1;
+  const act = m.layers[i].activation;
+  const aBase = ad.valueOf(act.apply(zBase)); // a^l  [n, n_l]
+  return {
+    costOf: (theta, visit) => restOfNetwork(m, i, ad.add(zBase, ad.matmul(c, ad.mul(theta, ej))), Y, visit),
+    aDots: (recorded) => recorded.map(tangentMeans),
+    rerun: (zj) => {
+      const z = replaceColumn(zBase, j, zj);
+      // An element-wise σ changes a^l_j alone; softmax changes the whole row.
+      const a = act.name === 'softmax' ? ad.valueOf(act.apply(z)) : replaceColumn(aBase, j, ad.valueOf(act.apply(new Tensor(zj, [zj.length, 1]))).dataSync());
+      return forwardFrom(m, i, z, a, Y);
+    },
+  };
+}
+
+/**
+ * A hidden layer with an element-wise σ: the parameter reaches the rest of the network only
+ * through neuron j, so only that neuron's column is carried (Nielsen's picture: Δw moves a^l_j, and
+ * a^l_j moves every neuron of layer l+1):
+ *   z^l_j = zBase_j + θ·c,   a^l_j = σ(z^l_j)                       // [n, 1]
+ *   z^{l+1} = K + a^l_j · (w^{l+1}_{·j})ᵀ,  K = (a^l with column j zeroed)·(W^{l+1})ᵀ + b^{l+1}   // [n, n_{l+1}]
+ * which is z^{l+1} = a^l (W^{l+1})ᵀ + b^{l+1} split in two; from there on the model's own layers.
+ */
+function throughNeuronJ(m: Sequential, i: number, j: number, zBase: Tensor, c: Tensor, Y: Tensor): Strategy {
+  const [n, nl] = zBase.shape;
+  const act = m.layers[i].activation;
+  const next = m.layers[i + 1];
+  const nNext = next.W.shape[0];
+  const aBase = ad.valueOf(act.apply(zBase)); // a^l  [n, n_l]
+  const means = columnMeans(aBase);
+  const zCol = new Tensor(new Float64Array(n), [n, 1]); // zBase_j  [n, 1]
+  for (let r = 0; r < n; r++) zCol.dataSync()[r] = zBase.dataSync()[r * nl + j];
+  const wCol = new Tensor(new Float64Array(nNext), [1, nNext]); // w^{l+1}_{·j} as a row  [1, n_{l+1}]
+  for (let q = 0; q < nNext; q++) wCol.dataSync()[q] = next.W.dataSync()[q * nl + j];
+  const K = T.denseForward(replaceColumn(aBase, j, new Float64Array(n)), next.W, next.b, 'linear').z; // [n, n_{l+1}]
+  return {
+    costOf: (theta, visit) => {
+      const aj = act.apply(ad.add(zCol, ad.mul(c, theta))); // a^l_j  [n, 1]
+      visit(aj);
+      return restOfNetwork(m, i + 1, ad.add(K, ad.matmul(aj, wCol)), Y, visit);
+    },
+    aDots: (recorded) => {
+      const first = new Array<number>(nl).fill(0); // only neuron j of layer l moves
+      first[j] = tangentMeans(recorded[0])[0];
+      return [first, ...recorded.slice(1).map(tangentMeans)];
+    },
+    rerun: (zj) => {
+      const aj = ad.valueOf(act.apply(new Tensor(zj, [n, 1]))); // a^l_j  [n, 1]
+      const zNext = T.add(K, T.matmul(aj, wCol)); // z^{l+1}  [n, n_{l+1}]
+      const rest = forwardFrom(m, i + 1, zNext, ad.valueOf(next.activation.apply(zNext)), Y);
+      const layerL = [...means];
+      layerL[j] = columnMeans(aj)[0];
+      return { cost: rest.cost, activations: [layerL, ...rest.activations] };
+    },
+  };
 }
 
 /**
