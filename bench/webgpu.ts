@@ -1,0 +1,154 @@
+/**
+ * bench/webgpu — the GPU measurement of the WebGPU issue, as one prepared script: one epoch of
+ * W1, W3 and W4 on random data (50,000 × 784, 10 classes) with the WebGPU trainer, and the tiled
+ * matrix multiply's TFLOP/s at 4096². Needs a WebGPU device: in Node the `webgpu` package (Dawn)
+ * and a Vulkan driver (scripts/gpu-bench.sh prepares and runs it on an NVIDIA machine; see
+ * docs/webgpu.md). Prints a table and, with --json, writes the rows. A benchmark, never a test.
+ *
+ *   npx tsx bench/webgpu.ts [--only W1,W3,W4,matmul] [--examples 50000] [--epochs 2] [--json FILE]
+ *                           [--dawn backend=vulkan,...]   (options for Dawn's create())
+ */
+import { writeFile } from 'node:fs/promises';
+import { datasetFromArrays } from '../src/data/types.js';
+import { sequential } from '../src/nn/model.js';
+import { Rng } from '../src/util/rng.js';
+import { WebGpuContext, WebGpuKernels, createWebGpuTrainer, type TileName } from '../src/tensor/kernels/webgpu/index.js';
+
+interface GpuWorkload {
+  id: 'W1' | 'W3' | 'W4';
+  title: string;
+  sizes: number[];
+  hidden: 'sigmoid' | 'relu';
+  output: 'sigmoid' | 'softmax';
+  cost: 'quadratic' | 'log-likelihood';
+  init: 'large' | 'he';
+  batch: number;
+  eta: number;
+  momentum: number;
+  /** Reference figures quoted in the issue (NVIDIA H200, one epoch), not measured here. */
+  quoted: { pytorchCuda: number; tfjsWebgpu: number; target: number };
+}
+
+const WORKLOADS: GpuWorkload[] = [
+  {
+    id: 'W1', title: '[784,30,10] sigmoid, quadratic, batch 10, η=3', sizes: [784, 30, 10], hidden: 'sigmoid', output: 'sigmoid', cost: 'quadratic',
+    init: 'large', batch: 10, eta: 3, momentum: 0, quoted: { pytorchCuda: 5, tfjsWebgpu: 33, target: 0.5 },
+  },
+  {
+    id: 'W3', title: '[784,256,128,10] ReLU, softmax + log-likelihood, batch 128, momentum 0.9', sizes: [784, 256, 128, 10], hidden: 'relu', output: 'softmax',
+    cost: 'log-likelihood', init: 'he', batch: 128, eta: 0.05, momentum: 0.9, quoted: { pytorchCuda: 0.5, tfjsWebgpu: 2.8, target: 0.25 },
+  },
+  {
+    id: 'W4', title: '[784,4096,4096,10] ReLU, softmax + log-likelihood, batch 1024, momentum 0.9', sizes: [784, 4096, 4096, 10], hidden: 'relu', output: 'softmax',
+    cost: 'log-likelihood', init: 'he', batch: 1024, eta: 0.05, momentum: 0.9, quoted: { pytorchCuda: 0.132, tfjsWebgpu: 0.36, target: 0.13 },
+  },
+];
+
+function option(name: string, fallback: string): string {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 && i + 1 < process.argv.length ? process.argv[i + 1] : fallback;
+}
+
+const only = new Set(option('only', 'W1,W3,W4,matmul').split(','));
+const examples = Number(option('examples', '50000'));
+const epochs = Number(option('epochs', '2'));
+const jsonFile = option('json', '');
+const dawn = option('dawn', '').split(',').filter((s) => s !== '');
+
+/** Floating-point operations of one training example: forward, dW for every layer, dX for all but the first. */
+function flopsPerExample(sizes: number[]): number {
+  let f = 0;
+  for (let l = 1; l < sizes.length; l++) f += 2 * sizes[l - 1] * sizes[l] * (l === 1 ? 2 : 3);
+  return f;
+}
+
+interface Row {
+  what: string;
+  seconds: number;
+  detail: string;
+  [k: string]: unknown;
+}
+
+async function main(): Promise<void> {
+  const t0 = performance.now();
+  const ctx = await WebGpuContext.create({ dawnOptions: dawn });
+  const lim = ctx.device.limits;
+  console.log(`adapter: ${ctx.describe()}`);
+  console.log(`limits: maxStorageBufferBindingSize ${lim.maxStorageBufferBindingSize}, maxBufferSize ${lim.maxBufferSize}, workgroup storage ${lim.maxComputeWorkgroupStorageSize} B`);
+  const rows: Row[] = [];
+
+  if (only.has('matmul')) {
+    const n = 4096;
+    const k = new WebGpuKernels(ctx);
+    const rng = new Rng(1);
+    const a = new Float32Array(n * n);
+    for (let i = 0; i < a.length; i++) a[i] = rng.uniform() - 0.5;
+    const ga = ctx.upload(a);
+    const gb = ctx.upload(a);
+    const gc = ctx.array(n * n);
+    const reps = 10;
+    for (const tile of ['large', 'medium'] as TileName[]) {
+      for (const transB of [false, true]) {
+        k.matmul(ga, gb, gc, n, n, n, false, transB, false, tile);
+        await ctx.sync(); // warm-up: compile the pipeline, first run
+        const s0 = performance.now();
+        for (let r = 0; r < reps; r++) k.matmul(ga, gb, gc, n, n, n, false, transB, false, tile);
+        await ctx.sync();
+        const seconds = (performance.now() - s0) / 1000 / reps;
+        const tflops = (2 * n ** 3) / seconds / 1e12;
+        const what = `matmul ${n}³ ${transB ? 'A·Bᵀ' : 'A·B'} ${tile} tile`;
+        rows.push({ what, seconds, detail: `${tflops.toFixed(2)} TFLOP/s (target ≥ 20; a naive 16×16 WGSL kernel: 7.9 on an H200)`, tflops });
+        console.log(`${what}: ${(seconds * 1000).toFixed(2)} ms, ${tflops.toFixed(2)} TFLOP/s`);
+      }
+    }
+    [ga, gb, gc].forEach((g) => ctx.release(g));
+  }
+
+  const workloads = WORKLOADS.filter((w) => only.has(w.id));
+  if (workloads.length > 0) {
+    const rng = new Rng(2024);
+    const x = new Float32Array(examples * 784);
+    for (let i = 0; i < x.length; i++) x[i] = rng.uniform();
+    const labels = Int32Array.from({ length: examples }, () => rng.int(10));
+    const data = datasetFromArrays(x, labels, 784, { name: `random ${examples}×784`, classes: 10 });
+    for (const w of workloads) {
+      const model = sequential({ sizes: w.sizes, activation: w.hidden, output: w.output, cost: w.cost, init: w.init, rng: 1 });
+      const build0 = performance.now();
+      const trainer = await createWebGpuTrainer(model, data, { context: ctx, batchSize: w.batch, eta: w.eta, momentum: w.momentum });
+      await trainer.runEpoch(new Rng(0).permutation(examples), { batches: Math.min(3, trainer.batchesPerEpoch) }); // compile, first submit
+      const setup = (performance.now() - build0) / 1000;
+      const times: number[] = [];
+      let last = { cost: NaN, accuracy: NaN };
+      for (let e = 0; e < epochs; e++) {
+        const r = await trainer.runEpoch(new Rng(e + 1).permutation(examples));
+        times.push(r.seconds);
+        last = r;
+      }
+      trainer.destroy();
+      const best = Math.min(...times);
+      const tflops = (flopsPerExample(w.sizes) * examples) / best / 1e12;
+      const q = w.quoted;
+      const detail =
+        `epochs ${times.map((t) => t.toFixed(3)).join(', ')} s; ${trainer.batchesPerEpoch} batches × ${trainer.dispatchesPerBatch} dispatches; ` +
+        `${tflops.toFixed(2)} TFLOP/s; train cost ${last.cost.toFixed(4)}; setup ${setup.toFixed(2)} s | ` +
+        `quoted (H200, not this run): PyTorch CUDA ${q.pytorchCuda} s (${(q.pytorchCuda / best).toFixed(2)}× ours), TF.js webgpu ${q.tfjsWebgpu} s; target ≤ ${q.target} s`;
+      rows.push({ what: `${w.id} ${w.title}`, seconds: best, detail, epochs: times, tflops });
+      console.log(`${w.id}: ${best.toFixed(3)} s per epoch — ${detail}`);
+    }
+  }
+
+  console.log('\n| measurement | seconds | detail |\n| --- | ---: | --- |');
+  for (const r of rows) console.log(`| ${r.what} | ${r.seconds.toFixed(r.seconds < 0.01 ? 5 : 3)} | ${r.detail} |`);
+  console.log(`\nadapter: ${ctx.describe()}; ${examples} examples; total ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+  if (jsonFile) await writeFile(jsonFile, JSON.stringify({ adapter: ctx.describe(), info: ctx.info, examples, rows }, null, 2));
+  ctx.destroy();
+}
+
+main().then(
+  // Dawn keeps the process alive while its GPU object exists; the work is done, so leave.
+  () => process.exit(0),
+  (e: unknown) => {
+    console.error(e instanceof Error ? `${e.name}: ${e.message}` : e);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,540 @@
+/**
+ * tensor/kernels/webgpu/shaders — WGSL source for every WebGPU kernel, generated from small specs.
+ *
+ * Each generator returns a `ShaderSource`: the code, the kinds of its bindings in binding order
+ * (group 0), and a cache key that names every choice baked into the code, so `WebGpuContext`
+ * compiles each variant once. Sizes that change from call to call (M, N, K, rows, η) come from
+ * uniforms, never from the code, so a new shape never means a new pipeline.
+ *
+ * Two uniforms are common to all kernels:
+ *   Params (binding 0): the kernel's static sizes and hyper-parameters.
+ *   Step   (binding 1, dynamic offset): { start, rows, batch } of the mini-batch being processed, so
+ *          one bind group serves every batch of an epoch (the trainer only changes the offset).
+ * Row maps say where row r of a batch lives in a stored matrix: 'none' → r; 'offset' →
+ * step.start + r; 'gather' → idx[step.start + r] (the epoch's permutation, on the GPU).
+ * Layout is row-major everywhere; dense weights are Nielsen's W [nOut, nIn].
+ */
+import { ArgumentError } from '../../../util/errors.js';
+import type { ActivationKind } from '../types.js';
+
+/** How a shader binding is used: a plain uniform, the dynamic Step uniform, read-only or read-write storage. */
+export type BindingKind = 'uniform' | 'step' | 'read' | 'rw';
+
+/** A compiled-once shader: WGSL code, its bindings (group 0, in order), and a cache key. */
+export interface ShaderSource {
+  key: string;
+  code: string;
+  bindings: BindingKind[];
+}
+
+/** Output activations: the element-wise ones of the fused dense kernels, or softmax. */
+export type OutputActivation = ActivationKind | 'softmax';
+
+/** The costs of nn/costs.ts. */
+export type CostKind = 'quadratic' | 'cross-entropy' | 'log-likelihood';
+
+/** Where row r of a batch lives in a stored matrix (see the file header). */
+export type RowMap = 'none' | 'offset' | 'gather';
+
+/** Threads per workgroup of the one-dimensional kernels. */
+export const GROUP = 256;
+
+/** Bytes of the Step uniform and the stride between its entries in a step table. */
+export const STEP_BYTES = 16;
+
+const COMMON = /* wgsl */ `
+struct Step { start: u32, rows: u32, batch: u32, pad: u32 }
+
+fn sigmoid_(z: f32) -> f32 {
+  if (z >= 0.0) { return 1.0 / (1.0 + exp(-z)); }
+  let e = exp(z);
+  return e / (1.0 + e);
+}
+// tanh through the built-in, clamped: some drivers compute it as a ratio of exponentials that
+// overflows to NaN for |z| > 44; tanh(±15) is ±1 in float32 already.
+fn tanh_(z: f32) -> f32 { return tanh(clamp(z, -15.0, 15.0)); }
+fn relu_(z: f32) -> f32 { return select(0.0, z, z > 0.0); }
+// log(1 + e^z) without overflow, and without losing e^-|z| when it is tiny (no log1p in WGSL).
+fn softplus_(z: f32) -> f32 {
+  let e = exp(-abs(z));
+  let l = select(log(1.0 + e), e * (1.0 - 0.5 * e), e < 1e-4);
+  return max(z, 0.0) + l;
+}
+`;
+
+/** WGSL expression of act(z). */
+function actExpr(act: ActivationKind, z: string): string {
+  switch (act) {
+    case 'linear': return z;
+    case 'sigmoid': return `sigmoid_(${z})`;
+    case 'tanh': return `tanh_(${z})`;
+    case 'relu': return `relu_(${z})`;
+  }
+}
+
+/**
+ * WGSL expression of act'(z) from a = act(z) (and z, which only relu needs: z > 0 ⇔ a > 0, so `z`
+ * may be the activation itself when z was not kept).
+ */
+function actPrimeExpr(act: ActivationKind, z: string, a: string): string {
+  switch (act) {
+    case 'linear': return '1.0';
+    case 'sigmoid': return `(${a} * (1.0 - ${a}))`;
+    case 'tanh': return `(1.0 - ${a} * ${a})`;
+    case 'relu': return `select(0.0, 1.0, ${z} > 0.0)`;
+  }
+}
+
+function bindingDecl(binding: number, kind: BindingKind, name: string, type: string): string {
+  switch (kind) {
+    case 'uniform': return `@group(0) @binding(${binding}) var<uniform> ${name}: ${type};`;
+    case 'step': return `@group(0) @binding(${binding}) var<uniform> ${name}: Step;`;
+    case 'read': return `@group(0) @binding(${binding}) var<storage, read> ${name}: ${type};`;
+    case 'rw': return `@group(0) @binding(${binding}) var<storage, read_write> ${name}: ${type};`;
+  }
+}
+
+/** Declarations for a list of [kind, name, type] and the matching binding kinds. */
+function declare(list: [BindingKind, string, string][]): { decls: string; bindings: BindingKind[] } {
+  return {
+    decls: list.map(([kind, name, type], i) => bindingDecl(i, kind, name, type)).join('\n'),
+    bindings: list.map(([kind]) => kind),
+  };
+}
+
+function rowExpr(map: RowMap, r: string): string {
+  switch (map) {
+    case 'none': return r;
+    case 'offset': return `(step.start + ${r})`;
+    case 'gather': return `u32(idx[step.start + ${r}])`;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Tiled matrix multiply with fused epilogues
+// ---------------------------------------------------------------------------------------------
+
+/** Output-tile shapes. Every one runs 16 × 16 threads; each thread owns RM × RN outputs. */
+export const TILES = {
+  small: { BM: 16, BN: 16, BK: 16, RM: 1, RN: 1 },
+  /** For few outputs over a long sum (a small batch's first layer): fewer, deeper steps. */
+  deep: { BM: 16, BN: 16, BK: 64, RM: 1, RN: 1 },
+  medium: { BM: 32, BN: 32, BK: 32, RM: 2, RN: 2 },
+  large: { BM: 64, BN: 64, BK: 16, RM: 4, RN: 4 },
+} as const;
+
+/** A tile name. */
+export type TileName = keyof typeof TILES;
+
+/** What the matrix multiply does with each finished C[i, j] = Σ_p op(A)[i, p] · op(B)[p, j]. */
+export type GemmEpilogue =
+  /** C (+)= acc. */
+  | { kind: 'store'; accumulate: boolean }
+  /** z = acc + bias[j]; out = act(z) (and z itself into `zOut` when storeZ): the dense forward. */
+  | { kind: 'bias-act'; act: ActivationKind; storeZ: boolean }
+  /** out = acc ⊙ act'(aPrev): δ^(l−1) = (δ^l · W^l) ⊙ σ'(z^(l−1)), with σ' read from a^(l−1). */
+  | { kind: 'act-prime'; act: ActivationKind }
+  /**
+   * Gradient-descent step fused onto dW = δᵀ · a^(l−1): g = acc (+ decay·w for weights), then
+   * w −= η g, or with momentum v = μ v − η g, w += v. Column N−1 of op(B) is all ones, so the same
+   * dispatch computes db = Σ_rows δ and steps the biases.
+   */
+  | { kind: 'update'; momentum: boolean; decay: boolean };
+
+/** A matrix-multiply variant. */
+export interface GemmSpec {
+  transA: boolean;
+  transB: boolean;
+  tile: TileName;
+  /** M (rows of C) is step.rows instead of params.M. */
+  mFromStep?: boolean;
+  /** K (the summed dimension) is step.rows instead of params.K. */
+  kFromStep?: boolean;
+  /** Row map of A's stored rows (A not transposed only). */
+  rowMapA?: RowMap;
+  /** Row map of B's stored rows (B not transposed only). */
+  rowMapB?: RowMap;
+  epilogue: GemmEpilogue;
+}
+
+/**
+ * WGSL of C [M, N] = op(A) [M, K] · op(B) [K, N] with an epilogue. A is stored [M, K] (or [K, M]
+ * when transA); B is stored [K, ldB] (or [N, K] when transB), ldB = N except for the update
+ * epilogue, where op(B) has an extra column of ones (ldB = N − 1).
+ * Params: { M, N, K, ldB: u32, eta, mu, decay: f32 }.
+ */
+export function gemmShader(spec: GemmSpec): ShaderSource {
+  const t = TILES[spec.tile];
+  const rowMapA = spec.rowMapA ?? 'none';
+  const rowMapB = spec.rowMapB ?? 'none';
+  if (spec.transA && rowMapA !== 'none') throw new ArgumentError('gemmShader: a row map needs A not transposed (transA false)');
+  if (spec.transB && rowMapB !== 'none') throw new ArgumentError('gemmShader: a row map needs B not transposed (transB false)');
+  const e = spec.epilogue;
+  const ones = e.kind === 'update';
+  const needIdx = rowMapA === 'gather' || rowMapB === 'gather';
+  const list: [BindingKind, string, string][] = [
+    ['uniform', 'params', 'Params'],
+    ['step', 'step', 'Step'],
+    ['read', 'A', 'array<f32>'],
+    ['read', 'B', 'array<f32>'],
+  ];
+  if (needIdx) list.push(['read', 'idx', 'array<i32>']);
+  switch (e.kind) {
+    case 'store':
+      list.push(['rw', 'C', 'array<f32>']);
+      break;
+    case 'bias-act':
+      list.push(['read', 'bias', 'array<f32>'], ['rw', 'aOut', 'array<f32>']);
+      if (e.storeZ) list.push(['rw', 'zOut', 'array<f32>']);
+      break;
+    case 'act-prime':
+      list.push(['read', 'aPrev', 'array<f32>'], ['rw', 'C', 'array<f32>']);
+      break;
+    case 'update':
+      list.push(['rw', 'W', 'array<f32>'], ['rw', 'bvec', 'array<f32>']);
+      if (e.momentum) list.push(['rw', 'vW', 'array<f32>'], ['rw', 'vb', 'array<f32>']);
+      break;
+  }
+  const { decls, bindings } = declare(list);
+  const threads = 256;
+  const loadsA = (t.BM * t.BK) / threads;
+  const loadsB = (t.BK * t.BN) / threads;
+
+  // Element (i, p) of op(A) and (p, j) of op(B), zero outside the matrix.
+  const aIndex = spec.transA ? 'p * M + i' : `${rowExpr(rowMapA, 'i')} * K + p`;
+  const bIndex = spec.transB ? 'j * K + p' : `${rowExpr(rowMapB, 'p')} * params.ldB + j`;
+
+  let epilogue: string;
+  switch (e.kind) {
+    case 'store':
+      epilogue = e.accumulate ? 'C[i * N + j] = C[i * N + j] + acc[r];' : 'C[i * N + j] = acc[r];';
+      break;
+    case 'bias-act':
+      epilogue = `let z = acc[r] + bias[j];
+          aOut[i * N + j] = ${actExpr(e.act, 'z')};${e.storeZ ? '\n          zOut[i * N + j] = z;' : ''}`;
+      break;
+    case 'act-prime':
+      epilogue = `let ap = aPrev[i * N + j];
+          C[i * N + j] = acc[r] * ${actPrimeExpr(e.act, 'ap', 'ap')};`;
+      break;
+    case 'update': {
+      // i: neuron j of Nielsen's layer (row of W); j: input k (column of W), or ldB for the bias.
+      const step = (theta: string, v: string, g: string) =>
+        e.momentum
+          ? `let vNew = params.mu * ${v} - params.eta * ${g};
+            ${v} = vNew;
+            ${theta} = ${theta} + vNew;`
+          : `${theta} = ${theta} - params.eta * ${g};`;
+      epilogue = `if (j < params.ldB) {
+            let w = W[i * params.ldB + j];
+            let g = acc[r]${e.decay ? ' + params.decay * w' : ''};
+            ${step('W[i * params.ldB + j]', 'vW[i * params.ldB + j]', 'g')}
+          } else {
+            let g = acc[r];
+            ${step('bvec[i]', 'vb[i]', 'g')}
+          }`;
+      break;
+    }
+  }
+
+  const code = `${COMMON}
+struct Params { M: u32, N: u32, K: u32, ldB: u32, eta: f32, mu: f32, decay: f32, pad: u32 }
+${decls}
+
+const BM = ${t.BM}u;
+const BN = ${t.BN}u;
+const BK = ${t.BK}u;
+const RM = ${t.RM}u;
+const RN = ${t.RN}u;
+var<workgroup> As: array<f32, ${t.BK * t.BM}>; // As[c * BM + r] = op(A)[i0 + r, k0 + c]
+var<workgroup> Bs: array<f32, ${t.BK * t.BN}>; // Bs[c * BN + s] = op(B)[k0 + c, j0 + s]
+
+@compute @workgroup_size(16, 16, 1)
+fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>,
+        @builtin(local_invocation_index) tid: u32) {
+  let M = ${spec.mFromStep ? 'step.rows' : 'params.M'};
+  let N = params.N;
+  let K = ${spec.kFromStep ? 'step.rows' : 'params.K'};
+  let i0 = wid.y * BM;
+  let j0 = wid.x * BN;
+  var acc: array<f32, ${t.RM * t.RN}>;
+  for (var k0 = 0u; k0 < K; k0 = k0 + BK) {
+    for (var l = 0u; l < ${loadsA}u; l = l + 1u) {
+      let flat = l * 256u + tid;
+      ${spec.transA ? 'let rr = flat % BM; let c = flat / BM;' : 'let c = flat % BK; let rr = flat / BK;'}
+      let i = i0 + rr;
+      let p = k0 + c;
+      var v = 0.0;
+      if (i < M && p < K) { v = A[${aIndex}]; }
+      As[c * BM + rr] = v;
+    }
+    for (var l = 0u; l < ${loadsB}u; l = l + 1u) {
+      let flat = l * 256u + tid;
+      ${spec.transB ? 'let c = flat % BK; let s = flat / BK;' : 'let s = flat % BN; let c = flat / BN;'}
+      let j = j0 + s;
+      let p = k0 + c;
+      var v = 0.0;
+      if (j < N && p < K) {${ones ? ' if (j == params.ldB) { v = 1.0; } else {' : ''} v = B[${bIndex}];${ones ? ' }' : ''} }
+      Bs[c * BN + s] = v;
+    }
+    workgroupBarrier();
+    for (var c = 0u; c < BK; c = c + 1u) {
+      var av: array<f32, ${t.RM}>;
+      var bv: array<f32, ${t.RN}>;
+      for (var m = 0u; m < RM; m = m + 1u) { av[m] = As[c * BM + lid.y + m * 16u]; }
+      for (var n = 0u; n < RN; n = n + 1u) { bv[n] = Bs[c * BN + lid.x + n * 16u]; }
+      for (var m = 0u; m < RM; m = m + 1u) {
+        for (var n = 0u; n < RN; n = n + 1u) { acc[m * RN + n] = acc[m * RN + n] + av[m] * bv[n]; }
+      }
+    }
+    workgroupBarrier();
+  }
+  for (var m = 0u; m < RM; m = m + 1u) {
+    for (var n = 0u; n < RN; n = n + 1u) {
+      let i = i0 + lid.y + m * 16u;
+      let j = j0 + lid.x + n * 16u;
+      let r = m * RN + n;
+      if (i < M && j < N) {
+        ${epilogue}
+      }
+    }
+  }
+}
+`;
+  const key = `gemm:${spec.transA ? 'T' : 'N'}${spec.transB ? 'T' : 'N'}:${spec.tile}:${spec.mFromStep ? 'mS' : ''}${spec.kFromStep ? 'kS' : ''}:${rowMapA}:${rowMapB}:${JSON.stringify(e)}`;
+  return { key, code, bindings };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Output layer: cost, δ^L and correct count of a batch, in one workgroup
+// ---------------------------------------------------------------------------------------------
+
+/** The output-layer kernel variant. */
+export interface OutputSpec {
+  cost: CostKind;
+  act: OutputActivation;
+  /** Write δ^L = ∂C/∂z^L of the batch-mean cost (each row's δ divided by the batch's rows). */
+  writeDelta: boolean;
+  /** Row map of the targets Y and labels. */
+  rowMap: RowMap;
+}
+
+/**
+ * WGSL of the output layer for one batch: from z^L [rows, C] and the targets, each row's cost
+ * C_x, its δ^L (BP1, for the batch-mean cost) and whether argmax a^L is its label; the batch's sum
+ * of C_x and count of correct rows land in metrics[2·step.batch] (float bits) and [2·step.batch + 1].
+ * Params: { classes: u32 }. Rows come from step.rows.
+ *   quadratic       C_x = ½‖a − y‖²,  δ = (a − y) ⊙ σ'(z)   (softmax: δ = a ⊙ (d − a·d), d = a − y)
+ *   cross-entropy   C_x = Σ y softplus(−z) + (1 − y) softplus(z),  δ = a − y   (sigmoid output)
+ *   log-likelihood  C_x = −Σ y log softmax(z),  δ = a − y   (softmax output)
+ */
+export function outputShader(spec: OutputSpec): ShaderSource {
+  if (spec.cost === 'cross-entropy' && spec.act !== 'sigmoid') throw new ArgumentError(`outputShader: the cross-entropy cost needs a sigmoid output, got ${spec.act}`);
+  if (spec.cost === 'log-likelihood' && spec.act !== 'softmax') throw new ArgumentError(`outputShader: the log-likelihood cost needs a softmax output, got ${spec.act}`);
+  const list: [BindingKind, string, string][] = [
+    ['uniform', 'params', 'Params'],
+    ['step', 'step', 'Step'],
+    ['read', 'Z', 'array<f32>'],
+    ['read', 'Y', 'array<f32>'],
+    ['read', 'labels', 'array<i32>'],
+  ];
+  if (spec.rowMap === 'gather') list.push(['read', 'idx', 'array<i32>']);
+  if (spec.writeDelta) list.push(['rw', 'delta', 'array<f32>']);
+  list.push(['rw', 'metrics', 'array<u32>']);
+  const { decls, bindings } = declare(list);
+  const softmax = spec.act === 'softmax';
+  const activation = spec.act === 'softmax' ? 'exp(z - zmax) / sumExp' : actExpr(spec.act, 'z');
+  let costTerm: string;
+  let deltaTerm: string;
+  switch (spec.cost) {
+    case 'quadratic':
+      costTerm = '0.5 * (a - y) * (a - y)';
+      deltaTerm = softmax ? 'a * ((a - y) - dotAD)' : `(a - y) * ${actPrimeExpr(spec.act as ActivationKind, 'z', 'a')}`;
+      break;
+    case 'cross-entropy':
+      costTerm = 'y * softplus_(-z) + (1.0 - y) * softplus_(z)';
+      deltaTerm = 'a - y';
+      break;
+    case 'log-likelihood':
+      costTerm = '-y * (z - logSum)';
+      deltaTerm = 'a - y';
+      break;
+  }
+  const code = `${COMMON}
+struct Params { classes: u32, pad0: u32, pad1: u32, pad2: u32 }
+${decls}
+
+var<workgroup> costs: array<f32, 256>;
+var<workgroup> hits: array<u32, 256>;
+
+@compute @workgroup_size(256, 1, 1)
+fn main(@builtin(local_invocation_index) tid: u32) {
+  let C = params.classes;
+  let rows = step.rows;
+  let invRows = 1.0 / f32(max(rows, 1u));
+  var costSum = 0.0;
+  var hit = 0u;
+  for (var r = tid; r < rows; r = r + 256u) {
+    let yr = ${rowExpr(spec.rowMap, 'r')};
+    var zmax = -3.0e38;
+    var sumExp = 0.0;
+    ${softmax ? `for (var c = 0u; c < C; c = c + 1u) { zmax = max(zmax, Z[r * C + c]); }
+    for (var c = 0u; c < C; c = c + 1u) { sumExp = sumExp + exp(Z[r * C + c] - zmax); }` : ''}
+    ${softmax ? 'let logSum = log(sumExp) + zmax;' : ''}
+    var dotAD = 0.0;
+    ${spec.cost === 'quadratic' && softmax ? `for (var c = 0u; c < C; c = c + 1u) {
+      let z = Z[r * C + c];
+      let a = ${activation};
+      dotAD = dotAD + a * (a - Y[yr * C + c]);
+    }` : ''}
+    var best = 0u;
+    var bestA = 0.0;
+    var rowCost = 0.0;
+    for (var c = 0u; c < C; c = c + 1u) {
+      let z = Z[r * C + c];
+      let y = Y[yr * C + c];
+      let a = ${activation};
+      if (c == 0u || a > bestA) { best = c; bestA = a; }
+      rowCost = rowCost + ${costTerm};
+      ${spec.writeDelta ? `delta[r * C + c] = (${deltaTerm}) * invRows;` : ''}
+    }
+    costSum = costSum + rowCost;
+    if (i32(best) == labels[yr]) { hit = hit + 1u; }
+  }
+  costs[tid] = costSum;
+  hits[tid] = hit;
+  workgroupBarrier();
+  for (var s = 128u; s > 0u; s = s >> 1u) {
+    if (tid < s) {
+      costs[tid] = costs[tid] + costs[tid + s];
+      hits[tid] = hits[tid] + hits[tid + s];
+    }
+    workgroupBarrier();
+  }
+  if (tid == 0u) {
+    metrics[2u * step.batch] = bitcast<u32>(costs[0]);
+    metrics[2u * step.batch + 1u] = hits[0];
+  }
+}
+`;
+  return { key: `output:${spec.cost}:${spec.act}:${spec.writeDelta}:${spec.rowMap}`, code, bindings };
+}
+
+// ---------------------------------------------------------------------------------------------
+// One-dimensional kernels: a thread per element (or per row), 256 per workgroup, 2-D grids
+// ---------------------------------------------------------------------------------------------
+
+function oneDim(key: string, list: [BindingKind, string, string][], params: string, body: string, extra = ''): ShaderSource {
+  const { decls, bindings } = declare(list);
+  const code = `${COMMON}
+struct Params { ${params} }
+${decls}
+${extra}
+@compute @workgroup_size(${GROUP}, 1, 1)
+fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
+        @builtin(local_invocation_index) tid: u32) {
+  let id = (wid.y * nwg.x + wid.x) * ${GROUP}u + tid;
+${body}
+}
+`;
+  return { key, code, bindings };
+}
+
+const P = (names: string[]): [BindingKind, string, string][] => [
+  ['uniform', 'params', 'Params'],
+  ['step', 'step', 'Step'],
+  ...names.map((n): [BindingKind, string, string] => {
+    const [kind, name, type] = n.split(' ');
+    return [kind as BindingKind, name, type ?? 'array<f32>'];
+  }),
+];
+
+/** delta[i] = dA[i] · act'(z[i]) (act' from a[i], relu from z[i]); the first piece of the dense backward. */
+export function activationDeltaShader(act: ActivationKind): ShaderSource {
+  return oneDim(`actDelta:${act}`, P(['read dA', 'read z', 'read a', 'rw delta']), 'n: u32, pad0: u32, pad1: u32, pad2: u32',
+    `  if (id >= params.n) { return; }
+  let zi = z[id];
+  let ai = a[id];
+  delta[id] = dA[id] * ${actPrimeExpr(act, 'zi', 'ai')};`);
+}
+
+/** out[j] (+)= Σ_r x[r, j] for x [rows, cols]: db of the dense backward (a thread per column). */
+export function columnSumsShader(accumulate: boolean): ShaderSource {
+  return oneDim(`colsum:${accumulate}`, P(['read x', 'rw out']), 'rows: u32, cols: u32, pad0: u32, pad1: u32',
+    `  if (id >= params.cols) { return; }
+  var s = 0.0;
+  for (var r = 0u; r < params.rows; r = r + 1u) { s = s + x[r * params.cols + id]; }
+  out[id] = ${accumulate ? 'out[id] + s' : 's'};`);
+}
+
+/**
+ * The SGD step of optim/sgd on n elements: g = grad (+ decay·θ when `decay`); plain θ −= η g, or
+ * with momentum v = μ v − η g, θ += v.
+ */
+export function sgdShader(momentum: boolean, decay: boolean): ShaderSource {
+  return oneDim(`sgd:${momentum}:${decay}`, P(['rw theta', 'read grad', ...(momentum ? ['rw v'] : [])]),
+    'n: u32, eta: f32, mu: f32, decay: f32',
+    `  if (id >= params.n) { return; }
+  let g = grad[id]${decay ? ' + params.decay * theta[id]' : ''};
+  ${momentum ? `let vNew = params.mu * v[id] - params.eta * g;
+  v[id] = vNew;
+  theta[id] = theta[id] + vNew;` : 'theta[id] = theta[id] - params.eta * g;'}`);
+}
+
+/** out[r, :] = softmax(x[r, :]) or log softmax (max-shifted), a thread per row. */
+export function softmaxShader(log: boolean): ShaderSource {
+  return oneDim(`softmax:${log}`, P(['read x', 'rw out']), 'rows: u32, cols: u32, pad0: u32, pad1: u32',
+    `  if (id >= params.rows) { return; }
+  let C = params.cols;
+  let base = id * C;
+  var m = -3.0e38;
+  for (var c = 0u; c < C; c = c + 1u) { m = max(m, x[base + c]); }
+  var s = 0.0;
+  for (var c = 0u; c < C; c = c + 1u) { s = s + exp(x[base + c] - m); }
+  ${log
+    ? `let logTotal = log(s) + m;
+  for (var c = 0u; c < C; c = c + 1u) { out[base + c] = x[base + c] - logTotal; }`
+    : 'for (var c = 0u; c < C; c = c + 1u) { out[base + c] = exp(x[base + c] - m) / s; }'}`);
+}
+
+/** out[r] = index of the largest x[r, :] (first on ties), a thread per row. */
+export function argmaxShader(): ShaderSource {
+  return oneDim('argmax', P(['read x', 'rw out array<i32>']), 'rows: u32, cols: u32, pad0: u32, pad1: u32',
+    `  if (id >= params.rows) { return; }
+  let base = id * params.cols;
+  var best = 0u;
+  for (var c = 1u; c < params.cols; c = c + 1u) { if (x[base + c] > x[base + best]) { best = c; } }
+  out[id] = i32(best);`);
+}
+
+/**
+ * count[0] += number of rows r whose argmax x[r, :] equals labels[r]: the accuracy reduction
+ * (a thread per row, a tree sum per workgroup, one atomic add per workgroup; integers, so exact).
+ */
+export function countCorrectShader(): ShaderSource {
+  return oneDim('correct', P(['read x', 'read labels array<i32>', 'rw count array<atomic<u32>>']), 'rows: u32, cols: u32, pad0: u32, pad1: u32',
+    `  var hit = 0u;
+  if (id < params.rows) {
+    let base = id * params.cols;
+    var best = 0u;
+    for (var c = 1u; c < params.cols; c = c + 1u) { if (x[base + c] > x[base + best]) { best = c; } }
+    if (i32(best) == labels[id]) { hit = 1u; }
+  }
+  hits[tid] = hit;
+  workgroupBarrier();
+  for (var s = ${GROUP / 2}u; s > 0u; s = s >> 1u) {
+    if (tid < s) { hits[tid] = hits[tid] + hits[tid + s]; }
+    workgroupBarrier();
+  }
+  if (tid == 0u && hits[0] > 0u) { atomicAdd(&count[0], hits[0]); }`,
+    `var<workgroup> hits: array<u32, ${GROUP}>;`);
+}
+
+/** out[r, :] = src[idx[r], :] for rows of `len` (a thread per element). */
+export function gatherRowsShader(): ShaderSource {
+  return oneDim('gather', P(['read src', 'read idx array<i32>', 'rw out']), 'rows: u32, len: u32, pad0: u32, pad1: u32',
+    `  if (id >= params.rows * params.len) { return; }
+  let r = id / params.len;
+  let c = id % params.len;
+  out[id] = src[u32(idx[r]) * params.len + c];`);
+}

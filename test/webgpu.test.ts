@@ -1,0 +1,228 @@
+/**
+ * test/webgpu — the WebGPU backend's Node-side behaviour, no GPU needed: what happens when WebGPU
+ * is absent (the error, the `auto` fallback), argument checks of the trainer before any device is
+ * requested, and the WGSL generators' binding tables. The kernels themselves are checked against
+ * the reference backend in headless Chromium: test/browser-webgpu/run.mjs.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { sequential } from '../src/nn/model.js';
+import { datasetFromArrays } from '../src/data/types.js';
+import { jsKernels } from '../src/tensor/kernels/js.js';
+import { kernels, registerBackend, setBackend } from '../src/tensor/kernels/registry.js';
+import { ArgumentError, ShapeError, UnsupportedError } from '../src/util/errors.js';
+import {
+  TILES, activationDeltaShader, argmaxShader, autoBackend, chooseTile, columnSumsShader, countCorrectShader, createWebGpuTrainer,
+  gatherRowsShader, gemmShader, grid, outputShader, requestWebGpuDevice, sgdShader, softmaxShader,
+  type GemmEpilogue, type GpuLike, type ShaderSource, type TileName,
+} from '../src/tensor/kernels/webgpu/index.js';
+
+async function webgpuPackageInstalled(): Promise<boolean> {
+  try {
+    const name = 'webgpu';
+    await import(name);
+    return true;
+  } catch {
+    return false;
+  }
+}
+const dawnPresent = await webgpuPackageInstalled();
+
+/** A GPU object whose adapter request is counted and answered with `adapter`. */
+function fakeGpu(adapter: unknown = null): GpuLike & { calls: number } {
+  const gpu = {
+    calls: 0,
+    async requestAdapter() {
+      gpu.calls++;
+      return adapter as never;
+    },
+  };
+  return gpu;
+}
+
+afterEach(() => setBackend('js'));
+
+describe('when WebGPU is absent', () => {
+  it.skipIf(dawnPresent)('requestWebGpuDevice names what is missing, as an UnsupportedError', async () => {
+    const err = await requestWebGpuDevice().catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(UnsupportedError);
+    expect((err as Error).message).toBe(
+      "WebGPU is not available: navigator.gpu is undefined and the 'webgpu' package is not installed (npm install webgpu)",
+    );
+    expect((err as UnsupportedError).problems).toEqual(['navigator.gpu is undefined', "the 'webgpu' package is not installed (npm install webgpu)"]);
+  });
+
+  it('an adapter-less GPU object is reported with what was tried', async () => {
+    const gpu = fakeGpu(null);
+    const err = await requestWebGpuDevice({ gpu }).catch((e: unknown) => e);
+    expect(gpu.calls).toBe(1);
+    expect(err).toBeInstanceOf(UnsupportedError);
+    expect((err as Error).message).toMatch(/^WebGPU is not available: options\.gpu\.requestAdapter\(\) returned no adapter/);
+  });
+
+  it('a device the caller gives is used as it is and stays the caller\'s', async () => {
+    const device = { marker: 1 } as never;
+    const got = await requestWebGpuDevice({ device });
+    expect(got.device).toBe(device);
+    expect(got.owned).toBe(false);
+    expect(got.info.source).toBe('given');
+  });
+
+  it.skipIf(dawnPresent)('auto falls back to js when wasm cannot load either, listing both reasons, and activates it', async () => {
+    setBackend('reference');
+    const choice = await autoBackend({ initWasm: () => Promise.reject(new UnsupportedError('wasm backend: no SIMD')) });
+    expect(choice.backend).toBe('js');
+    expect(choice.gpu).toBeNull();
+    expect(choice.cpu).toBe('js');
+    expect(choice.reasons).toEqual([
+      "webgpu: WebGPU is not available: navigator.gpu is undefined and the 'webgpu' package is not installed (npm install webgpu)",
+      'wasm: wasm backend: no SIMD',
+    ]);
+    expect(kernels().name).toBe('js');
+  });
+
+  it('auto falls back to wasm when it registers, and can leave the active backend alone', async () => {
+    setBackend('reference');
+    const choice = await autoBackend({
+      webgpu: false,
+      activate: false,
+      initWasm: async () => registerBackend({ ...jsKernels, name: 'wasm' }),
+    });
+    expect(choice).toMatchObject({ backend: 'wasm', cpu: 'wasm', gpu: null, reasons: ['webgpu: not requested'] });
+    expect(kernels().name).toBe('reference');
+  });
+
+  it('auto does not swallow errors other than "not available"', async () => {
+    const device = {
+      limits: { minUniformBufferOffsetAlignment: 256 },
+      lost: new Promise(() => {}),
+      createBuffer() {
+        throw new TypeError('createBuffer broke');
+      },
+    };
+    const adapter = { limits: {}, requestDevice: async () => device };
+    await expect(autoBackend({ device: { gpu: fakeGpu(adapter) }, initWasm: async () => {} })).rejects.toThrow(TypeError);
+  });
+});
+
+describe('createWebGpuTrainer checks its arguments before asking for a device', () => {
+  const data = datasetFromArrays(new Float32Array(6 * 4).fill(0.5), Int32Array.from([0, 1, 2, 0, 1, 2]), 4, { name: 'tiny', classes: 3 });
+  const model = sequential({ sizes: [4, 5, 3], activation: 'relu', output: 'softmax', cost: 'log-likelihood', rng: 1 });
+  const bad: [string, () => Parameters<typeof createWebGpuTrainer>, typeof ArgumentError, RegExp][] = [
+    ['batch size 0', () => [model, data, { batchSize: 0, eta: 1 }], ArgumentError, /batchSize must be an integer ≥ 1, got 0/],
+    ['negative eta', () => [model, data, { batchSize: 2, eta: -1 }], ArgumentError, /eta must be a positive number, got -1/],
+    ['momentum 1', () => [model, data, { batchSize: 2, eta: 1, momentum: 1 }], ArgumentError, /momentum must be in \[0, 1\), got 1/],
+    ['NaN lambda', () => [model, data, { batchSize: 2, eta: 1, lambda: NaN }], ArgumentError, /lambda must be a number ≥ 0, got NaN/],
+    ['data of another width', () => [sequential({ sizes: [5, 3], rng: 1 }), data, { batchSize: 2, eta: 1 }], ShapeError, /training data inputs must be \[n, 5\] .* got \[6, 4\]/],
+    ['targets of another width', () => [sequential({ sizes: [4, 2], rng: 1 }), data, { batchSize: 2, eta: 1 }], ShapeError, /targets must be \[6, 2\] .* got \[6, 3\]/],
+    [
+      'a label outside the classes',
+      () => [model, { x: data.x, y: data.y, labels: Int32Array.from([0, 1, 2, 3, 0, 0]) }, { batchSize: 2, eta: 1 }],
+      ArgumentError, /label 3 of row 3 is outside 0…2/,
+    ],
+    [
+      'softmax on a hidden layer',
+      () => [{ layers: [{ ...model.layers[0], activation: { name: 'softmax' } }, model.layers[1]], cost: model.cost }, data, { batchSize: 2, eta: 1 }],
+      ArgumentError, /unsupported activation 'softmax' on hidden layer 2/,
+    ],
+    [
+      'cross-entropy on a softmax output',
+      () => [{ layers: model.layers, cost: { name: 'cross-entropy' } }, data, { batchSize: 2, eta: 1 }],
+      ArgumentError, /cross-entropy cost needs a sigmoid output layer, got softmax/,
+    ],
+    ['an unknown cost', () => [{ layers: model.layers, cost: { name: 'hinge' } }, data, { batchSize: 2, eta: 1 }], ArgumentError, /unsupported cost 'hinge'/],
+  ];
+  for (const [what, args, ErrorClass, message] of bad) {
+    it(`refuses ${what}`, async () => {
+      const gpu = fakeGpu(null);
+      const [m, d, o] = args();
+      const err = await createWebGpuTrainer(m, d, { ...o, device: { gpu } }).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(ErrorClass);
+      expect((err as Error).message).toMatch(message);
+      expect(gpu.calls).toBe(0);
+    });
+  }
+
+  it('with good arguments and no WebGPU, says WebGPU is not available', async () => {
+    const gpu = fakeGpu(null);
+    const err = await createWebGpuTrainer(model, data, { batchSize: 2, eta: 1, device: { gpu } }).catch((e: unknown) => e);
+    expect(gpu.calls).toBe(1);
+    expect(err).toBeInstanceOf(UnsupportedError);
+  });
+});
+
+describe('WGSL generators', () => {
+  /** Each declared binding is numbered 0, 1, 2, … in order and matches the declared kind. */
+  function checkBindings(s: ShaderSource): void {
+    const decls = [...s.code.matchAll(/@group\(0\) @binding\((\d+)\) var<(uniform|storage, read|storage, read_write)>/g)];
+    expect(decls.map((d) => Number(d[1]))).toEqual(s.bindings.map((_, i) => i));
+    decls.forEach((d, i) => {
+      const kind = s.bindings[i];
+      const expected = kind === 'uniform' || kind === 'step' ? 'uniform' : kind === 'read' ? 'storage, read' : 'storage, read_write';
+      expect(d[2]).toBe(expected);
+    });
+    expect(s.code).toContain('fn main(');
+  }
+
+  it('every matrix-multiply variant declares its bindings in order, with a distinct cache key', () => {
+    const epilogues: GemmEpilogue[] = [
+      { kind: 'store', accumulate: false }, { kind: 'store', accumulate: true },
+      { kind: 'bias-act', act: 'relu', storeZ: true }, { kind: 'bias-act', act: 'sigmoid', storeZ: false },
+      { kind: 'act-prime', act: 'tanh' },
+      { kind: 'update', momentum: true, decay: true }, { kind: 'update', momentum: false, decay: false },
+    ];
+    const keys = new Set<string>();
+    let count = 0;
+    for (const tile of Object.keys(TILES) as TileName[]) {
+      for (const transA of [false, true]) {
+        for (const transB of [false, true]) {
+          for (const epilogue of epilogues) {
+            const s = gemmShader({ transA, transB, tile, epilogue, rowMapA: transA ? 'none' : 'gather', rowMapB: transB ? 'none' : 'offset' });
+            checkBindings(s);
+            keys.add(s.key);
+            count++;
+          }
+        }
+      }
+    }
+    expect(keys.size).toBe(count);
+    const update = gemmShader({ transA: true, transB: false, tile: 'small', rowMapB: 'gather', epilogue: { kind: 'update', momentum: true, decay: true } });
+    expect(update.bindings).toEqual(['uniform', 'step', 'read', 'read', 'read', 'rw', 'rw', 'rw', 'rw']);
+  });
+
+  it('refuses a row map on a transposed operand', () => {
+    expect(() => gemmShader({ transA: true, transB: false, tile: 'small', rowMapA: 'gather', epilogue: { kind: 'store', accumulate: false } })).toThrow(ArgumentError);
+  });
+
+  it('the output kernel exists for each valid cost/activation pair and refuses the others', () => {
+    for (const [cost, act] of [['quadratic', 'softmax'], ['cross-entropy', 'sigmoid'], ['log-likelihood', 'softmax'], ['quadratic', 'relu']] as const) {
+      for (const writeDelta of [false, true]) checkBindings(outputShader({ cost, act, writeDelta, rowMap: 'gather' }));
+    }
+    expect(() => outputShader({ cost: 'cross-entropy', act: 'softmax', writeDelta: true, rowMap: 'none' })).toThrow(/needs a sigmoid output, got softmax/);
+    expect(() => outputShader({ cost: 'log-likelihood', act: 'sigmoid', writeDelta: true, rowMap: 'none' })).toThrow(/needs a softmax output, got sigmoid/);
+  });
+
+  it('the one-dimensional kernels declare their bindings in order', () => {
+    for (const s of [
+      activationDeltaShader('tanh'), columnSumsShader(true), sgdShader(true, true), sgdShader(false, false), softmaxShader(true),
+      argmaxShader(), countCorrectShader(), gatherRowsShader(),
+    ]) checkBindings(s);
+  });
+
+  it('tiles: large blocks for big outputs, 16×16 for a small batch (deep when the sum is long)', () => {
+    expect(chooseTile(1024, 4096, 4096)).toBe('large'); // W4 hidden layer
+    expect(chooseTile(512, 512, 512)).toBe('medium'); // 64 large tiles are too few, 256 medium ones not
+    expect(chooseTile(128, 256, 784)).toBe('deep'); // W3 first layer: only 32 medium tiles, 128 small ones
+    expect(chooseTile(10, 30, 784)).toBe('deep'); // W1 first layer forward
+    expect(chooseTile(30, 785, 10)).toBe('small'); // W1 first layer update, K = batch
+  });
+
+  it('grids stay within 65,535 workgroups per dimension and cover every workgroup', () => {
+    for (const groups of [1, 65535, 65536, 65535 * 256 + 4]) {
+      const [x, y] = grid(groups);
+      expect(x).toBeLessThanOrEqual(65535);
+      expect(y).toBeLessThanOrEqual(65535);
+      expect(x * y).toBeGreaterThanOrEqual(groups);
+      expect(x * (y - 1)).toBeLessThan(groups);
+    }
+  });
+});
