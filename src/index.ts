@@ -15,6 +15,12 @@ export {
   matmul as matmulTensor, transpose, argmax, gatherRows, sliceRows, oneHot, norm, dot, allFinite,
   setBackend, listBackends, registerBackend, getBackend, type Kernels, type FloatArray,
 } from './tensor/index.js';
+// tensor: WebGPU (GPU-resident kernels and the dense trainer; docs/webgpu.md)
+export {
+  createWebGpuTrainer, requestWebGpuDevice, autoBackend, WebGpuContext, WebGpuKernels, GpuArray,
+  type WebGpuTrainer, type WebGpuTrainerOptions, type GpuEpochResult, type GpuEvaluation, type WebGpuDeviceOptions, type WebGpuDeviceInfo,
+  type AutoBackendOptions, type BackendChoice, type DenseNetworkLike, type LabelledDataLike,
+} from './tensor/kernels/webgpu/index.js';
 
 // autodiff: the differentiable ops live under `ad` (ad.sigmoid, ad.matmul, …) so they do not clash
 // with the activation objects of nn; the interpreters are exported directly.
