@@ -61,6 +61,9 @@ export {
   writeFileAtomic, sha256Hex, checksumOf, encodeTensor, decodeTensor,
   type ModelMeta, type ModelDocument, type ParsedModel, type StoredTensor, type Checkpoint, type CheckpointTrainState, type LatestCheckpoint,
 } from './io/index.js';
+export { exportOnnx, ONNX_OPSET, ONNX_INPUT, ONNX_OUTPUT, type OnnxExportOptions } from './io/onnx.js';
+export { importOnnx, ONNX_SUPPORTED_OPS, MAX_ONNX_BYTES, type OnnxImportOptions, type ImportedOnnx } from './io/onnx-import.js';
+export { saveOnnx, loadOnnx } from './io/onnx-files.js';
 
 // explain
 export {

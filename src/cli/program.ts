@@ -4,6 +4,7 @@
  */
 import { Command } from 'commander';
 import { registerExplore } from './explore.js';
+import { registerOnnx } from './onnx.js';
 import { registerTrain } from './train.js';
 import { registerEval } from './eval.js';
 import { registerPredict } from './predict.js';
@@ -19,6 +20,7 @@ export function buildProgram(): Command {
     .exitOverride();
   // Each command module registers itself here, one line each: registerX(program);
   registerExplore(program);
+  registerOnnx(program);
   registerTrain(program);
   registerEval(program);
   registerPredict(program);
