@@ -71,7 +71,9 @@ function splitLine(line: string, delimiter: string): string[] {
   return out;
 }
 
-const DECIMAL = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
+// Linear-time: `\d+(\.\d*)?` has one way to split a digit run (`\d+\.?\d*` had n, so a long
+// cell that failed at its end backtracked quadratically — found while building test/fuzz-data.test.ts).
+const DECIMAL = /^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$/;
 const NON_FINITE = /^[+-]?(nan|inf|infinity)$/i;
 
 type Cell = { ok: true; value: number } | { ok: false; why: 'empty' | 'non-finite' | 'not a number' };

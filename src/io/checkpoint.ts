@@ -223,7 +223,15 @@ export function parseCheckpoint(text: string, what = 'checkpoint'): Checkpoint {
           problems.push(`optimizer.buffers[${i}] (${params[i].name}) must be a list, got ${describe(list)}`);
           return;
         }
-        buffers.push(list.map((entry, k) => decodeTensor(entry, `optimizer buffer ${params[i].name}#${k}`, params[i].value.shape, problems)) as Tensor[]);
+        buffers.push(list.map((entry, k) => {
+          const where = `optimizer buffer ${params[i].name}#${k}`;
+          const buffer = decodeTensor(entry, where, params[i].value.shape, problems);
+          // A buffer must share its parameter's dtype: glassbox never writes otherwise, and a
+          // float64 moment for a float32 weight resumes with other arithmetic, so the run would no
+          // longer be bit-identical to an uninterrupted one (found by test/fuzz-io.test.ts).
+          if (buffer && buffer.dtype !== params[i].value.dtype) problems.push(`${where}: dtype ${buffer.dtype}, but ${params[i].name} is ${params[i].value.dtype}`);
+          return buffer;
+        }) as Tensor[]);
       });
     }
   }

@@ -79,15 +79,42 @@ export function serializeModel(model: Sequential, meta: ModelMeta = {}): string 
   return JSON.stringify({ ...body, checksum: checksumOf(body) }, null, 1) + '\n';
 }
 
-/** Parse JSON text, pushing a problem instead of throwing. */
+/** Deepest nesting of lists and objects accepted in a model or checkpoint file (real ones nest about 5 deep). */
+export const MAX_JSON_DEPTH = 64;
+
+/** The nesting depth of a parsed JSON value, counted without recursion; stops counting past `limit`. */
+function nestingDepth(value: unknown, limit: number): number {
+  let deepest = 0;
+  const stack: [unknown, number][] = [[value, 1]];
+  while (stack.length > 0) {
+    const [v, depth] = stack.pop()!;
+    if (v === null || typeof v !== 'object') continue;
+    deepest = Math.max(deepest, depth);
+    if (deepest > limit) break;
+    for (const child of Array.isArray(v) ? v : Object.values(v)) stack.push([child, depth + 1]);
+  }
+  return deepest;
+}
+
+/**
+ * Parse JSON text, pushing a problem instead of throwing. Documents nested deeper than
+ * MAX_JSON_DEPTH are refused here, so the recursive checks after it (checksums, messages) cannot
+ * overflow the stack (found by test/fuzz-io.test.ts: 10,000 nested lists gave a RangeError).
+ */
 export function parseJson(text: string, problems: string[]): unknown {
+  let doc: unknown;
   try {
-    return JSON.parse(text);
+    doc = JSON.parse(text);
   } catch (e) {
     const reason = e instanceof Error ? e.message : String(e);
     problems.push(`not valid JSON (${reason}); the file is truncated or corrupt`);
     return undefined;
   }
+  if (nestingDepth(doc, MAX_JSON_DEPTH) > MAX_JSON_DEPTH) {
+    problems.push(`lists and objects nested more than ${MAX_JSON_DEPTH} levels deep; the file is corrupt (a glassbox file nests about 5)`);
+    return undefined;
+  }
+  return doc;
 }
 
 function describe(value: unknown): string {
@@ -184,6 +211,13 @@ export function decodeModel(spec: unknown, parameters: unknown, where: string, p
     return decodeTensor(entry, `${where}parameter ${e.name}`, e.shape, problems);
   });
   if (problems.length > before) return null;
+  // One dtype for the whole model: mixed float32/float64 parameters load but cannot run (found by
+  // test/fuzz-io.test.ts: every forward pass then failed with "dense: dtypes must match").
+  const dtypes = (tensors as Tensor[]).map((t, i) => `${expected[i].name} ${t.dtype}`);
+  if (new Set((tensors as Tensor[]).map((t) => t.dtype)).size > 1) {
+    problems.push(`${where}parameters mix dtypes (${dtypes.join(', ')}); every parameter of a model must have the same dtype`);
+    return null;
+  }
   try {
     return Sequential.fromSpec(s, tensors as Tensor[]);
   } catch (e) {
