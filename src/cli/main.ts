@@ -21,5 +21,6 @@ async function main(argv: string[]): Promise<number> {
 }
 
 main(process.argv).then((code) => {
-  process.exitCode = code;
+  // A command may have set its own code (train: 130 after Ctrl-C); an error code takes precedence.
+  if (code !== 0 || process.exitCode === undefined) process.exitCode = code;
 });

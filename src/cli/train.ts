@@ -478,6 +478,6 @@ export function registerTrain(program: Command): void {
     const given = (name: string): boolean => command.getOptionValueSource(name) === 'cli';
     // Preset-dependent defaults: the flag counts only when given explicitly.
     const code = await runTrain(flags, given, process.argv.slice(2));
-    if (code === EXIT_INTERRUPTED) process.exit(EXIT_INTERRUPTED);
+    if (code === EXIT_INTERRUPTED) process.exitCode = EXIT_INTERRUPTED; // main.ts keeps a code a command set
   });
 }
