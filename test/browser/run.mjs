@@ -165,10 +165,9 @@ test('the page loads with the whole network drawn and no console errors', async 
   await page.close();
 });
 
-test('clicking a weight and moving the slider shows ΔC equal to the library’s (1e-6)', async () => {
-  const page = await open(base);
-  // Click w^3_{1,2} where it is topmost on screen.
-  const line = page.locator('svg.network g.weights line[data-l="3"][data-j="1"][data-k="2"]');
+/** A point on screen where the weight line w^l_jk is the topmost element (to hover or click it). */
+async function pointOnWeight(page, l, j, k) {
+  const line = page.locator(`svg.network g.weights line[data-l="${l}"][data-j="${j}"][data-k="${k}"]`);
   const point = await line.evaluate((el) => {
     const svg = el.ownerSVGElement;
     const ctm = svg.getScreenCTM();
@@ -181,7 +180,13 @@ test('clicking a weight and moving the slider shows ΔC equal to the library’s
     }
     return null;
   });
-  check(point, 'w^3_{1,2} is hidden under other lines everywhere');
+  check(point, `w^${l}_{${j},${k}} is hidden under other lines everywhere`);
+  return point;
+}
+
+test('clicking a weight and moving the slider shows ΔC equal to the library’s (1e-6)', async () => {
+  const page = await open(base);
+  const point = await pointOnWeight(page, 3, 1, 2);
   await page.mouse.click(point.x, point.y);
   await page.waitForFunction(() => location.hash.includes('w=3.1.2'));
   // Drag the Δw slider from its thumb to three quarters of its track.
@@ -231,6 +236,31 @@ test('the paths panel’s sum equals the gradient shown (and the library’s)', 
   const remainder = await dataValue(page, '#paths-remainder');
   const total2 = await dataValue(page, '#paths-total');
   close(listed + remainder, total2, 1e-12, 'listed + remainder');
+  await page.close();
+});
+
+test('hovering shows a neuron’s z, a, δ and a weight’s w, ∂C/∂w — the library’s', async () => {
+  const page = await open(`${base}#hidden=3`);
+  const { spec, params, example } = await hook(page);
+  const model = modelOf(spec, params);
+  const X = lib.tensor(example.x, [1, 2], 'float64');
+  const Y = lib.oneHot([example.label], 2, 'float64');
+  const grads = lib.grad((...ps) => model.lossWith(ps, X, Y))(...model.paramTensors());
+  const { zs, activations } = model.forwardTrace(X);
+  const tip = async () => page.$$eval('.tooltip td', (tds) => tds.map((td) => Number(td.getAttribute('data-value'))));
+  await page.hover('svg.network circle.neuron[data-l="2"][data-j="1"]');
+  await page.waitForSelector('.tooltip:not([hidden])');
+  const [z, a, delta] = await tip();
+  close(z, zs[0].dataSync()[1], 1e-9, 'z²₁');
+  close(a, activations[1].dataSync()[1], 1e-9, 'a²₁');
+  close(delta, grads[1].dataSync()[1], 1e-9, 'δ²₁ = ∂C/∂b²₁'); // BP3: δ equals the bias gradient
+  const point = await pointOnWeight(page, 3, 0, 2);
+  await page.mouse.move(point.x, point.y);
+  await page.waitForFunction(() => document.querySelector('.tooltip-title')?.textContent?.includes('neuron 2 of layer 2 → neuron 0 of layer 3'));
+  const [w, dw] = await tip();
+  close(w, params[2][0 * 3 + 2], 0, 'w³₀,₂');
+  close(dw, grads[2].dataSync()[0 * 3 + 2], 1e-9, '∂C/∂w³₀,₂');
+  await shot(page, 'hover.png');
   await page.close();
 });
 

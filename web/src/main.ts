@@ -155,6 +155,12 @@ class App implements AppApi {
     }
     if (patch.hidden || patch.data) next.weight = this.validWeight(next);
     if (patch.data && next.data !== 'mnist') next.example = Math.min(next.example, 249);
+    this.apply(next);
+  }
+
+  /** Make `next` the state (already complete and valid): URL, controls, training, redraw. */
+  private apply(next: State): void {
+    const before = this.state;
     this.state = next;
     history.replaceState(null, '', `#${toHash(next)}`);
     this.controls.show(next);
@@ -174,9 +180,10 @@ class App implements AppApi {
     return weightExists(s) ? s.weight : { ...defaultsFor(s.data).weight };
   }
 
+  /** The user edited the URL (or went back): take its state as it is, defaults only for what it omits. */
   private fromUrl(): void {
     const next = stateFromLocation(location.hash);
-    if (toHash(next) !== toHash(this.state)) this.set(next);
+    if (toHash(next) !== toHash(this.state)) this.apply(next);
   }
 
   /** Build the data and a new network in the worker (from the seed, or the opened model). */

@@ -630,31 +630,33 @@ export class NetworkView {
       return;
     }
     clear(this.tooltip);
-    const rows: [string, string][] = [];
+    const rows: [string, string, number?][] = [];
     let title = '';
     if (t.kind === 'c') {
       title = `cost C (${model.cost.name})`;
-      if (v) rows.push(['C', num(v.cost, 6)]);
+      if (v) rows.push(['C', num(v.cost, 6), v.cost]);
     } else if (t.kind === 'n') {
       const l = t.layer;
       title = l === 1 ? `input ${this.inputLabel(t.j)}, neuron ${t.j} of layer 1` : `neuron ${t.j} of layer ${l}`;
       if (v) {
-        if (l >= 2) rows.push([`z${sup(l)}${sub(t.j)}`, num(v.z[l - 2][t.j], 5)]);
-        rows.push([`a${sup(l)}${sub(t.j)}`, num(v.a[l - 1][t.j], 5)]);
-        if (l >= 2) rows.push([`δ${sup(l)}${sub(t.j)} = ∂C/∂z`, num(v.delta[l - 2][t.j], 5)]);
+        if (l >= 2) rows.push([`z${sup(l)}${sub(t.j)}`, num(v.z[l - 2][t.j], 5), v.z[l - 2][t.j]]);
+        rows.push([`a${sup(l)}${sub(t.j)}`, num(v.a[l - 1][t.j], 5), v.a[l - 1][t.j]]);
+        if (l >= 2) rows.push([`δ${sup(l)}${sub(t.j)} = ∂C/∂z`, num(v.delta[l - 2][t.j], 5), v.delta[l - 2][t.j]]);
       }
-      if (l >= 2) rows.push([`b${sup(l)}${sub(t.j)}`, num(model.layers[l - 2].b.dataSync()[t.j], 5)]);
+      if (l >= 2) rows.push([`b${sup(l)}${sub(t.j)}`, num(model.layers[l - 2].b.dataSync()[t.j], 5), model.layers[l - 2].b.dataSync()[t.j]]);
     } else {
       const { layer: l, j, k } = t;
       const nIn = model.sizes[l - 2];
       title = `weight ${weightName(l, j, k)}: neuron ${k} of layer ${l - 1} → neuron ${j} of layer ${l}`;
-      rows.push(['w', num(model.layers[l - 2].W.dataSync()[j * nIn + k], 5)]);
-      if (v) rows.push(['∂C/∂w', num(v.dW[l - 2][j][k], 5)]);
+      const w = model.layers[l - 2].W.dataSync()[j * nIn + k];
+      rows.push(['w', num(w, 5), w]);
+      if (v) rows.push(['∂C/∂w', num(v.dW[l - 2][j][k], 5), v.dW[l - 2][j][k]]);
       rows.push(['', 'click to nudge it']);
     }
     this.tooltip.append(h('div', { class: 'tooltip-title' }, title));
     const table = h('table');
-    for (const [k, val] of rows) table.append(h('tr', {}, h('th', {}, k), h('td', {}, val)));
+    // data-value keeps the full number (for the browser tests); the text shows 5 digits.
+    for (const [k, text, value] of rows) table.append(h('tr', {}, h('th', {}, k), h('td', { 'data-value': value === undefined ? null : String(value) }, text)));
     this.tooltip.append(table);
     this.tooltip.hidden = false;
   }
