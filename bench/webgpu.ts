@@ -5,8 +5,9 @@
  * and a Vulkan driver (scripts/gpu-bench.sh prepares and runs it on an NVIDIA machine; see
  * docs/webgpu.md). Prints a table and, with --json, writes the rows. A benchmark, never a test.
  *
- *   npx tsx bench/webgpu.ts [--only W1,W3,W4,matmul] [--examples 50000] [--epochs 2] [--json FILE]
- *                           [--dawn backend=vulkan,...]   (options for Dawn's create())
+ *   npx tsx bench/webgpu.ts [--only W1,W3,W4,matmul] [--examples 50000] [--epochs 2] [--matmul 4096]
+ *                           [--json FILE] [--dawn backend=vulkan,...]   (options for Dawn's create())
+ * Smaller --examples and --matmul make a quick end-to-end check on a software adapter.
  */
 import { writeFile } from 'node:fs/promises';
 import { datasetFromArrays } from '../src/data/types.js';
@@ -54,6 +55,7 @@ const examples = Number(option('examples', '50000'));
 const epochs = Number(option('epochs', '2'));
 const jsonFile = option('json', '');
 const dawn = option('dawn', '').split(',').filter((s) => s !== '');
+const matmulSize = Number(option('matmul', '4096'));
 
 /** Floating-point operations of one training example: forward, dW for every layer, dX for all but the first. */
 function flopsPerExample(sizes: number[]): number {
@@ -78,7 +80,7 @@ async function main(): Promise<void> {
   const rows: Row[] = [];
 
   if (only.has('matmul')) {
-    const n = 4096;
+    const n = matmulSize;
     const k = new WebGpuKernels(ctx);
     const rng = new Rng(1);
     const a = new Float32Array(n * n);

@@ -30,8 +30,9 @@ prepare() {
         rollupOptions: { output: { entryFileNames: 'bench.mjs', format: 'es' } } } });"
   echo "installing webgpu@$WEBGPU_VERSION (Dawn) into $DIR/node_modules"
   (cd "$DIR" && echo '{"private":true}' >package.json && npm install --no-audit --no-fund --no-package-lock --omit=dev "webgpu@$WEBGPU_VERSION" >/dev/null)
-  # Keep only the Linux x64 build of dawn.node (the package ships one per platform).
-  find "$DIR/node_modules/webgpu" -name '*.node' ! -path '*linux*x64*' ! -name '*linux*x64*' -print -delete || true
+  # Keep only the Linux x64 build of dawn.node (the package ships dist/<platform>-<arch>/ for each: 132 MB).
+  find "$DIR/node_modules/webgpu/dist" -mindepth 1 -maxdepth 1 -type d ! -name linux-x64 -exec rm -rf {} +
+  [ -f "$DIR/node_modules/webgpu/dist/linux-x64/dawn.node" ] || { echo "webgpu@$WEBGPU_VERSION has no dist/linux-x64/dawn.node" >&2; exit 1; }
   echo "compressing $(command -v node) ($(node --version)) → $DIR/node.xz (used there only when the image has no node)"
   xz -T2 -6 -c "$(command -v node)" >"$DIR/node.xz"
   echo "downloading the Vulkan loader into .gl/"

@@ -204,38 +204,76 @@ export function gemmShader(spec: GemmSpec): ShaderSource {
   const aIndex = spec.transA ? 'p * M + i' : `${rowExpr(rowMapA, 'i')} * K + p`;
   const bIndex = spec.transB ? 'j * K + p' : `${rowExpr(rowMapB, 'p')} * params.ldB + j`;
 
-  let epilogue: string;
+  // The epilogue for one finished sum `acc` at (i, j).
+  let epilogue: (acc: string) => string;
   switch (e.kind) {
     case 'store':
-      epilogue = e.accumulate ? 'C[i * N + j] = C[i * N + j] + acc[r];' : 'C[i * N + j] = acc[r];';
+      epilogue = (acc) => (e.accumulate ? `C[i * N + j] = C[i * N + j] + ${acc};` : `C[i * N + j] = ${acc};`);
       break;
     case 'bias-act':
-      epilogue = `let z = acc[r] + bias[j];
-          aOut[i * N + j] = ${actExpr(e.act, 'z')};${e.storeZ ? '\n          zOut[i * N + j] = z;' : ''}`;
+      epilogue = (acc) => `let z = ${acc} + bias[j];
+        aOut[i * N + j] = ${actExpr(e.act, 'z')};${e.storeZ ? '\n        zOut[i * N + j] = z;' : ''}`;
       break;
     case 'act-prime':
-      epilogue = `let ap = aPrev[i * N + j];
-          C[i * N + j] = acc[r] * ${actPrimeExpr(e.act, 'ap', 'ap')};`;
+      epilogue = (acc) => `let ap = aPrev[i * N + j];
+        C[i * N + j] = ${acc} * ${actPrimeExpr(e.act, 'ap', 'ap')};`;
       break;
     case 'update': {
       // i: neuron j of Nielsen's layer (row of W); j: input k (column of W), or ldB for the bias.
       const step = (theta: string, v: string, g: string) =>
         e.momentum
           ? `let vNew = params.mu * ${v} - params.eta * ${g};
-            ${v} = vNew;
-            ${theta} = ${theta} + vNew;`
+          ${v} = vNew;
+          ${theta} = ${theta} + vNew;`
           : `${theta} = ${theta} - params.eta * ${g};`;
-      epilogue = `if (j < params.ldB) {
-            let w = W[i * params.ldB + j];
-            let g = acc[r]${e.decay ? ' + params.decay * w' : ''};
-            ${step('W[i * params.ldB + j]', 'vW[i * params.ldB + j]', 'g')}
-          } else {
-            let g = acc[r];
-            ${step('bvec[i]', 'vb[i]', 'g')}
-          }`;
+      epilogue = (acc) => `if (j < params.ldB) {
+          let w = W[i * params.ldB + j];
+          let g = ${acc}${e.decay ? ' + params.decay * w' : ''};
+          ${step('W[i * params.ldB + j]', 'vW[i * params.ldB + j]', 'g')}
+        } else {
+          let g = ${acc};
+          ${step('bvec[i]', 'vb[i]', 'g')}
+        }`;
       break;
     }
   }
+
+  // Loops over the thread's RM × RN outputs and the tile loads are unrolled here, with scalar
+  // accumulators, so no compiler has to keep a private array in registers (SwiftShader does not).
+  const range = (n: number) => Array.from({ length: n }, (_, i) => i);
+  const loadA = range(loadsA).map((l) => `    {
+      let flat = ${l * threads}u + tid;
+      ${spec.transA ? 'let rr = flat % BM; let c = flat / BM;' : 'let c = flat % BK; let rr = flat / BK;'}
+      let i = i0 + rr;
+      let p = k0 + c;
+      var v = 0.0;
+      if (i < M && p < K) { v = A[${aIndex}]; }
+      As[c * BM + rr] = v;
+    }`).join('\n');
+  const loadB = range(loadsB).map((l) => `    {
+      let flat = ${l * threads}u + tid;
+      ${spec.transB ? 'let c = flat % BK; let s = flat / BK;' : 'let s = flat % BN; let c = flat / BN;'}
+      let j = j0 + s;
+      let p = k0 + c;
+      var v = 0.0;
+      if (j < N && p < K) {${ones ? ' if (j == params.ldB) { v = 1.0; } else {' : ''} v = B[${bIndex}];${ones ? ' }' : ''} }
+      Bs[c * BN + s] = v;
+    }`).join('\n');
+  const ms = range(t.RM);
+  const ns = range(t.RN);
+  const accs = ms.flatMap((m) => ns.map((n) => `acc${m}_${n}`));
+  const inner = [
+    ...ms.map((m) => `      let a${m} = As[c * BM + lid.y + ${m * 16}u];`),
+    ...ns.map((n) => `      let b${n} = Bs[c * BN + lid.x + ${n * 16}u];`),
+    ...ms.flatMap((m) => ns.map((n) => `      acc${m}_${n} = acc${m}_${n} + a${m} * b${n};`)),
+  ].join('\n');
+  const finish = ms.flatMap((m) => ns.map((n) => `  {
+    let i = i0 + lid.y + ${m * 16}u;
+    let j = j0 + lid.x + ${n * 16}u;
+    if (i < M && j < N) {
+      ${epilogue(`acc${m}_${n}`)}
+    }
+  }`)).join('\n');
 
   const code = `${COMMON}
 struct Params { M: u32, N: u32, K: u32, ldB: u32, eta: f32, mu: f32, decay: f32, pad: u32 }
@@ -244,11 +282,10 @@ ${decls}
 const BM = ${t.BM}u;
 const BN = ${t.BN}u;
 const BK = ${t.BK}u;
-const RM = ${t.RM}u;
-const RN = ${t.RN}u;
 var<workgroup> As: array<f32, ${t.BK * t.BM}>; // As[c * BM + r] = op(A)[i0 + r, k0 + c]
 var<workgroup> Bs: array<f32, ${t.BK * t.BN}>; // Bs[c * BN + s] = op(B)[k0 + c, j0 + s]
 
+// A 16 × 16 thread block computes a BM × BN tile of C; thread (x, y) owns rows y + 16m, columns x + 16n.
 @compute @workgroup_size(16, 16, 1)
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>,
         @builtin(local_invocation_index) tid: u32) {
@@ -257,48 +294,17 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid
   let K = ${spec.kFromStep ? 'step.rows' : 'params.K'};
   let i0 = wid.y * BM;
   let j0 = wid.x * BN;
-  var acc: array<f32, ${t.RM * t.RN}>;
+${accs.map((a) => `  var ${a} = 0.0;`).join('\n')}
   for (var k0 = 0u; k0 < K; k0 = k0 + BK) {
-    for (var l = 0u; l < ${loadsA}u; l = l + 1u) {
-      let flat = l * 256u + tid;
-      ${spec.transA ? 'let rr = flat % BM; let c = flat / BM;' : 'let c = flat % BK; let rr = flat / BK;'}
-      let i = i0 + rr;
-      let p = k0 + c;
-      var v = 0.0;
-      if (i < M && p < K) { v = A[${aIndex}]; }
-      As[c * BM + rr] = v;
-    }
-    for (var l = 0u; l < ${loadsB}u; l = l + 1u) {
-      let flat = l * 256u + tid;
-      ${spec.transB ? 'let c = flat % BK; let s = flat / BK;' : 'let s = flat % BN; let c = flat / BN;'}
-      let j = j0 + s;
-      let p = k0 + c;
-      var v = 0.0;
-      if (j < N && p < K) {${ones ? ' if (j == params.ldB) { v = 1.0; } else {' : ''} v = B[${bIndex}];${ones ? ' }' : ''} }
-      Bs[c * BN + s] = v;
-    }
+${loadA}
+${loadB}
     workgroupBarrier();
     for (var c = 0u; c < BK; c = c + 1u) {
-      var av: array<f32, ${t.RM}>;
-      var bv: array<f32, ${t.RN}>;
-      for (var m = 0u; m < RM; m = m + 1u) { av[m] = As[c * BM + lid.y + m * 16u]; }
-      for (var n = 0u; n < RN; n = n + 1u) { bv[n] = Bs[c * BN + lid.x + n * 16u]; }
-      for (var m = 0u; m < RM; m = m + 1u) {
-        for (var n = 0u; n < RN; n = n + 1u) { acc[m * RN + n] = acc[m * RN + n] + av[m] * bv[n]; }
-      }
+${inner}
     }
     workgroupBarrier();
   }
-  for (var m = 0u; m < RM; m = m + 1u) {
-    for (var n = 0u; n < RN; n = n + 1u) {
-      let i = i0 + lid.y + m * 16u;
-      let j = j0 + lid.x + n * 16u;
-      let r = m * RN + n;
-      if (i < M && j < N) {
-        ${epilogue}
-      }
-    }
-  }
+${finish}
 }
 `;
   const key = `gemm:${spec.transA ? 'T' : 'N'}${spec.transB ? 'T' : 'N'}:${spec.tile}:${spec.mFromStep ? 'mS' : ''}${spec.kFromStep ? 'kS' : ''}:${rowMapA}:${rowMapB}:${JSON.stringify(e)}`;
