@@ -391,6 +391,13 @@ test('the URL round-trips the state', async () => {
   check(JSON.stringify(first) === JSON.stringify(second), `state from ${url}:\n${JSON.stringify(second)}\nexpected\n${JSON.stringify(first)}`);
   check((await again.inputValue('#eta')) === '0.05' && (await again.inputValue('#activation')) === 'relu', 'controls show the state');
   check((await again.getAttribute('#tab-backprop', 'aria-selected')) === 'true', 'the tab is restored');
+  // Editing the URL of an open page applies it as written (explicit values win over MNIST's defaults).
+  await again.evaluate(() => (location.hash = '#data=mnist&eta=0.5&act=tanh&hidden=20'));
+  await again.waitForFunction(() => window.__glassbox.state().data === 'mnist');
+  await waitReady(again);
+  const edited = await again.evaluate(() => window.__glassbox.state());
+  check(edited.eta === 0.5 && edited.activation === 'tanh' && edited.hidden.join() === '20', `URL edit applied as written: ${JSON.stringify(edited)}`);
+  await again.waitForFunction(() => window.__glassbox.spec()?.sizes.join() === '784,20,10', null, { timeout: 60_000 });
   await page.close();
   await again.close();
 });

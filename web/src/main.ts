@@ -106,6 +106,8 @@ class App implements AppApi {
   private traceCache: { key: string; trace: TraceReport } | null = null;
   private exampleRng = 0;
   private pendingSteps = 0;
+  /** Id of the latest setup sent to the worker; messages about older ones are ignored. */
+  private setupId = 0;
 
   constructor() {
     this.state = stateFromLocation(location.hash);
@@ -117,7 +119,7 @@ class App implements AppApi {
     this.backprop = new BackpropPanel(byId('panel-backprop'), this);
     this.units = new UnitsPanel(byId('panel-units'));
     this.costChart = new LineChart(byId('chart-cost'), { title: 'Cost C', xLabel: 'step', empty: 'press ▶ to train' }, 120);
-    this.accuracyChart = new LineChart(byId('chart-accuracy'), { title: 'Accuracy', xLabel: 'epoch', yRange: [0, 1], empty: 'after the first epoch' }, 110);
+    this.accuracyChart = new LineChart(byId('chart-accuracy'), { title: 'Accuracy', xLabel: 'epoch', yRange: [0, 1], empty: 'evaluating…' }, 110);
     this.speedChart = new LineChart(byId('chart-speed'), { title: 'Learning speed ‖∂C/∂b‖', xLabel: 'epoch', log: true, empty: 'after the first epoch' }, 110);
     this.controls.onChange = (patch) => this.set(patch);
     this.controls.onNextExample = () => this.randomExample();
@@ -197,6 +199,7 @@ class App implements AppApi {
     this.pendingSteps = 0;
     this.updatePlay();
     const setup: Setup = {
+      id: ++this.setupId,
       data: s.data, noise: s.noise, seed: s.seed, sizes: this.spec.sizes, activation: s.activation, cost: s.cost, batch: s.batch,
       optimizer: s.optimizer, eta: s.eta, lambda: s.lambda,
       params: this.loaded?.params.map((p) => Float32Array.from(p)), spec: this.loaded?.spec,
@@ -258,6 +261,7 @@ class App implements AppApi {
   }
 
   private onWorker(msg: FromWorker): void {
+    if (msg.setup !== this.setupId) return; // about a network that has since been replaced
     switch (msg.type) {
       case 'ready':
         this.history.batchesPerEpoch = msg.batchesPerEpoch;

@@ -603,6 +603,8 @@ export class NetworkView {
     e.preventDefault();
     to = Math.max(0, Math.min(sizes[layer - 1] - 1, to));
     from = Math.max(0, Math.min(sizes[layer - 2] - 1, from));
+    // Remember it now: the next key may arrive before the page redraws with the new selection.
+    this.selected = { layer, to, from };
     this.onSelect({ layer, to, from });
   }
 

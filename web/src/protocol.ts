@@ -16,6 +16,8 @@ export interface Hyper {
 
 /** Everything the worker needs to build the data and a fresh model. */
 export interface Setup extends Hyper {
+  /** Chosen by the page; every message about this setup carries it, so late ones from an old setup are ignored. */
+  id: number;
   data: DataName;
   noise: number;
   seed: number;
@@ -47,8 +49,8 @@ export interface EpochPoint {
   trainAccuracy?: number;
 }
 
-/** Worker → page. */
-export type FromWorker =
+/** Worker → page: a message about the setup with id `setup`. */
+export type FromWorker = { setup: number } & (
   | {
       type: 'progress';
       /** Global step (mini-batches done). */
@@ -64,4 +66,5 @@ export type FromWorker =
     }
   | { type: 'ready'; trainCount: number; testCount: number; batchesPerEpoch: number }
   | { type: 'epoch'; point: EpochPoint }
-  | { type: 'error'; message: string; diverged: boolean };
+  | { type: 'error'; message: string; diverged: boolean }
+);

@@ -36,9 +36,13 @@ let epochNow = 0;
 /** Bumped by every setup, so a segment of an old model never reports into a new one. */
 let generation = 0;
 
-function post(message: FromWorker): void {
-  if (message.type === 'progress') scope.postMessage(message, message.params.map((p) => p.buffer));
-  else scope.postMessage(message);
+/** Messages as the code below writes them: without the setup id, which `post` adds. */
+type Message = FromWorker extends infer M ? (M extends unknown ? Omit<M, 'setup'> : never) : never;
+
+function post(message: Message): void {
+  const full = { ...message, setup: setup?.id ?? -1 } as FromWorker;
+  if (full.type === 'progress') scope.postMessage(full, full.params.map((p) => p.buffer));
+  else scope.postMessage(full);
 }
 
 function snapshot(isRunning: boolean): void {
@@ -139,6 +143,12 @@ async function doSetup(next: Setup): Promise<void> {
     model = buildModel(next);
     post({ type: 'ready', trainCount: d.train.labels.length, testCount: d.test.labels.length, batchesPerEpoch: Math.ceil(d.train.labels.length / next.batch) });
     snapshot(false);
+    // Epoch 0: where training starts from (test cost and accuracy of the initial weights).
+    const toy = next.data !== 'mnist';
+    const test = evaluate(model, d.test);
+    if (gen === generation) {
+      post({ type: 'epoch', point: { record: { epoch: 0, trainCost: NaN, seconds: 0, test }, trainAccuracy: toy ? evaluate(model, d.train).accuracy : undefined } });
+    }
   } catch (err) {
     if (gen === generation) fail(err);
   }
