@@ -15,7 +15,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Command } from 'commander';
 import {
-  fit, listBackends, loadDataset, sequential, setBackend, sgd, Rng, gatherRows,
+  fit, initWasmBackend, listBackends, loadDataset, sequential, setBackend, sgd, Rng, gatherRows,
   type Dataset,
 } from '../src/index.js';
 import { PlainNetwork } from './plain.js';
@@ -43,9 +43,7 @@ const wanted = (engine: string) => opts.engines === '' || opts.engines.split(','
 
 async function glassboxBackends(): Promise<string[]> {
   try {
-    const wasmModule = '../src/tensor/kernels/wasm/index.js';
-    const wasm = (await import(wasmModule)) as { initWasmBackend?: () => Promise<unknown> };
-    await wasm.initWasmBackend?.();
+    await initWasmBackend();
   } catch (err) {
     console.log(`(wasm backend unavailable: ${(err as Error).message})`);
   }

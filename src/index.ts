@@ -14,6 +14,7 @@ export {
   Tensor, type DType, type Shape, tensor, zeros, ones, full, scalar, randomNormal, randomUniform, cast, clone, reshape,
   matmul as matmulTensor, transpose, argmax, gatherRows, sliceRows, oneHot, norm, dot, allFinite,
   setBackend, listBackends, registerBackend, getBackend, type Kernels, type FloatArray,
+  initWasmBackend, wasmInfo, type WasmOptions, type WasmInfo,
 } from './tensor/index.js';
 // tensor: WebGPU (GPU-resident kernels and the dense trainer; docs/webgpu.md)
 export {

@@ -6,7 +6,7 @@
 import { performance } from 'node:perf_hooks';
 import { Command, Option } from 'commander';
 import {
-  activationNames, adam, costNames, DivergenceError, evaluate, fit, formatNumber, formatSeconds, initNames, listBackends,
+  activationNames, adam, costNames, DivergenceError, evaluate, fit, formatNumber, formatSeconds, initNames, initWasmBackend, listBackends,
   loadDataset, loadLatestCheckpoint, ModelFileError, Rng, saveCheckpoint, saveModel, sequential, setBackend, sgd, writeFileAtomic,
   type ActivationName, type CostName, type DatasetSplits, type EpochRecord, type Evaluation, type InitName, type ModelMeta,
   type Optimizer, type Sequential, type TrainState,
@@ -244,6 +244,8 @@ export interface RunReport {
   model: string | null;
   runRecord: string | null;
   warnings: string[];
+  /** The kernel backend that ran the numbers ('wasm', 'js', …). */
+  backend: string;
 }
 
 function bestEpoch(history: readonly EpochRecord[]): RunReport['best'] {
@@ -280,11 +282,19 @@ export async function runTrain(flags: TrainFlags, given: (name: string) => boole
   if (flags.checkpointEvery !== undefined && flags.checkpointDir === undefined && flags.resume === undefined) {
     throw new UsageError('--checkpoint-every needs --checkpoint-dir DIR (or --resume DIR) to know where to write');
   }
-  if (flags.backend !== undefined) {
-    const known = listBackends();
-    if (!known.includes(flags.backend)) throw new UsageError(`--backend: unknown backend '${flags.backend}', expected one of: ${known.join(', ')}`);
-    setBackend(flags.backend);
+  // --backend: 'auto' (the default) is wasm when it initialises here, else js; 'wasm' must initialise.
+  const wanted = flags.backend ?? 'auto';
+  if (wanted === 'auto' || wanted === 'wasm') {
+    try {
+      await initWasmBackend();
+    } catch (e) {
+      if (wanted === 'wasm') throw new UsageError(`--backend wasm: ${(e as Error).message}`);
+    }
   }
+  const known = listBackends();
+  const backend = wanted === 'auto' ? (known.includes('wasm') ? 'wasm' : 'js') : wanted;
+  if (!known.includes(backend)) throw new UsageError(`--backend: unknown backend '${wanted}', expected one of: auto, ${known.join(', ')}`);
+  setBackend(backend);
 
   // The run's configuration: from the flags, or from the checkpoint being resumed.
   let config: RunConfig;
@@ -347,7 +357,7 @@ export async function runTrain(flags: TrainFlags, given: (name: string) => boole
   try {
     if (!silent) {
       const what = resumed ? `resuming ${resumed.file} at epoch ${resumed.checkpoint.state.epoch + 1}, step ${resumed.checkpoint.state.step}` : `training [${config.sizes.join(', ')}]`;
-      progress.note(`${what} on ${splits.train.labels.length} examples: ${config.epochs} epochs, batch ${config.batch}, ${optimizer.name} η ${config.eta}${config.lambda ? `, λ ${config.lambda}` : ''}`);
+      progress.note(`${what} on ${splits.train.labels.length} examples: ${config.epochs} epochs, batch ${config.batch}, ${optimizer.name} η ${config.eta}${config.lambda ? `, λ ${config.lambda}` : ''}, backend ${backend}`);
     }
     result = await fit(model, splits.train, {
       epochs: config.epochs,
@@ -399,6 +409,7 @@ export async function runTrain(flags: TrainFlags, given: (name: string) => boole
     model: null,
     runRecord: null,
     warnings,
+    backend,
   };
 
   if (result.stopped) {
@@ -434,7 +445,7 @@ export async function runTrain(flags: TrainFlags, given: (name: string) => boole
     );
     if (report.best) out(`best validation accuracy ${percent(report.best.validationAccuracy)} at epoch ${report.best.epoch}`);
   }
-  out(`test accuracy ${percent(report.test.accuracy)} (${report.test.correct}/${report.test.total}), mean cost ${formatNumber(report.test.cost)}, ${formatSeconds(report.seconds)} in all`);
+  out(`test accuracy ${percent(report.test.accuracy)} (${report.test.correct}/${report.test.total}), mean cost ${formatNumber(report.test.cost)}, ${formatSeconds(report.seconds)} in all, backend ${backend}`);
   out(`model saved to ${flags.out}`);
   if (!flags.quiet) out(`run record saved to ${report.runRecord}`);
   return 0;
@@ -467,7 +478,7 @@ export function registerTrain(program: Command): void {
     .option('--limit <n>', 'use only the first n examples of each split (train, validation, test) (default: all)', intFlag(1))
     .option('--out <file>', 'where to save the model (the run record goes beside it, as .run.json)', 'models/model.json')
     .addOption(new Option('--preset <name>', `settings from the book, overridden by explicit flags: ${PRESET_NAMES.map((p) => `${p} = ${PRESETS[p].description}`).join('; ')}`).choices(PRESET_NAMES).default('default'))
-    .option('--backend <name>', `kernel backend, one of: ${listBackends().join(', ')} (default: the library's default, js)`)
+    .option('--backend <name>', `kernel backend: auto (wasm when this runtime has WebAssembly SIMD, else js), wasm, ${listBackends().join(', ')}`, 'auto')
     .option('--json', 'print one JSON document (the run record) instead of tables and progress')
     .option('--quiet', 'no progress output; print only the test accuracy and where the model went')
     .option('--checkpoint-dir <dir>', 'write a checkpoint there at every epoch end (and on Ctrl-C), keeping the newest two (default: none)')

@@ -6,3 +6,4 @@ export type { FloatArray, Kernels, UnaryOp, BinaryOp, ActivationKind } from './k
 export { registerBackend, setBackend, listBackends, kernels, getBackend } from './kernels/registry.js';
 export { referenceKernels } from './kernels/reference.js';
 export { jsKernels } from './kernels/js.js';
+export { initWasmBackend, wasmInfo, type WasmOptions, type WasmInfo } from './kernels/wasm/index.js';

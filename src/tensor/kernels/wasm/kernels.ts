@@ -4,11 +4,12 @@
  *
  * Each kernel works out a byte pointer for every array it touches. An array from this backend's
  * `allocate` already lives in the wasm memory and is used in place (`byteOffset`); any other
- * Float32Array is copied into the scratch block first (and results copied back). Compute-bound
- * kernels (matmul, denseForward, denseBackward) always run in wasm, copying foreign arrays;
- * memory-bound ones (element-wise, reductions, gather, axpy, softmax) run in wasm only when their
- * float arrays are already in the wasm memory, and otherwise call the js backend, for which a copy
- * would cost more than the work. Float64Array inputs (the exact explain tools) always go to the js
+ * Float32Array is copied into the scratch block first (and results copied back). Every float32
+ * kernel runs in wasm wherever its arrays live, copying foreign ones: the wasm element-wise kernels
+ * (vector exp, SIMD sums) round differently from the js backend, so sending foreign arrays to js
+ * would make results depend on where a tensor happened to be allocated — a model resumed from a
+ * checkpoint (ordinary arrays) or trained past a full arena would drift from the uninterrupted run
+ * and the same seed would no longer give a bit-identical model. Float64Array inputs (the exact explain tools) always go to the js
  * backend, as does any call whose arrays are shorter than the sizes say (so a bad call can never
  * write outside its arrays) or that cannot get scratch memory.
  */
@@ -252,7 +253,7 @@ export function makeWasmKernels(ex: WasmExports, heap: WasmHeap, name = 'wasm'):
         const f = frame.reset();
         const ix = f.add(x as Float32Array, n, IN);
         const io = f.add(out as Float32Array, n, OUT);
-        if (f.bind(0, false)) {
+        if (f.bind(0, true)) {
           ex.unary(UNARY_CODE[op], f.ptr(ix), f.ptr(io), n);
           f.finish();
           return;
@@ -277,7 +278,7 @@ export function makeWasmKernels(ex: WasmExports, heap: WasmHeap, name = 'wasm'):
         const ib = f.add(b as Float32Array, extB, IN);
         const io = f.add(out as Float32Array, total, OUT);
         const rank = dims.length;
-        if (dims.every((d) => d[1] >= 0 && d[2] >= 0) && f.bind(rank * 16, false)) {
+        if (dims.every((d) => d[1] >= 0 && d[2] >= 0) && f.bind(rank * 16, true)) {
           const dimsPtr = f.scratch;
           const i32 = heap.i32;
           for (let d = 0; d < rank; d++) {
@@ -299,7 +300,7 @@ export function makeWasmKernels(ex: WasmExports, heap: WasmHeap, name = 'wasm'):
         const f = frame.reset();
         const ix = f.add(x as Float32Array, outer * mid * inner, IN);
         const io = f.add(out as Float32Array, outer * inner, OUT);
-        if (f.bind(0, false)) {
+        if (f.bind(0, true)) {
           ex.sumAxis(f.ptr(ix), f.ptr(io), outer, mid, inner);
           f.finish();
           return;
@@ -314,7 +315,7 @@ export function makeWasmKernels(ex: WasmExports, heap: WasmHeap, name = 'wasm'):
         const f = frame.reset();
         const ix = f.add(x as Float32Array, outer * mid * inner, IN);
         const io = f.add(out as Float32Array, outer * inner, OUT);
-        if (f.bind(0, false)) {
+        if (f.bind(0, true)) {
           ex.maxAxis(f.ptr(ix), f.ptr(io), outer, mid, inner);
           f.finish();
           return;
@@ -341,7 +342,7 @@ export function makeWasmKernels(ex: WasmExports, heap: WasmHeap, name = 'wasm'):
           const is = f.add(src as Float32Array, rows * rowLength, IN);
           const ii = f.add(indices, count, IN);
           const io = f.add(out as Float32Array, count * rowLength, OUT);
-          if (f.bind(0, false)) {
+          if (f.bind(0, true)) {
             ex.gatherRows(f.ptr(is), rowLength, f.ptr(ii), count, f.ptr(io));
             f.finish();
             return;
@@ -357,7 +358,7 @@ export function makeWasmKernels(ex: WasmExports, heap: WasmHeap, name = 'wasm'):
         const f = frame.reset();
         const ix = f.add(x as Float32Array, n, IN);
         const iy = f.add(y as Float32Array, n, INOUT);
-        if (f.bind(0, false)) {
+        if (f.bind(0, true)) {
           ex.axpy(alpha, f.ptr(ix), f.ptr(iy), n);
           f.finish();
           return;
@@ -372,7 +373,7 @@ export function makeWasmKernels(ex: WasmExports, heap: WasmHeap, name = 'wasm'):
         const f = frame.reset();
         const ix = f.add(x as Float32Array, rows * cols, IN);
         const io = f.add(out as Float32Array, rows * cols, OUT);
-        if (f.bind(0, false)) {
+        if (f.bind(0, true)) {
           ex.softmaxRows(f.ptr(ix), f.ptr(io), rows, cols);
           f.finish();
           return;
@@ -387,7 +388,7 @@ export function makeWasmKernels(ex: WasmExports, heap: WasmHeap, name = 'wasm'):
         const f = frame.reset();
         const ix = f.add(x as Float32Array, rows * cols, IN);
         const io = f.add(out as Float32Array, rows * cols, OUT);
-        if (f.bind(0, false)) {
+        if (f.bind(0, true)) {
           ex.logSoftmaxRows(f.ptr(ix), f.ptr(io), rows, cols);
           f.finish();
           return;
@@ -402,7 +403,7 @@ export function makeWasmKernels(ex: WasmExports, heap: WasmHeap, name = 'wasm'):
         const f = frame.reset();
         const ix = f.add(x as Float32Array, rows * cols, IN);
         const io = f.add(out, rows, OUT);
-        if (f.bind(0, false)) {
+        if (f.bind(0, true)) {
           ex.argmaxRows(f.ptr(ix), f.ptr(io), rows, cols);
           f.finish();
           return;

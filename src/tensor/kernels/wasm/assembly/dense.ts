@@ -1,4 +1,3 @@
-// @ts-nocheck — AssemblyScript, not TypeScript: compiled by scripts/build-wasm.mjs, skipped by tsc.
 /**
  * wasm/assembly/dense — the fused dense layer, forward and backward, with zero skipping.
  *

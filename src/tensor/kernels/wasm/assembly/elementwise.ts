@@ -1,4 +1,3 @@
-// @ts-nocheck — AssemblyScript, not TypeScript: compiled by scripts/build-wasm.mjs, skipped by tsc.
 /**
  * wasm/assembly/elementwise — the memory-bound f32 kernels: unary and binary element-wise ops,
  * reductions along an axis, row gather, axpy, softmax / log-softmax / argmax of rows, and the

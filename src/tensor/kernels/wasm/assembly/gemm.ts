@@ -1,4 +1,3 @@
-// @ts-nocheck — AssemblyScript, not TypeScript: compiled by scripts/build-wasm.mjs, skipped by tsc.
 /**
  * wasm/assembly/gemm — matrix multiply C (+)= op(A) · op(B) on f32, 4-wide SIMD.
  *

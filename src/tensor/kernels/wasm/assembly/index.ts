@@ -1,4 +1,3 @@
-// @ts-nocheck — AssemblyScript, not TypeScript: compiled by scripts/build-wasm.mjs, skipped by tsc.
 /**
  * wasm/assembly/index — the entry point: every kernel the wasm backend exports.
  *

@@ -1,4 +1,3 @@
-// @ts-nocheck — AssemblyScript, not TypeScript: compiled by scripts/build-wasm.mjs, skipped by tsc.
 /**
  * wasm/assembly/math — 4-wide f32 transcendental functions for activations and softmax.
  *
