@@ -300,5 +300,26 @@ describe('glassbox explore (command)', () => {
     expect(served!.status).toBe(200);
     expect(served!.body).toBe(new TextDecoder().decode(MODEL));
     expect(run.out).toMatch(/glassbox explorer stopped/);
+    expect(run.err).toBe('');
+  });
+
+  // 127.0.0.2 is loopback on Linux but not a name the server trusts by default: it stands in for
+  // "another address" without exposing anything to the network.
+  it.runIf(process.platform === 'linux' && existsSync(path.join(siteRoot(), 'index.html')))('--host other than 127.0.0.1 warns, and then accepts that Host', async () => {
+    let status = 0;
+    const run = await runCli(['explore', '--host', '127.0.0.2', '--no-open'], (line, child) => {
+      const m = /^glassbox explorer: http:\/\/127\.0\.0\.2:(\d+)\//.exec(line);
+      if (!m) return;
+      const req = http.request({ host: '127.0.0.2', port: Number(m[1]), path: '/', agent: false }, (res) => {
+        status = res.statusCode ?? 0;
+        res.resume();
+        res.on('end', () => child.kill('SIGINT'));
+      });
+      req.on('error', () => child.kill('SIGINT'));
+      req.end();
+    });
+    expect(run.code).toBe(0);
+    expect(run.err).toMatch(/warning: --host 127\.0\.0\.2 makes the explorer reachable from other machines/);
+    expect(status).toBe(200);
   });
 });

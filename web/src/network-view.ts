@@ -122,7 +122,8 @@ export class NetworkView {
     this.root = root;
     this.svg = s('svg', {
       class: 'network',
-      role: 'img',
+      role: 'group',
+      'aria-roledescription': 'network diagram',
       tabindex: 0,
       'aria-label': 'The network. Arrow keys choose a weight: left and right change the layer, up and down the neuron it feeds, shift with up and down the neuron it comes from.',
     });

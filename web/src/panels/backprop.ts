@@ -118,7 +118,7 @@ export class BackpropPanel {
 
   private drawLayer(model: Sequential, t: TraceReport, l: number, snap: Snapshot): void {
     const L = t.sizes.length;
-    const layer = t.layers[l - 2];
+    const layer = t.layers[l - 2]; // the trace lists layers 2 … L: index l − 2 is Nielsen's layer l
     const w = snap.state.weight;
     const mark = w.layer === l ? w.to : undefined;
     if (l === L) {
@@ -162,7 +162,7 @@ export class BackpropPanel {
         if (Math.abs(v) > best) [best, j, k] = [Math.abs(v), jj, kk];
       }));
     }
-    const aPrev = l === 2 ? t.input : t.layers[l - 3].a;
+    const aPrev = l === 2 ? t.input : t.layers[l - 3].a; // a^{l−1}: the input for l = 2, else layer l − 1's a
     const product = h('span', { id: 'bp4-example' },
       `${num(aPrev[k], 5)} × ${num(layer.delta[j], 5)} = `, h('b', { 'data-value': String(layer.dW[j][k]) }, num(layer.dW[j][k], 6)));
     this.body.append(

@@ -124,7 +124,7 @@ export class NudgePanel {
     }
     const r = (this.report = ripple(model, example.x, example.label, { layer: w.layer, to: w.to, from: w.from, deltas: SHRINK.map((f) => state.dw * f) }));
     // ∂z^l_j/∂w^l_jk = a^{l−1}_k: a weight out of a silent neuron (a blank pixel) moves nothing.
-    const aFrom = w.layer === 2 ? example.x[w.from] : snap.trace.layers[w.layer - 3].a[w.from];
+    const aFrom = w.layer === 2 ? example.x[w.from] : snap.trace.layers[w.layer - 3].a[w.from]; // a^{l−1}_k (trace index l − 3 is layer l − 1)
     if (aFrom === 0) {
       this.body.append(h('p', { class: 'callout', id: 'silent-weight' },
         `a${sup(w.layer - 1)}${sub(w.from)} = 0 for this input${w.layer === 2 && snap.imageShape ? ' (a blank pixel)' : ''}, so this weight has no effect on it: ∂z/∂w = a${sup(w.layer - 1)}${sub(w.from)} = 0 and every Δa below is 0. `,
