@@ -12,8 +12,10 @@ import type { Dataset } from '../data/types.js';
 import type { Sequential } from '../nn/model.js';
 import type { Optimizer, OptimizerState } from '../optim/optimizers.js';
 import { backprop } from '../rules/backprop.js';
+import { compileFastDense } from '../rules/fast-dense.js';
 import type { LearningRule } from '../rules/rule.js';
 import * as T from '../tensor/ops.js';
+import type { Tensor } from '../tensor/tensor.js';
 import { ArgumentError, DivergenceError } from '../util/errors.js';
 import { formatNumber } from '../util/format.js';
 import { Rng, type RngState } from '../util/rng.js';
@@ -145,6 +147,10 @@ export async function fit(model: Sequential, train: Dataset, options: FitOptions
     };
   }
 
+  // Backprop on dense layers with SGD: the fused, allocation-free step (rules/fast-dense), same
+  // results to float32 round-off; every other run takes the rule's general step.
+  const fast = rule === backprop && !options.monitor?.dynamics ? compileFastDense(model, optimizer, batchSize) : null;
+
   await emit({ type: 'start', epochs, batchesPerEpoch, examples: n, parameters: model.parameterCount(), resumedFrom: options.resume ? state.step : null });
   let lastFiniteCost = NaN;
   let lastYield = now();
@@ -167,9 +173,14 @@ export async function fit(model: Sequential, train: Dataset, options: FitOptions
 
     for (let batch = state.batchInEpoch; batch < batchesPerEpoch; batch++) {
       const indices = order.subarray(batch * batchSize, Math.min(n, (batch + 1) * batchSize));
-      const x = T.gatherRows(train.x, indices);
-      const y = T.gatherRows(train.y, indices);
-      const result = rule.step(model, { x, y }, ruleState, rng);
+      let result: { cost: number; grads: Tensor[] };
+      if (fast) {
+        result = { cost: fast.step(train.x, train.y, indices, state.optimizer), grads: [] };
+      } else {
+        const x = T.gatherRows(train.x, indices);
+        const y = T.gatherRows(train.y, indices);
+        result = rule.step(model, { x, y }, ruleState, rng);
+      }
       if (!Number.isFinite(result.cost)) {
         throw new DivergenceError(
           `training diverged at step ${state.step} (epoch ${state.epoch + 1}, batch ${batch + 1}): the cost became ${result.cost}; ` +
@@ -186,7 +197,7 @@ export async function fit(model: Sequential, train: Dataset, options: FitOptions
           speedSums[l].gradB += T.norm(result.grads[2 * l + 1]);
         });
       }
-      optimizer.step(params, result.grads, state.optimizer);
+      if (!fast) optimizer.step(params, result.grads, state.optimizer); // (the fused step has updated already)
       state.batchInEpoch = batch + 1;
       state.step++;
       state.epochCostSum += result.cost;

@@ -12,7 +12,8 @@
  * act'(z) is computed from a: σ' = a(1 − a), tanh' = 1 − a², relu' = [a > 0] (a > 0 ⇔ z > 0).
  */
 import * as T from '../../tensor/ops.js';
-import type { ActivationKind } from '../../tensor/kernels/types.js';
+import { kernels } from '../../tensor/kernels/registry.js';
+import type { ActivationKind, FloatArray } from '../../tensor/kernels/types.js';
 import type { Tensor } from '../../tensor/tensor.js';
 import { apply, type Operand, type Primitive } from '../primitive.js';
 
@@ -47,4 +48,28 @@ const densePrimitive: Primitive<ActivationKind> = {
 /** A dense layer: act(x · Wᵀ + b) with x [batch, nIn], W [nOut, nIn], b [nOut]. */
 export function dense(x: Operand, W: Operand, b: Operand, act: ActivationKind): Operand {
   return apply(densePrimitive, [x, W, b], act);
+}
+
+/**
+ * The dense primitive's forward into given buffers (the fused training path of rules/fast-dense):
+ * z = x·Wᵀ + b, a = act(z), one kernel call. x [batch, nIn], W [nOut, nIn], b [nOut], z and a [batch, nOut].
+ */
+export function denseForwardInto(
+  x: FloatArray, W: FloatArray, b: FloatArray, z: FloatArray, a: FloatArray,
+  batch: number, nIn: number, nOut: number, act: ActivationKind,
+): void {
+  kernels().denseForward(x, W, b, z, a, batch, nIn, nOut, act);
+}
+
+/**
+ * The dense primitive's VJP into given buffers, one kernel call: δ = ā ⊙ act'(z) (written over ā),
+ * W̄ = δᵀ·x [nOut, nIn], b̄ = Σ_rows δ [nOut], x̄ = δ·W [batch, nIn] (skipped when `dX` is null) —
+ * BP1/BP2's δ, BP4 and BP3, the same rule as the primitive's `vjp` above.
+ */
+export function denseVjpInto(
+  x: FloatArray, W: FloatArray, z: FloatArray, a: FloatArray, aBarThenDelta: FloatArray,
+  dW: FloatArray, db: FloatArray, dX: FloatArray | null,
+  batch: number, nIn: number, nOut: number, act: ActivationKind,
+): void {
+  kernels().denseBackward(x, W, z, a, aBarThenDelta, aBarThenDelta, dW, db, dX, batch, nIn, nOut, act, false);
 }

@@ -1,0 +1,118 @@
+/**
+ * rules/fast-dense — the fused training step for the hot case: backprop on a Sequential of dense
+ * layers with a closed-form output error, optimised by SGD (plain or momentum, L1/L2). Every buffer
+ * (the gathered batch, z, a, δ, ∂C/∂W, ∂C/∂b per layer) is allocated once from the active backend,
+ * so a step allocates nothing: gather x and y (2 kernel calls), one dense forward per layer, the
+ * output δ^L, one dense VJP per layer, and a few axpy calls per parameter for the update. The
+ * derivative rules come from autodiff/primitives (dense VJP, output δ); nothing is re-derived here.
+ * `fit` uses it automatically when `compileFastDense` accepts the run; everything else takes the
+ * general autodiff path, which this one matches to float32 round-off.
+ *
+ * Indices: `layers[i]` is Nielsen's layer l = i + 2; buffer i of each list belongs to that layer.
+ */
+import { denseForwardInto, denseVjpInto } from '../autodiff/primitives/dense.js';
+import { outputCostAndDelta, outputPairing, type OutputPairing } from '../autodiff/primitives/output-delta.js';
+import type { Sequential } from '../nn/model.js';
+import type { Optimizer, OptimizerState } from '../optim/optimizers.js';
+import { kernels } from '../tensor/kernels/registry.js';
+import type { ActivationKind, FloatArray, Kernels } from '../tensor/kernels/types.js';
+import { allocate, type Tensor } from '../tensor/tensor.js';
+
+/** A compiled fused step for one model, optimiser, batch size and backend. */
+export interface FastDense {
+  /** The backend the buffers were allocated from (the step must run on the same one). */
+  readonly backend: string;
+  /**
+   * One training step on rows `indices` of (x, y): forward, δ^L, backward, update of the model's
+   * parameters and the optimiser state in place. Returns the batch-mean cost before the update.
+   */
+  step(x: Tensor, y: Tensor, indices: Int32Array, optimizerState: OptimizerState): number;
+  /** ∂C/∂W^l and ∂C/∂b^l of the last step, in `parameters()` order (views valid until the next step). */
+  lastGradients(): FloatArray[];
+}
+
+/** Backends whose arrays live on the CPU (the fused step indexes the small output arrays). */
+const CPU_BACKENDS = new Set(['reference', 'js', 'wasm']);
+
+/**
+ * Compile the fused step, or return null when the run is not the hot case (another rule than
+ * backprop is the caller's business; here: a non-CPU backend, float64 parameters, an activation
+ * without a kernel in a hidden layer, a cost pairing without a closed-form δ^L, an optimiser other
+ * than `sgd`).
+ */
+export function compileFastDense(model: Sequential, optimizer: Optimizer, batchSize: number): FastDense | null {
+  const k: Kernels = kernels();
+  if (!CPU_BACKENDS.has(k.name)) return null;
+  if (optimizer.name !== 'sgd' && optimizer.name !== 'momentum') return null;
+  const { eta, momentum, lambda, l1, trainingSize } = optimizer.config as Record<string, number>;
+  if (![eta, momentum, lambda, l1].every((v) => typeof v === 'number' && Number.isFinite(v))) return null;
+  const layers = model.layers;
+  const last = layers.length - 1;
+  if (layers.some((l) => l.W.dtype !== 'float32' || l.b.dtype !== 'float32')) return null;
+  if (layers.some((l, i) => i < last && l.activation.kernel === null)) return null;
+  const pairing: OutputPairing | null = outputPairing(model.cost.name, layers[last].activation.name);
+  if (!pairing) return null;
+
+  const sizes = model.sizes;
+  const f32 = (n: number): FloatArray => allocate('float32', n);
+  const xBuf = f32(batchSize * sizes[0]); // [B, nIn]
+  const yBuf = f32(batchSize * sizes[sizes.length - 1]); // [B, classes]
+  const z = layers.map((_, i) => f32(batchSize * sizes[i + 1])); // z^l [B, nOut]
+  const a = layers.map((_, i) => f32(batchSize * sizes[i + 1])); // a^l [B, nOut]
+  const delta = layers.map((_, i) => f32(batchSize * sizes[i + 1])); // δ^l [B, nOut]
+  const dW = layers.map((_, i) => f32(sizes[i + 1] * sizes[i])); // ∂C/∂W^l [nOut, nIn]
+  const db = layers.map((_, i) => f32(sizes[i + 1])); // ∂C/∂b^l [nOut]
+  const signBuf = l1 > 0 ? layers.map((_, i) => f32(sizes[i + 1] * sizes[i])) : null;
+  // The fused kernel applies the output activation itself when it is element-wise; softmax's a^L
+  // is written by outputCostAndDelta from z^L.
+  const acts: ActivationKind[] = layers.map((l, i) => (i < last ? l.activation.kernel! : l.activation.kernel ?? 'linear'));
+  const grads: FloatArray[] = layers.flatMap((_, i) => [dW[i], db[i]]);
+
+  return {
+    backend: k.name,
+    lastGradients: () => grads,
+    step(x, y, indices, state) {
+      const m = indices.length; // ≤ batchSize (the last batch of an epoch may be short)
+      k.gatherRows(x.dataSync(), sizes[0], indices, xBuf);
+      k.gatherRows(y.dataSync(), sizes[sizes.length - 1], indices, yBuf);
+      // Forward: one fused dense kernel per layer.
+      let input = xBuf;
+      for (let i = 0; i <= last; i++) {
+        denseForwardInto(input, layers[i].W.dataSync(), layers[i].b.dataSync(), z[i], a[i], m, sizes[i], sizes[i + 1], acts[i]);
+        input = a[i];
+      }
+      // δ^L (BP1) with the 1/m of the batch mean; then one dense VJP per layer, whose x̄ = δ^l·W^l is
+      // the next layer down's ā, turned into its δ in place by that layer's VJP (BP2).
+      const cost = outputCostAndDelta(pairing, z[last], a[last], yBuf, delta[last], m, sizes[sizes.length - 1]);
+      for (let i = last; i >= 0; i--) {
+        const act = i === last ? 'linear' : acts[i]; // δ^L already includes act'(z^L)
+        denseVjpInto(i > 0 ? a[i - 1] : xBuf, layers[i].W.dataSync(), z[i], a[i], delta[i], dW[i], db[i], i > 0 ? delta[i - 1] : null, m, sizes[i], sizes[i + 1], act);
+      }
+      // Update, the same kernel calls in the same order as optim's sgd: g ← g + (λ/n)W + (λ₁/n)sgn(W)
+      // for weights; momentum v ← μv − ηg, θ ← θ + v; plain θ ← θ − ηg.
+      for (let p = 0; p < grads.length; p++) {
+        const theta = (p % 2 === 0 ? layers[p >> 1].W : layers[p >> 1].b).dataSync();
+        const g = grads[p];
+        const n = theta.length;
+        if (p % 2 === 0) {
+          if (lambda !== 0) k.axpy(lambda / trainingSize, theta, g, n);
+          if (l1 !== 0) {
+            const s = signBuf![p >> 1];
+            k.unary('sign', theta, s, n);
+            k.axpy(l1 / trainingSize, s, g, n);
+          }
+        }
+        if (momentum > 0) {
+          const v = state.buffers[p][0].dataSync();
+          k.axpy(momentum - 1, v, v, n);
+          k.axpy(-eta, g, v, n);
+          k.axpy(1, v, theta, n);
+        } else {
+          k.axpy(-eta, g, theta, n);
+        }
+      }
+      state.step++;
+      return cost;
+    },
+  };
+}
