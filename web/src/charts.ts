@@ -154,7 +154,11 @@ export class LineChart {
         started = true;
       }
       ctx.stroke();
-      if (s.xs.length === 1) ctx.fillRect(X(s.xs[0]) - 2, Y(s.ys[0]) - 2, 4, 4);
+      // A point with no drawable neighbour would make no line: mark it with a dot.
+      const drawable = (i: number): boolean => i >= 0 && i < s.ys.length && Number.isFinite(s.ys[i]) && !(log && s.ys[i] <= 0);
+      for (let i = 0; i < s.xs.length; i++) {
+        if (drawable(i) && !drawable(i - 1) && !drawable(i + 1)) ctx.fillRect(X(s.xs[i]) - 2.5, Y(s.ys[i]) - 2.5, 5, 5);
+      }
     }
     ctx.restore();
 
