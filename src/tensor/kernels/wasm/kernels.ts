@@ -5,8 +5,11 @@
  * Each kernel works out a byte pointer for every array it touches. An array from this backend's
  * `allocate` already lives in the wasm memory and is used in place (`byteOffset`); any other
  * Float32Array is copied into the scratch block first (and results copied back). Every float32
- * kernel runs in wasm wherever its arrays live, copying foreign ones: the wasm element-wise kernels
- * (vector exp, SIMD sums) round differently from the js backend, so sending foreign arrays to js
+ * kernel that rounds (matmul, dense, unary, sums, axpy, softmax) runs in wasm wherever its arrays
+ * live, copying foreign ones; the exact ones (binary +−×÷ — float64 arithmetic rounded once to
+ * float32 equals float32 arithmetic —, max, gather, argmax) use the js backend for foreign arrays,
+ * so gathering a batch from a big data set never copies the whole set. The wasm rounding kernels
+ * (vector exp, SIMD sums) differ from the js backend's in the last bits, so sending foreign arrays to js
  * would make results depend on where a tensor happened to be allocated — a model resumed from a
  * checkpoint (ordinary arrays) or trained past a full arena would drift from the uninterrupted run
  * and the same seed would no longer give a bit-identical model. Float64Array inputs (the exact explain tools) always go to the js
@@ -278,7 +281,7 @@ export function makeWasmKernels(ex: WasmExports, heap: WasmHeap, name = 'wasm'):
         const ib = f.add(b as Float32Array, extB, IN);
         const io = f.add(out as Float32Array, total, OUT);
         const rank = dims.length;
-        if (dims.every((d) => d[1] >= 0 && d[2] >= 0) && f.bind(rank * 16, true)) {
+        if (dims.every((d) => d[1] >= 0 && d[2] >= 0) && f.bind(rank * 16, false)) {
           const dimsPtr = f.scratch;
           const i32 = heap.i32;
           for (let d = 0; d < rank; d++) {
@@ -315,7 +318,7 @@ export function makeWasmKernels(ex: WasmExports, heap: WasmHeap, name = 'wasm'):
         const f = frame.reset();
         const ix = f.add(x as Float32Array, outer * mid * inner, IN);
         const io = f.add(out as Float32Array, outer * inner, OUT);
-        if (f.bind(0, true)) {
+        if (f.bind(0, false)) {
           ex.maxAxis(f.ptr(ix), f.ptr(io), outer, mid, inner);
           f.finish();
           return;
@@ -342,7 +345,7 @@ export function makeWasmKernels(ex: WasmExports, heap: WasmHeap, name = 'wasm'):
           const is = f.add(src as Float32Array, rows * rowLength, IN);
           const ii = f.add(indices, count, IN);
           const io = f.add(out as Float32Array, count * rowLength, OUT);
-          if (f.bind(0, true)) {
+          if (f.bind(0, false)) {
             ex.gatherRows(f.ptr(is), rowLength, f.ptr(ii), count, f.ptr(io));
             f.finish();
             return;
@@ -403,7 +406,7 @@ export function makeWasmKernels(ex: WasmExports, heap: WasmHeap, name = 'wasm'):
         const f = frame.reset();
         const ix = f.add(x as Float32Array, rows * cols, IN);
         const io = f.add(out, rows, OUT);
-        if (f.bind(0, true)) {
+        if (f.bind(0, false)) {
           ex.argmaxRows(f.ptr(ix), f.ptr(io), rows, cols);
           f.finish();
           return;
