@@ -209,7 +209,8 @@ describe('WGSL generators', () => {
   });
 
   it('tiles: large blocks for big outputs, 16×16 for a small batch (deep when the sum is long)', () => {
-    expect(chooseTile(1024, 4096, 4096)).toBe('large'); // W4 hidden layer
+    expect(chooseTile(1024, 4096, 4096)).toBe('huge'); // W4 hidden layer: 256 tiles of 128 × 128
+    expect(chooseTile(1024, 1024, 1024)).toBe('large'); // 64 huge tiles are too few, 256 large ones not
     expect(chooseTile(512, 512, 512)).toBe('medium'); // 64 large tiles are too few, 256 medium ones not
     expect(chooseTile(128, 256, 784)).toBe('deep'); // W3 first layer: only 32 medium tiles, 128 small ones
     expect(chooseTile(10, 30, 784)).toBe('deep'); // W1 first layer forward

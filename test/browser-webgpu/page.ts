@@ -102,10 +102,10 @@ async function main(): Promise<void> {
   const read = (a: GpuArray, n?: number) => ctx.readFloats(a, n);
 
   // ---------------------------------------------------------------- matmul, every transpose and tile
-  const shapes: [number, number, number][] = [[1, 1, 1], [3, 5, 7], [17, 33, 65], [64, 64, 64], [70, 130, 40], [0, 5, 3], [4, 6, 0]];
+  const shapes: [number, number, number][] = [[1, 1, 1], [3, 5, 7], [17, 33, 65], [64, 64, 64], [70, 130, 40], [150, 260, 21], [0, 5, 3], [4, 6, 0]];
   // Every tile with every transpose pair; C += on alternate ones, so each pair is tried both ways
   // (each variant is one pipeline to compile, which takes seconds on SwiftShader).
-  const tiles: TileName[] = ['small', 'deep', 'medium', 'large'];
+  const tiles: TileName[] = ['small', 'deep', 'medium', 'large', 'huge'];
   for (const [t, tile] of tiles.entries()) {
     for (const [p, [transA, transB]] of ([[false, false], [false, true], [true, false], [true, true]] as const).entries()) {
       {

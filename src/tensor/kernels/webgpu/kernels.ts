@@ -19,9 +19,11 @@ import {
 /**
  * The tile for an M × N output summed over K: the largest whose grid still has ≥ 96 workgroups
  * (enough to fill a GPU's multiprocessors); else 16 × 16, stepping 64 deep when K is long.
+ * (A first guess, not yet tuned on a GPU: bench/webgpu.ts times each tile at 4096³.)
  */
 export function chooseTile(M: number, N: number, K: number): TileName {
   const groups = (t: TileName) => Math.ceil(M / TILES[t].BM) * Math.ceil(N / TILES[t].BN);
+  if (groups('huge') >= 96) return 'huge';
   if (groups('large') >= 96) return 'large';
   if (groups('medium') >= 96) return 'medium';
   return K >= 128 ? 'deep' : 'small';

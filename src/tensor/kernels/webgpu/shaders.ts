@@ -121,6 +121,8 @@ export const TILES = {
   deep: { BM: 16, BN: 16, BK: 64, RM: 1, RN: 1 },
   medium: { BM: 32, BN: 32, BK: 32, RM: 2, RN: 2 },
   large: { BM: 64, BN: 64, BK: 16, RM: 4, RN: 4 },
+  /** The classic SGEMM blocking (64 accumulators per thread), for big products like W4's. */
+  huge: { BM: 128, BN: 128, BK: 8, RM: 8, RN: 8 },
 } as const;
 
 /** A tile name. */
