@@ -130,7 +130,7 @@ run() {
   echo "libvulkan: $(ldconfig -p | grep -c 'libvulkan.so.1') found; VK_DRIVER_FILES=${VK_DRIVER_FILES:-unset}"
   nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader 2>&1 | tee "$out/gpu.txt" || true
   local node_bin=node
-  if ! command -v node >/dev/null; then
+  if ! node -e 'process.exit(+process.versions.node.split(".")[0] >= 20 ? 0 : 1)' 2>/dev/null; then
     xz -dc "$DIR/node.xz" >/tmp/node && chmod +x /tmp/node
     node_bin=/tmp/node
   fi
