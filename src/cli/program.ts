@@ -3,6 +3,7 @@
  * main.ts runs it.
  */
 import { Command } from 'commander';
+import { registerCompare } from './compare.js';
 import { registerExplore } from './explore.js';
 import { registerOnnx } from './onnx.js';
 import { registerTrain } from './train.js';
@@ -27,5 +28,6 @@ export function buildProgram(): Command {
   registerExplain(program);
   registerGradcheck(program);
   registerPlot(program);
+  registerCompare(program);
   return program;
 }
