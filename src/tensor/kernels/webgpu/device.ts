@@ -130,11 +130,10 @@ export async function requestWebGpuDevice(options: WebGpuDeviceOptions = {}): Pr
     if (typeof dawn === 'string') {
       reasons.push(dawn);
     } else {
-      let gpu: GpuLike;
+      let gpu: GpuLike | null = null;
       try {
         gpu = dawn.create(options.dawnOptions ?? []);
       } catch (e) {
-        gpu = null as unknown as GpuLike;
         reasons.push(`the 'webgpu' package's create() failed: ${(e as Error).message}`);
       }
       if (gpu) {
