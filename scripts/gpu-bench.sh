@@ -9,8 +9,9 @@
 #                                       .gl/ — both folders ignored by git, together under 64 MiB
 #   bash scripts/gpu-bench.sh run [bench options]
 #                                       there: unpack the loader, find the NVIDIA Vulkan driver, print
-#                                       the GPU, run bench/webgpu.ts then the PyTorch baseline; the logs
-#                                       and JSON go to $OUT (or .gpu-bench/out)
+#                                       the GPU, run the exactness tests on it (test/browser-webgpu/node.mjs),
+#                                       bench/webgpu.ts, then the PyTorch baseline; the logs and JSON go
+#                                       to $OUT (or .gpu-bench/out)
 #
 # With the device tool: run(command="bash scripts/gpu-bench.sh run", carry=[".gl", ".gpu-bench"],
 # timeout_s=540). docs/webgpu.md has the details.
@@ -22,12 +23,15 @@ WEBGPU_VERSION="${WEBGPU_VERSION:-0.6.2}"
 prepare() {
   for p in /.gpu-bench/ /.gl/; do grep -qxF "$p" .git/info/exclude 2>/dev/null || echo "$p" >>.git/info/exclude; done
   rm -rf "$DIR" && mkdir -p "$DIR"
-  echo "bundling bench/webgpu.ts → $DIR/bench.mjs"
+  echo "bundling bench/webgpu.ts → $DIR/bench.mjs and the exactness tests (test/browser-webgpu/page.ts) → $DIR/page.mjs"
   node --input-type=module -e "
     import { build } from 'vite';
     await build({ configFile: false, logLevel: 'warn', ssr: { noExternal: true },
       build: { ssr: 'bench/webgpu.ts', outDir: '$DIR', emptyOutDir: false, target: 'node20', minify: false,
-        rollupOptions: { output: { entryFileNames: 'bench.mjs', format: 'es' } } } });"
+        rollupOptions: { output: { entryFileNames: 'bench.mjs', format: 'es' } } } });
+    await build({ configFile: false, logLevel: 'warn', root: 'test/browser-webgpu',
+      build: { outDir: '$PWD/$DIR', emptyOutDir: false, minify: false, target: 'es2022', reportCompressedSize: false,
+        lib: { entry: '$PWD/test/browser-webgpu/page.ts', formats: ['es'], fileName: () => 'page.mjs' } } });"
   echo "installing webgpu@$WEBGPU_VERSION (Dawn) into $DIR/node_modules"
   (cd "$DIR" && echo '{"private":true}' >package.json && npm install --no-audit --no-fund --no-package-lock --omit=dev "webgpu@$WEBGPU_VERSION" >/dev/null)
   # Keep only the Linux x64 build of dawn.node (the package ships dist/<platform>-<arch>/ for each: 132 MB).
@@ -137,7 +141,11 @@ run() {
   echo "node $($node_bin --version)"
   local status=0
   set -o pipefail
+  echo "== exactness: every WGSL kernel against the reference backend, the trainer against the CPU engine, on this GPU"
+  "$node_bin" test/browser-webgpu/node.mjs "$DIR/page.mjs" "$DIR/node_modules/webgpu" 2>&1 | tee "$out/exactness.log" || status=$?
+  echo "== benchmark"
   "$node_bin" "$DIR/bench.mjs" --json "$out/webgpu.json" "$@" 2>&1 | tee "$out/webgpu.log" || status=$?
+  echo "== PyTorch CUDA baseline, same GPU"
   if python3 -c 'import torch; assert torch.cuda.is_available()' 2>/dev/null; then
     torch_baseline
     python3 /tmp/torch_baseline.py --json "$out/torch.json" 2>&1 | tee "$out/torch.log" || true

@@ -326,6 +326,7 @@ export class WebGpuContext {
   /** Record a dispatch with a prepared bind group (`stepOffset`: byte offset into the Step table). */
   record(pipeline: Pipeline, group: GpuBindGroupLike, workgroups: readonly [number, number?, number?], stepOffset = 0): void {
     this.checkAlive();
+    if (workgroups[0] === 0 || workgroups[1] === 0 || workgroups[2] === 0) return; // nothing to do (0 rows)
     this.pass ??= this.openEncoder().beginComputePass({ label: 'glassbox' });
     this.pass.setPipeline(pipeline.pipeline);
     this.pass.setBindGroup(0, group, [stepOffset]);
