@@ -465,15 +465,60 @@ test('keyboard: play/pause from the keyboard, arrow keys pick weights', async ()
   await page.close();
 });
 
+test('beyond backprop: backprop and feedback alignment compared; backprop’s accuracy is the library’s fit', async () => {
+  const page = await open(`${base}#data=xor&tab=compare`);
+  await page.waitForSelector('#panel-compare:not([hidden])');
+  check(await page.isChecked('#compare-rule-backprop'), 'backprop is chosen by default');
+  check(await page.isChecked('#compare-rule-feedback-alignment'), 'feedback alignment is chosen by default');
+  check(await page.isDisabled('#compare-rule-forward-forward'), 'forward-forward cannot train a 2-input, 2-class network: its box is disabled');
+  // A budget out of range is refused with the value and the range named; nothing runs.
+  await page.fill('#compare-budget', '5');
+  await page.click('#compare-run');
+  const refusal = await page.textContent('#compare-status');
+  check(/'5'/.test(refusal) && /10 to 1,000,000/.test(refusal), `the refusal should name the value and the range: ${refusal}`);
+  check((await page.locator('#compare-table tr').count()) === 0, 'no table after a refused run');
+  const budget = 2500; // 10 epochs of the 250 training points
+  await page.fill('#compare-budget', String(budget));
+  await page.fill('#compare-target', '0.8');
+  await page.focus('#compare-run');
+  await page.keyboard.press('Enter'); // keyboard: the Run button works from the keyboard
+  await page.waitForFunction(() => document.querySelector('#panel-compare')?.dataset.state === 'done', null, { timeout: 120_000 });
+  const rows = await page.$$eval('#compare-table tbody tr', (trs) => trs.map((tr) => ({
+    rule: tr.getAttribute('data-rule'),
+    accuracy: Number(tr.querySelector('td.accuracy')?.getAttribute('data-value')),
+    forward: Number(tr.children[5].getAttribute('data-value')),
+    backward: Number(tr.children[6].getAttribute('data-value')),
+  })));
+  check(rows.length === 2 && rows[0].rule === 'backprop' && rows[1].rule === 'feedback-alignment', `two rows expected, backprop then feedback alignment: ${JSON.stringify(rows)}`);
+  for (const r of rows) {
+    check(Number.isFinite(r.accuracy) && r.accuracy >= 0 && r.accuracy <= 1, `${r.rule}: accuracy ${r.accuracy} is not a number in [0, 1]`);
+    check(r.forward === budget / 10 && r.backward === budget / 10, `${r.rule}: one forward and one backward pass per step expected, got ${r.forward} and ${r.backward} over ${budget / 10} steps`);
+  }
+  check((await page.locator('#compare-chart polyline.curve').count()) === 2, 'one learning curve per rule');
+  // Backprop in the panel is the library's fit with the page's settings: recompute it here.
+  const { state, spec } = await hook(page);
+  const splits = await lib.loadDataset('xor', { noise: state.noise, rng: new lib.Rng(state.seed) });
+  const model = lib.sequential({ sizes: spec.sizes, activation: state.activation, output: 'sigmoid', cost: state.cost, init: 'default', rng: state.seed });
+  await lib.fit(model, splits.train, { epochs: budget / splits.train.labels.length, batchSize: state.batch, optimizer: lib.sgd({ eta: state.eta }), rng: state.seed });
+  const expected = lib.evaluate(model, splits.test).accuracy;
+  check(rows[0].accuracy === expected, `backprop's test accuracy: page ${rows[0].accuracy}, library's fit ${expected}`);
+  console.log(`    xor [${spec.sizes.join(', ')}], ${budget} examples: backprop ${(100 * rows[0].accuracy).toFixed(1)} % (fit in Node ${(100 * expected).toFixed(1)} %), feedback alignment ${(100 * rows[1].accuracy).toFixed(1)} %`);
+  await shot(page, 'compare.png');
+  await page.close();
+});
+
 test('no console errors, uncaught exceptions, failed or off-site requests on any page', async () => {
   check(problems.length === 0, problems.join('\n'));
 });
 
 // ── run ─────────────────────────────────────────────────────────────────────────────────────
 
+// BROWSER_TEST_ONLY=text runs only the tests whose names contain it (and the final check for problems).
+const only = process.env.BROWSER_TEST_ONLY;
+const chosen = only ? tests.filter((t, i) => t.name.includes(only) || i === tests.length - 1) : tests;
 let passed = 0;
 let failed = 0;
-for (const t of tests) {
+for (const t of chosen) {
   const t0 = performance.now();
   const seconds = () => `(${((performance.now() - t0) / 1000).toFixed(1)} s)`;
   try {

@@ -18,6 +18,7 @@ import { NetworkView } from './network-view.js';
 import { DigitsOutput } from './output/digits.js';
 import { ToyOutput } from './output/toy.js';
 import { BackpropPanel } from './panels/backprop.js';
+import { ComparePanel, comparePanelHosts } from './panels/compare.js';
 import { NudgePanel } from './panels/nudge.js';
 import { PathsPanel } from './panels/paths.js';
 import { UnitsPanel } from './panels/units.js';
@@ -82,6 +83,7 @@ class App implements AppApi {
   private readonly paths: PathsPanel;
   private readonly backprop: BackpropPanel;
   private readonly units: UnitsPanel;
+  private readonly compare: ComparePanel;
   private readonly output = byId('output');
   private toyOutput: ToyOutput | null = null;
   private digitsOutput: DigitsOutput | null = null;
@@ -118,6 +120,8 @@ class App implements AppApi {
     this.paths = new PathsPanel(byId('panel-paths'), this);
     this.backprop = new BackpropPanel(byId('panel-backprop'), this);
     this.units = new UnitsPanel(byId('panel-units'));
+    const hosts = comparePanelHosts();
+    this.compare = new ComparePanel(hosts.tablist, hosts.inspector, () => this.currentSetup());
     this.costChart = new LineChart(byId('chart-cost'), { title: 'Cost C', xLabel: 'step', empty: 'press ▶ to train' }, 120);
     this.accuracyChart = new LineChart(byId('chart-accuracy'), { title: 'Accuracy', xLabel: 'epoch', yRange: [0, 1], empty: 'evaluating…' }, 110);
     this.speedChart = new LineChart(byId('chart-speed'), { title: 'Learning speed ‖∂C/∂b‖', xLabel: 'epoch', log: true, empty: 'after the first epoch' }, 110);
@@ -198,15 +202,21 @@ class App implements AppApi {
     this.running = false;
     this.pendingSteps = 0;
     this.updatePlay();
-    const setup: Setup = {
-      id: ++this.setupId,
-      data: s.data, noise: s.noise, seed: s.seed, sizes: this.spec.sizes, activation: s.activation, cost: s.cost, batch: s.batch,
+    this.send({ type: 'setup', setup: { ...this.currentSetup(), id: ++this.setupId } });
+    void this.loadPageData();
+  }
+
+  /** The network, data and training settings of a fresh run (the opened model's weights, if any). */
+  private currentSetup(): Setup {
+    const s = this.state;
+    const spec = this.loaded?.spec ?? specOf(sizesOf(s), s.activation, s.cost);
+    return {
+      id: this.setupId,
+      data: s.data, noise: s.noise, seed: s.seed, sizes: spec.sizes, activation: s.activation, cost: s.cost, batch: s.batch,
       optimizer: s.optimizer, eta: s.eta, lambda: s.lambda,
       params: this.loaded?.params.map((p) => Float32Array.from(p)), spec: this.loaded?.spec,
       mnistBase: new URL('mnist', document.baseURI).href,
     };
-    this.send({ type: 'setup', setup });
-    void this.loadPageData();
   }
 
   /** The examples the page shows (the test set; for toy sets the training points too). */
@@ -527,7 +537,8 @@ class App implements AppApi {
       if (tab === 'nudge') this.nudge.render(snap);
       else if (tab === 'paths') this.paths.render(snap);
       else if (tab === 'backprop') this.backprop.render(snap);
-      else this.units.render(snap);
+      else if (tab === 'units') this.units.render(snap);
+      else this.compare.render(snap);
     });
     if (tab === 'nudge') this.nudge.flush();
     this.toyOutput?.render(snap);

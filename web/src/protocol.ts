@@ -1,8 +1,9 @@
 /**
- * web/protocol — the messages between the page and the training worker. The worker owns the model
- * being trained; the page receives snapshots of its parameters and the training records.
+ * web/protocol — the messages between the page and its workers. The training worker owns the model
+ * being trained; the page receives snapshots of its parameters and the training records. The
+ * comparison worker runs the "Beyond backprop" tab's learning rules and sends their curves.
  */
-import type { EpochRecord, ModelSpec } from 'glassbox';
+import type { EpochRecord, ModelSpec, RuleName } from 'glassbox';
 import type { CostChoice, DataName, HiddenActivation, OptimizerChoice } from './state.js';
 
 /** Hyper-parameters that may change while training continues. */
@@ -67,4 +68,68 @@ export type FromWorker = { setup: number } & (
   | { type: 'ready'; trainCount: number; testCount: number; batchesPerEpoch: number }
   | { type: 'epoch'; point: EpochPoint }
   | { type: 'error'; message: string; diverged: boolean }
+);
+
+// ── The "Beyond backprop" comparison (web/src/compare-worker.ts) ───────────────────────────────
+
+/** One rule to run in a comparison, with its learning rate. */
+export interface CompareRuleChoice {
+  /** A name from the library's `RULE_NAMES`. */
+  rule: RuleName;
+  /** Learning rate η of this rule's optimiser. */
+  eta: number;
+}
+
+/** A comparison: every rule from the same initial weights, on the same batches, for the same budget. */
+export interface CompareRun {
+  /** Chosen by the page; every message about this run carries it. */
+  id: number;
+  /** The network, data and optimiser settings (η per rule below). */
+  setup: Setup;
+  rules: CompareRuleChoice[];
+  /** Training examples each rule sees. */
+  budget: number;
+  /** The accuracy whose data cost ("examples to target") is measured, in (0, 1]. */
+  target: number;
+}
+
+/** One point of a learning curve. */
+export interface ComparePoint {
+  /** Training examples seen so far. */
+  examples: number;
+  /** Accuracy on the curve's test examples. */
+  accuracy: number;
+}
+
+/** The outcome of one rule. */
+export interface CompareOutcome {
+  rule: RuleName;
+  eta: number;
+  /** Accuracy on the whole test set at the end; null when the rule failed. */
+  testAccuracy: number | null;
+  /** Examples seen when the curve first reached the target; null: never. */
+  examplesToTarget: number | null;
+  /** Training seconds, wall clock, curve measurements excluded. */
+  seconds: number;
+  examples: number;
+  steps: number;
+  /** Forward passes over a mini-batch, summed over the steps (the rule's own count). */
+  forwardPasses: number;
+  /** Backward passes over a mini-batch, summed over the steps (the rule's own count). */
+  backwardPasses: number;
+  /** Why the rule stopped or could not start (divergence, a network it cannot train); null when it ran its budget. */
+  failure: string | null;
+  curve: ComparePoint[];
+}
+
+/** Page → comparison worker. */
+export type ToCompare = { type: 'run'; run: CompareRun };
+
+/** Comparison worker → page, about the run with id `run`. */
+export type FromCompare = { run: number } & (
+  | { type: 'start'; rule: RuleName; testCount: number; curveCount: number }
+  | { type: 'point'; rule: RuleName; point: ComparePoint }
+  | { type: 'result'; outcome: CompareOutcome }
+  | { type: 'done' }
+  | { type: 'error'; message: string }
 );

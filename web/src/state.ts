@@ -26,7 +26,7 @@ export const OPTIMIZERS = ['sgd', 'momentum', 'adam'] as const;
 export type OptimizerChoice = (typeof OPTIMIZERS)[number];
 
 /** Inspector tabs. */
-export const TABS = ['nudge', 'paths', 'backprop', 'units'] as const;
+export const TABS = ['nudge', 'paths', 'backprop', 'units', 'compare'] as const;
 /** One of `TABS`. */
 export type Tab = (typeof TABS)[number];
 

@@ -1,0 +1,143 @@
+/**
+ * web/compare-worker — the "Beyond backprop" comparison in a Web Worker of its own, so neither the
+ * page nor the training worker waits for it. Each chosen learning rule trains a fresh copy of the
+ * page's network (same seed, so the same initial weights) with the library's `fit`, on the same
+ * batches in the same order, for the same number of examples; the learning curve is the test
+ * accuracy every ~1/20 of the budget. As in `glassbox compare`, each rule's own randomness comes
+ * from a generator of its own (so it cannot shift the batch order) and its passes are counted.
+ * The page stops a run by terminating this worker.
+ */
+import {
+  DivergenceError, evaluate, fit, GlassboxError, Rng, ruleByName, sliceDataset,
+  type Dataset, type LearningRule, type RuleName, type Sequential,
+} from 'glassbox';
+import { loadExplorerData } from './data.js';
+import { buildModel, makeOptimizer } from './model.js';
+import type { CompareOutcome, ComparePoint, CompareRun, FromCompare, ToCompare } from './protocol.js';
+
+/** The worker's global scope, as far as this file uses it. */
+interface WorkerScope {
+  postMessage(message: FromCompare): void;
+  onmessage: ((event: MessageEvent<ToCompare>) => void) | null;
+}
+const scope = self as unknown as WorkerScope;
+
+/** Most test examples each curve point is measured on (the final accuracy uses the whole test set). */
+const CURVE_EXAMPLES = 2000;
+/** About this many curve points per rule. */
+const CURVE_POINTS = 20;
+/** Untimed steps of each rule on a scratch model first, so JIT compilation is not charged to whichever rule runs first. */
+const WARM_UP_STEPS = 10;
+
+/** A rule whose randomness has a generator of its own and whose passes are counted (as the CLI's). */
+function isolated(rule: LearningRule, seed: number, counts: { forward: number; backward: number }): LearningRule<{ inner: unknown; rng: Rng }> {
+  return {
+    name: rule.name,
+    description: rule.description,
+    init(model) {
+      const rng = new Rng(`${seed}:${rule.name}`);
+      return { inner: rule.init(model, rng), rng };
+    },
+    step(model, batch, state) {
+      const result = rule.step(model, batch, state.inner, state.rng);
+      counts.forward += result.forwardPasses;
+      counts.backward += result.backwardPasses;
+      return result;
+    },
+    ...(rule.predict ? { predict: rule.predict.bind(rule) } : {}),
+  };
+}
+
+function warmUp(rule: LearningRule, scratch: Sequential, train: Dataset, batch: number): void {
+  const rng = new Rng('warm-up');
+  const state = rule.init(scratch, rng);
+  const n = train.labels.length;
+  for (let s = 0; s < WARM_UP_STEPS; s++) {
+    const start = (s * batch) % n;
+    const part = sliceDataset(train, start, Math.min(n, start + batch));
+    rule.step(scratch, { x: part.x, y: part.y }, state, rng);
+  }
+}
+
+/** Train one rule for the run's budget; failures (divergence, a network it cannot train) become the outcome's `failure`. */
+async function runRule(run: CompareRun, name: RuleName, eta: number, train: Dataset, test: Dataset, curveSet: Dataset): Promise<CompareOutcome> {
+  const { setup, budget, target } = run;
+  const n = train.labels.length;
+  const counts = { forward: 0, backward: 0 };
+  const curve: ComparePoint[] = [];
+  const outcome: CompareOutcome = {
+    rule: name, eta, testAccuracy: null, examplesToTarget: null, seconds: 0, examples: 0, steps: 0, forwardPasses: 0, backwardPasses: 0, failure: null, curve,
+  };
+  const rule = ruleByName(name);
+  const predict = rule.predict?.bind(rule);
+  const model = buildModel(setup); // the page's network: the same initial weights for every rule
+  try {
+    rule.init(model, new Rng(0)); // a rule that cannot train this network says why (forward-forward has needs)
+  } catch (err) {
+    if (!(err instanceof GlassboxError)) throw err;
+    outcome.failure = err.message;
+    return outcome;
+  }
+  warmUp(rule, buildModel(setup), train, setup.batch);
+  const evalEvery = Math.max(setup.batch, Math.round(budget / CURVE_POINTS));
+  const measure = (examples: number): void => {
+    const point = { examples, accuracy: evaluate(model, curveSet, 1000, predict).accuracy };
+    curve.push(point);
+    if (outcome.examplesToTarget === null && point.accuracy >= target) outcome.examplesToTarget = examples;
+    scope.postMessage({ run: run.id, type: 'point', rule: name, point });
+  };
+  measure(0);
+  const controller = new AbortController();
+  let nextEval = evalEvery;
+  let mark = performance.now();
+  try {
+    await fit(model, train, {
+      epochs: Math.ceil(budget / n),
+      batchSize: setup.batch,
+      optimizer: makeOptimizer({ optimizer: setup.optimizer, eta, lambda: setup.lambda }, n),
+      rule: isolated(rule, setup.seed, counts) as LearningRule,
+      rng: setup.seed, // the batch order: the same for every rule, and the same as the page's ▶
+      signal: controller.signal,
+      onEvent: (e) => {
+        if (e.type !== 'batch') return;
+        outcome.seconds += (performance.now() - mark) / 1000;
+        outcome.steps++;
+        outcome.examples += e.batch < e.batches ? setup.batch : n - (e.batches - 1) * setup.batch;
+        const done = outcome.examples >= budget;
+        if (done) controller.abort();
+        if (outcome.examples >= nextEval || done) {
+          measure(outcome.examples);
+          while (nextEval <= outcome.examples) nextEval += evalEvery;
+        }
+        mark = performance.now(); // measuring the curve is not training time
+      },
+    });
+  } catch (err) {
+    if (!(err instanceof DivergenceError)) throw err;
+    outcome.failure = `diverged at step ${err.step} (η ${eta} too large?)`;
+  }
+  outcome.forwardPasses = counts.forward;
+  outcome.backwardPasses = counts.backward;
+  if (!outcome.failure) outcome.testAccuracy = evaluate(model, test, 1000, predict).accuracy;
+  return outcome;
+}
+
+async function runAll(run: CompareRun): Promise<void> {
+  const { setup } = run;
+  const data = await loadExplorerData(setup.data, setup.noise, setup.seed, setup.mnistBase);
+  const curveSet = sliceDataset(data.test, 0, Math.min(CURVE_EXAMPLES, data.test.labels.length));
+  for (const choice of run.rules) {
+    scope.postMessage({ run: run.id, type: 'start', rule: choice.rule, testCount: data.test.labels.length, curveCount: curveSet.labels.length });
+    const outcome = await runRule(run, choice.rule, choice.eta, data.train, data.test, curveSet);
+    scope.postMessage({ run: run.id, type: 'result', outcome });
+  }
+  scope.postMessage({ run: run.id, type: 'done' });
+}
+
+scope.onmessage = (event) => {
+  const { run } = event.data;
+  runAll(run).catch((err: unknown) => {
+    const message = err instanceof GlassboxError ? err.message : `internal error: ${err instanceof Error ? err.message : String(err)}`;
+    scope.postMessage({ run: run.id, type: 'error', message });
+  });
+};
