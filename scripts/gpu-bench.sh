@@ -43,7 +43,8 @@ prepare() {
   mkdir -p .gl /tmp/amd64/partial
   local o='-oAPT::Architecture=amd64 -oAPT::Architectures=amd64 -oDir::State::Lists=/tmp/amd64'
   # shellcheck disable=SC2086
-  apt-get $o update >/dev/null && (cd .gl && apt-get $o download libvulkan1 >/dev/null)
+  # The device README's list: the NVIDIA Vulkan ICD (libGLX_nvidia) needs the glvnd libraries too.
+  apt-get $o update >/dev/null && (cd .gl && apt-get $o download libvulkan1 libegl1 libglvnd0 libopengl0 libgl1 libglx0 libgles2 >/dev/null)
   du -sh "$DIR" .gl
   local total
   total=$(du -sck "$DIR" .gl | tail -1 | cut -f1)
@@ -130,6 +131,7 @@ run() {
   fi
   if [ -z "${VK_DRIVER_FILES:-}" ] && [ -f /usr/local/nvidia/share/vulkan/icd.d/nvidia_icd.json ]; then
     export VK_DRIVER_FILES=/usr/local/nvidia/share/vulkan/icd.d/nvidia_icd.json
+    export __EGL_VENDOR_LIBRARY_FILENAMES=/usr/local/nvidia/share/glvnd/egl_vendor.d/10_nvidia.json
   fi
   echo "libvulkan: $(ldconfig -p | grep -c 'libvulkan.so.1') found; VK_DRIVER_FILES=${VK_DRIVER_FILES:-unset}"
   nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader 2>&1 | tee "$out/gpu.txt" || true
@@ -146,7 +148,9 @@ run() {
   echo "== benchmark"
   "$node_bin" "$DIR/bench.mjs" --json "$out/webgpu.json" "$@" 2>&1 | tee "$out/webgpu.log" || status=$?
   echo "== PyTorch CUDA baseline, same GPU"
-  if python3 -c 'import torch; assert torch.cuda.is_available()' 2>/dev/null; then
+  if [ "${TORCH_BASELINE:-1}" = 0 ]; then
+    echo "skipped (TORCH_BASELINE=0)"
+  elif python3 -c 'import torch; assert torch.cuda.is_available()' 2>/dev/null; then
     torch_baseline
     python3 /tmp/torch_baseline.py --json "$out/torch.json" 2>&1 | tee "$out/torch.log" || true
   else
