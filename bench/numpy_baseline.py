@@ -3,7 +3,7 @@
 Reads the same training data the JS engines use (float32 raw files written by bench/main.ts), then
 times mini-batch SGD for a workload two ways: batched matrix form, and per-example like Nielsen's
 network.py. Prints one JSON line: {"batched": seconds_per_epoch, "perExample": ...}.
-Usage: python3 numpy_baseline.py X.f32 Y.f32 N WORKLOAD_JSON MAX_SECONDS
+Usage: python3 numpy_baseline.py X.f32 Y.f32 N WORKLOAD_JSON MAX_SECONDS [batched-only]
 """
 import json, sys, time
 import numpy as np
@@ -73,6 +73,6 @@ def timed(per_example):
     return (time.perf_counter() - t0) / steps * steps_per_epoch, steps == steps_per_epoch
 
 batched, full_b = timed(False)
-per_example, full_p = timed(True)
+per_example, full_p = (None, False) if sys.argv[6:7] == ["batched-only"] else timed(True)
 print(json.dumps({"batched": batched, "batchedFull": full_b, "perExample": per_example, "perExampleFull": full_p,
                   "numpy": np.__version__}))
