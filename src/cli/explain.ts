@@ -8,8 +8,8 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import pngjs from 'pngjs';
 import {
-  DataError, dynamics, formatNumber, heatmapGrid, loadDataset, loadModel, ParameterRangeError, paths, ripple, saliency, sliceRows, trace, units,
-  type Dataset, type ModelMeta, type ParameterRef, type RgbaImage, type Sequential, type Tensor,
+  dynamics, formatNumber, heatmapGrid, loadDataset, loadModel, ParameterRangeError, paths, ripple, saliency, sliceRows, trace, units,
+  type Dataset, type ModelMeta, type ParameterRef, type RgbaImage, type Sequential, type Tensor, writeFileAtomic,
 } from '../index.js';
 import { intFlag, printJson, printTable, UsageError } from './common.js';
 import { pickSplit, SPLIT_NAMES, type SplitName } from './eval.js';
@@ -54,37 +54,11 @@ export function withFlagNames<T>(run: () => T): T {
   }
 }
 
-/**
- * Write bytes atomically: a temporary file in the same folder, flushed to disk, then renamed over
- * `file`, so a crash leaves the old file or the new one, never half of one.
- * @throws DataError naming the file when it cannot be written.
- */
-export async function writeBytesAtomic(file: string, bytes: Uint8Array): Promise<void> {
-  const fs = await import('node:fs/promises');
-  const path = await import('node:path');
-  const dir = path.dirname(path.resolve(file));
-  const temp = path.join(dir, `.${path.basename(file)}.${process.pid}.tmp`);
-  try {
-    await fs.mkdir(dir, { recursive: true });
-    const handle = await fs.open(temp, 'w');
-    try {
-      await handle.writeFile(bytes);
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-    await fs.rename(temp, file);
-  } catch (e) {
-    await fs.rm(temp, { force: true }).catch(() => undefined);
-    throw new DataError(`cannot write ${file}: ${e instanceof Error ? e.message : String(e)}`);
-  }
-}
-
 /** Encode an RGBA image as PNG and write it atomically. */
 async function writePng(file: string, img: RgbaImage): Promise<void> {
   const png = new pngjs.PNG({ width: img.width, height: img.height });
   png.data = Buffer.from(img.data.buffer, img.data.byteOffset, img.data.byteLength);
-  await writeBytesAtomic(file, pngjs.PNG.sync.write(png));
+  await writeFileAtomic(file, pngjs.PNG.sync.write(png));
 }
 
 /** commander argParser: a comma-separated list of finite, non-zero numbers (the Δw of ripple). */

@@ -13,16 +13,18 @@ import { parseModel, serializeModel, type ModelMeta, type ParsedModel } from './
 type Fs = typeof import('node:fs/promises');
 type Path = typeof import('node:path');
 
-async function node(): Promise<{ fs: Fs; path: Path; pid: number }> {
+/** Node's fs and path modules, loaded on demand (so the library still bundles for the browser). */
+export async function node(): Promise<{ fs: Fs; path: Path; pid: number }> {
   try {
     const [fs, path, proc] = await Promise.all([import('node:fs/promises'), import('node:path'), import('node:process')]);
     return { fs, path, pid: proc.pid };
   } catch {
-    throw new UnsupportedError('reading and writing files needs Node.js; in the browser use serializeModel / parseModel on text');
+    throw new UnsupportedError('reading and writing files needs Node.js; in the browser use serializeModel / parseModel on text, exportOnnx / importOnnx on bytes');
   }
 }
 
-function reason(e: unknown): string {
+/** A short, readable reason for a file-system error. */
+export function reason(e: unknown): string {
   const code = typeof e === 'object' && e !== null ? (e as { code?: string }).code : undefined;
   if (code === 'ENOENT') return 'no such file or folder';
   if (code === 'EACCES' || code === 'EPERM') return 'permission denied';
@@ -38,12 +40,13 @@ let tempCounter = 0;
 export const TEMP_PREFIX = '.glassbox-tmp-';
 
 /**
- * Write `text` to `file` atomically: into a temporary file in the same folder, flushed to disk
- * (fsync), then renamed over `file`, and the folder synced, so a crash leaves either the old file
- * or the new one, never a half-written one. Creates the folder when it does not exist.
+ * Write `data` (text as UTF-8, or bytes) to `file` atomically: into a temporary file in the same
+ * folder, flushed to disk (fsync), then renamed over `file`, and the folder synced, so a crash
+ * leaves either the old file or the new one, never a half-written one. Creates the folder when it
+ * does not exist.
  * @throws ModelFileError naming the file when it cannot be written (nothing is left behind).
  */
-export async function writeFileAtomic(file: string, text: string): Promise<void> {
+export async function writeFileAtomic(file: string, data: string | Uint8Array): Promise<void> {
   const { fs, path, pid } = await node();
   const dir = path.dirname(path.resolve(file));
   const temp = path.join(dir, `${TEMP_PREFIX}${path.basename(file)}-${pid}-${tempCounter++}`);
@@ -51,7 +54,7 @@ export async function writeFileAtomic(file: string, text: string): Promise<void>
     await fs.mkdir(dir, { recursive: true });
     const handle = await fs.open(temp, 'w');
     try {
-      await handle.writeFile(text, 'utf8');
+      await handle.writeFile(data);
       await handle.sync();
     } finally {
       await handle.close();
