@@ -184,6 +184,10 @@ async function runRipple(file: string, flags: RippleFlags): Promise<void> {
   out(`ripple: nudge ${r.parameter.name} = ${fmt(r.parameter.value)} by Δw on ${input}; C = ${fmt(r.cost)}`);
   out(`∂C/∂w by forward mode (JVP, one pass): Ċ = ${r.costDot}`);
   out(`∂C/∂w by backprop (reverse mode):       ${r.gradient}`);
+  if (r.costDot === 0 && r.gradient === 0) {
+    out('(nothing flows through this weight here: its input neuron is silent (a = 0, e.g. a blank pixel) or the');
+    out(' neuron it feeds does not respond; pick a weight whose input is active, or average over --batch)');
+  }
   out('');
   printTable(
     ['Δw', 'ΔC measured (re-run)', 'Ċ·Δw (JVP)', '(∂C/∂w)·Δw', '|measured − linear|', 'ΔC/Δw'],
