@@ -13,6 +13,7 @@ import {
 } from '../index.js';
 import { intFlag, numberFlag, printJson, printTable, sizesFlag, UsageError } from './common.js';
 import { percent, progressMode, TrainProgress } from './progress.js';
+import { checkGpuSettings, fitOnGpu } from './train-webgpu.js';
 
 /** Exit code of a run stopped by Ctrl-C (128 + SIGINT), as shells use. */
 export const EXIT_INTERRUPTED = 130;
@@ -282,8 +283,10 @@ export async function runTrain(flags: TrainFlags, given: (name: string) => boole
   if (flags.checkpointEvery !== undefined && flags.checkpointDir === undefined && flags.resume === undefined) {
     throw new UsageError('--checkpoint-every needs --checkpoint-dir DIR (or --resume DIR) to know where to write');
   }
-  // --backend: 'auto' (the default) is wasm when it initialises here, else js; 'wasm' must initialise.
-  const wanted = flags.backend ?? 'auto';
+  // --backend: 'auto' (the default) is wasm when it initialises here, else js; 'wasm' must initialise;
+  // 'webgpu' trains on the GPU and evaluates on the best CPU backend.
+  const gpu = flags.backend === 'webgpu';
+  const wanted = gpu ? 'auto' : (flags.backend ?? 'auto');
   if (wanted === 'auto' || wanted === 'wasm') {
     try {
       await initWasmBackend();
@@ -292,9 +295,10 @@ export async function runTrain(flags: TrainFlags, given: (name: string) => boole
     }
   }
   const known = listBackends();
-  const backend = wanted === 'auto' ? (known.includes('wasm') ? 'wasm' : 'js') : wanted;
-  if (!known.includes(backend)) throw new UsageError(`--backend: unknown backend '${wanted}', expected one of: auto, ${known.join(', ')}`);
-  setBackend(backend);
+  const cpuBackend = wanted === 'auto' ? (known.includes('wasm') ? 'wasm' : 'js') : wanted;
+  if (!known.includes(cpuBackend)) throw new UsageError(`--backend: unknown backend '${wanted}', expected one of: ${[...new Set(['auto', 'webgpu', 'wasm', ...known])].join(', ')}`);
+  setBackend(cpuBackend);
+  const backend = gpu ? 'webgpu' : cpuBackend;
 
   // The run's configuration: from the flags, or from the checkpoint being resumed.
   let config: RunConfig;
@@ -353,13 +357,16 @@ export async function runTrain(flags: TrainFlags, given: (name: string) => boole
   process.on('SIGINT', onSigint);
 
   let lastCheckpoint: string | null = resumed?.file ?? null;
-  let result: Awaited<ReturnType<typeof fit>>;
+  let result: { history: EpochRecord[]; stopped: boolean; state?: TrainState };
+  if (gpu) checkGpuSettings(config, { resume: resumed !== null && resumed !== undefined, checkpointDir: checkpointDir !== undefined, monitor: config.monitor });
   try {
     if (!silent) {
       const what = resumed ? `resuming ${resumed.file} at epoch ${resumed.checkpoint.state.epoch + 1}, step ${resumed.checkpoint.state.step}` : `training [${config.sizes.join(', ')}]`;
       progress.note(`${what} on ${splits.train.labels.length} examples: ${config.epochs} epochs, batch ${config.batch}, ${optimizer.name} η ${config.eta}${config.lambda ? `, λ ${config.lambda}` : ''}, backend ${backend}`);
     }
-    result = await fit(model, splits.train, {
+    result = gpu
+      ? await fitOnGpu(model, splits.train, splits.validation, config, rngs.train, (record) => progress.epoch(record, config.epochs), controller.signal)
+      : await fit(model, splits.train, {
       epochs: config.epochs,
       batchSize: config.batch,
       optimizer,
@@ -418,13 +425,14 @@ export async function runTrain(flags: TrainFlags, given: (name: string) => boole
       ? `checkpoint written to ${lastCheckpoint}\nresume with: glassbox train --resume ${checkpointDir}`
       : 'nothing was saved (give --checkpoint-dir DIR to be able to resume)';
     if (flags.json) printJson(report);
-    else process.stderr.write(`stopped at step ${result.state.step} (epoch ${result.state.epoch + 1}, batch ${result.state.batchInEpoch})\n${where}\n`);
+    else if (result.state) process.stderr.write(`stopped at step ${result.state.step} (epoch ${result.state.epoch + 1}, batch ${result.state.batchInEpoch})\n${where}\n`);
+    else process.stderr.write(`stopped after epoch ${result.history.length}\n${where}\n`);
     return EXIT_INTERRUPTED;
   }
 
   report.test = evaluate(model, splits.test);
   report.seconds = (performance.now() - t0) / 1000;
-  await saveModel(flags.out, model, { ...meta, seed: config.seed, epochs: result.state.epoch, testAccuracy: report.test.accuracy });
+  await saveModel(flags.out, model, { ...meta, seed: config.seed, epochs: result.state?.epoch ?? result.history.length, testAccuracy: report.test.accuracy });
   report.model = flags.out;
   report.runRecord = runRecordPath(flags.out);
   await writeFileAtomic(report.runRecord, JSON.stringify(report, null, 1) + '\n');
@@ -478,7 +486,7 @@ export function registerTrain(program: Command): void {
     .option('--limit <n>', 'use only the first n examples of each split (train, validation, test) (default: all)', intFlag(1))
     .option('--out <file>', 'where to save the model (the run record goes beside it, as .run.json)', 'models/model.json')
     .addOption(new Option('--preset <name>', `settings from the book, overridden by explicit flags: ${PRESET_NAMES.map((p) => `${p} = ${PRESETS[p].description}`).join('; ')}`).choices(PRESET_NAMES).default('default'))
-    .option('--backend <name>', `kernel backend: auto (wasm when this runtime has WebAssembly SIMD, else js), wasm, ${listBackends().join(', ')}`, 'auto')
+    .option('--backend <name>', `kernel backend: auto (wasm when this runtime has WebAssembly SIMD, else js), wasm, ${listBackends().join(', ')}, or webgpu (train on the GPU: SGD/momentum, L2; no checkpoints)`, 'auto')
     .option('--json', 'print one JSON document (the run record) instead of tables and progress')
     .option('--quiet', 'no progress output; print only the test accuracy and where the model went')
     .option('--checkpoint-dir <dir>', 'write a checkpoint there at every epoch end (and on Ctrl-C), keeping the newest two (default: none)')

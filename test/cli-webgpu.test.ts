@@ -1,0 +1,34 @@
+// glassbox train --backend webgpu: refuses what the GPU trainer cannot do (exit 2, naming the
+// flags), and where no WebGPU exists (Node without the 'webgpu' package, as here and in CI) fails
+// with the library's clear message (exit 1) and writes nothing. The GPU run itself is tested on
+// SwiftShader in test/browser-webgpu and measured on a GPU by scripts/gpu-bench.sh.
+import { existsSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { runCli } from './cli-helpers.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'glassbox-cli-webgpu-'));
+const TOY = ['--data', 'gauss', '--layers', '4', '--epochs', '1', '--quiet'];
+
+describe('glassbox train --backend webgpu', () => {
+  it('names every flag the GPU trainer cannot take, with exit code 2', async () => {
+    const r = await runCli(['train', ...TOY, '--backend', 'webgpu', '--optimizer', 'adam', '--l1', '0.1', '--out', join(dir, 'a.json')]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/--backend webgpu cannot be combined with: --optimizer adam .*; --l1/);
+    expect(existsSync(join(dir, 'a.json'))).toBe(false);
+  });
+
+  it.skipIf((globalThis as { navigator?: { gpu?: unknown } }).navigator?.gpu !== undefined)('says plainly that WebGPU is missing, exit 1, nothing written', async () => {
+    const r = await runCli(['train', ...TOY, '--backend', 'webgpu', '--out', join(dir, 'b.json')]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/WebGPU is not available: navigator\.gpu is undefined and the 'webgpu' package is not installed/);
+    expect(existsSync(join(dir, 'b.json'))).toBe(false);
+  });
+
+  it('lists webgpu and wasm among the backends when one is unknown', async () => {
+    const r = await runCli(['train', ...TOY, '--backend', 'nope', '--out', join(dir, 'c.json')]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/unknown backend 'nope', expected one of: auto, webgpu, wasm/);
+  });
+});
