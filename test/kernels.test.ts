@@ -243,6 +243,69 @@ function runDenseBackward(be: Backend, seed: number, batch: number, nIn: number,
   expectUnchanged(`${what} W`, unplace(Wp, nOut * nIn, what), W);
 }
 
+interface SgdOpts {
+  act: ActivationKind;
+  withDX: boolean;
+  /** Pass dA itself as delta (allowed to be overwritten). */
+  deltaIsDA: boolean;
+  eta: number;
+  decay: number;
+}
+
+/**
+ * denseBackwardSgd against the reference: delta, dX (with the OLD W), and the updated b and W. With
+ * integer data and η, decay of the form k/4 every backend must agree exactly for linear and relu.
+ */
+function runDenseBackwardSgd(be: Backend, seed: number, batch: number, nIn: number, nOut: number, x: Float32Array, o: SgdOpts, g: Gen): void {
+  const rng = new Rng(seed);
+  const W0 = rand(rng, nOut * nIn, g), b0 = rand(rng, nOut, g);
+  const z = rand(rng, batch * nOut, g);
+  const a = new Float32Array(batch * nOut);
+  for (let i = 0; i < a.length; i++) {
+    const zi = z[i];
+    a[i] = o.act === 'sigmoid' ? 1 / (1 + Math.exp(-zi)) : o.act === 'tanh' ? Math.tanh(zi) : o.act === 'relu' ? Math.max(zi, 0) : zi;
+  }
+  const dA = rand(rng, batch * nOut, g);
+  // Reference
+  const dAw = dA.slice();
+  const deltaW = o.deltaIsDA ? dAw : new Float32Array(batch * nOut);
+  const Ww = W0.slice(), bw = b0.slice();
+  const dXw = o.withDX ? new Float32Array(batch * nIn) : null;
+  ref.denseBackwardSgd!(x, Ww, z, a, dAw, deltaW, bw, dXw, batch, nIn, nOut, o.act, o.eta, o.decay);
+  // Backend
+  const X = place(be, x), Wp = place(be, W0), Bp = place(be, b0), Z = place(be, z), Ap = place(be, a), DA = place(be, dA);
+  const D = o.deltaIsDA ? DA : place(be, new Float32Array(batch * nOut));
+  const DX = o.withDX ? place(be, new Float32Array(batch * nIn)) : null;
+  expect(be.kernels.denseBackwardSgd, `${be.label} has denseBackwardSgd`).toBeDefined();
+  be.kernels.denseBackwardSgd!(X, Wp, Z, Ap, DA, D, Bp, DX, batch, nIn, nOut, o.act, o.eta, o.decay);
+  const what = `${be.label} denseBackwardSgd batch=${batch} nIn=${nIn} nOut=${nOut} ${o.act} dX=${o.withDX} delta=dA:${o.deltaIsDA} eta=${o.eta} decay=${o.decay}`;
+  const delta = unplace(D, batch * nOut, `${what} delta`);
+  expectClose(`${what} delta`, delta, deltaW, (i) => (g.int && o.act !== 'sigmoid' && o.act !== 'tanh' ? 0 : 4 * EPS * Math.abs(deltaW[i]) + TINY));
+  const exactInts = g.int && (o.act === 'linear' || o.act === 'relu');
+  const tolSum = (terms: number, bound: number) => (exactInts ? 0 : (terms + 8) * EPS * bound + TINY);
+  expectClose(`${what} W`, unplace(Wp, nOut * nIn, `${what} W`), Ww, (i) => {
+    const j = Math.floor(i / nIn), k = i % nIn;
+    let s = 0;
+    for (let t = 0; t < batch; t++) s += Math.abs(deltaW[t * nOut + j] * x[t * nIn + k]);
+    return tolSum(batch, Math.abs(o.decay * W0[i]) + o.eta * s);
+  });
+  expectClose(`${what} b`, unplace(Bp, nOut, `${what} b`), bw, (j) => {
+    let s = 0;
+    for (let t = 0; t < batch; t++) s += Math.abs(deltaW[t * nOut + j]);
+    return tolSum(batch, Math.abs(b0[j]) + o.eta * s);
+  });
+  if (DX && dXw) {
+    expectClose(`${what} dX`, unplace(DX, batch * nIn, `${what} dX`), dXw, (i) => {
+      const t = Math.floor(i / nIn), k = i % nIn;
+      let s = 0;
+      for (let j = 0; j < nOut; j++) s += Math.abs(deltaW[t * nOut + j] * W0[j * nIn + k]);
+      return tolSum(nOut, s);
+    });
+  }
+  expectUnchanged(`${what} x`, unplace(X, batch * nIn, what), x);
+  expectUnchanged(`${what} z`, unplace(Z, batch * nOut, what), z);
+}
+
 /** Broadcast strides of `shape` against `out` (right-aligned; 0 where broadcast). */
 function stridesFor(shape: number[], out: number[]): number[] {
   const s = new Array<number>(out.length).fill(0);
@@ -381,6 +444,39 @@ describe.each(LABELS)('kernels: %s', (label) => {
           },
         ),
         { seed: 4242, numRuns: 60 },
+      );
+    });
+  });
+
+  describe('denseBackwardSgd', () => {
+    it('every activation, dX or not, delta aliasing dA, decay 1 and < 1, on dense and sparse inputs', () => {
+      let seed = 300;
+      const shapes: [number, number, number][] = [[1, 1, 1], [0, 5, 3], [3, 0, 4], [2, 7, 1], [4, 16, 8], [5, 33, 13], [10, 784, 30], [10, 100, 10], [6, 50, 9]];
+      for (const act of ACTS) {
+        for (const [batch, nIn, nOut] of shapes) {
+          for (const decay of [1, 0.75]) {
+            const rng = new Rng(seed++);
+            const opts = { act, withDX: seed % 2 === 0, deltaIsDA: seed % 3 === 0, eta: 0.5, decay };
+            runDenseBackwardSgd(be(), seed++, batch, nIn, nOut, rand(rng, batch * nIn), { ...opts, eta: 0.3, decay: decay === 1 ? 1 : 0.9993 }, {});
+            runDenseBackwardSgd(be(), seed++, batch, nIn, nOut, strokes(rng, batch, nIn, 0.2), { ...opts, withDX: !opts.withDX }, {});
+            runDenseBackwardSgd(be(), seed++, batch, nIn, nOut, rand(rng, batch * nIn, { int: true, zeros: 0.85 }), opts, { int: true });
+            runDenseBackwardSgd(be(), seed++, batch, nIn, nOut, rand(rng, batch * nIn, { int: true }), { ...opts, withDX: true }, { int: true });
+          }
+        }
+      }
+    });
+    it('random shapes and sparsity, integer data: exact agreement (fast-check)', () => {
+      fc.assert(
+        fc.property(
+          fc.integer({ min: 0, max: 12 }), fc.integer({ min: 0, max: 45 }), fc.integer({ min: 0, max: 20 }),
+          fc.constantFrom(0, 0.5, 0.8, 0.95), fc.constantFrom<ActivationKind>('linear', 'relu'),
+          fc.boolean(), fc.boolean(), fc.constantFrom(0.25, 0.5, 2), fc.constantFrom(1, 0.75, 0.5), fc.integer({ min: 0, max: 1e9 }),
+          (batch, nIn, nOut, zeroFrac, act, withDX, deltaIsDA, eta, decay, seed) => {
+            const x = rand(new Rng(seed + 1), batch * nIn, { int: true, zeros: zeroFrac });
+            runDenseBackwardSgd(be(), seed, batch, nIn, nOut, x, { act, withDX, deltaIsDA, eta, decay }, { int: true });
+          },
+        ),
+        { seed: 5151, numRuns: 60 },
       );
     });
   });

@@ -1,7 +1,8 @@
 /**
  * test/perf-fast-dense — the fused training step (rules/fast-dense) against the general autodiff path:
- * per-step gradients and whole runs on several architectures, costs and optimisers, on the js and
- * wasm backends; same seed → bit-identical model; the runs it must decline.
+ * per-step gradients and updated parameters, and whole runs, on several architectures, costs and
+ * optimisers, on the js and wasm backends — including the fused backward + SGD update (plain SGD,
+ * with and without L2), which never writes ∂C/∂W; same seed → bit-identical model; the runs it must decline.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import { datasetFromArrays, type Dataset } from '../src/data/index.js';
@@ -44,6 +45,18 @@ const CASES: Case[] = [
     model: () => sequential({ sizes: [20, 12, 4], activation: 'sigmoid', cost: 'cross-entropy', rng: 4 }),
     optimizer: (n) => sgd({ eta: 0.5, lambda: 5, l1: 0.5, trainingSize: n }),
     batch: 7, // 63 examples: the last batch of each epoch is short
+  },
+  {
+    name: 'W2: sigmoid, cross-entropy, L2 only (fused update with decay 1 − ηλ/n)',
+    model: () => sequential({ sizes: [20, 12, 4], activation: 'sigmoid', cost: 'cross-entropy', rng: 7 }),
+    optimizer: (n) => sgd({ eta: 0.5, lambda: 5, trainingSize: n }),
+    batch: 7,
+  },
+  {
+    name: 'relu, softmax + log-likelihood, plain SGD (fused, two hidden layers)',
+    model: () => sequential({ sizes: [20, 16, 8, 4], activation: 'relu', output: 'softmax', cost: 'log-likelihood', init: 'he', rng: 8 }),
+    optimizer: () => sgd({ eta: 0.1 }),
+    batch: 16,
   },
   {
     name: 'W3-like: relu, softmax + log-likelihood, momentum',
@@ -97,16 +110,37 @@ describe.each(['js', 'wasm'])('fused dense step on the %s backend', (backend) =>
       const reference = backprop.step(general, { x, y }, null, new Rng(0));
       const cost = fast!.step(data.x, data.y, indices, state);
       expect(Math.abs(cost - reference.cost)).toBeLessThanOrEqual(1e-5 * (1 + Math.abs(reference.cost)));
+      const cfg = optimizer.config as Record<string, number>;
+      // Fused exactly for plain SGD without L1 (W1, W2): then no gradient is written out.
+      expect(fast!.fused).toBe(cfg.momentum === 0 && cfg.l1 === 0);
       const grads = fast!.lastGradients();
+      // The updated parameters equal the general path's gradient stepped by the optimiser.
+      const stepped = general.clone();
+      optimizer.step(stepped.parameters(), reference.grads, optimizer.init(stepped.parameters()));
+      model.paramTensors().forEach((t, p) => {
+        const got = t.dataSync();
+        const want = stepped.paramTensors()[p].dataSync();
+        const before = general.paramTensors()[p].dataSync();
+        let moved = 0;
+        for (let e = 0; e < want.length; e++) {
+          expect(Math.abs(got[e] - want[e])).toBeLessThanOrEqual(1e-5 * (1 + Math.abs(want[e])));
+          moved = Math.max(moved, Math.abs(want[e] - before[e]));
+        }
+        expect(moved).toBeGreaterThan(1e-6); // the step really changed every parameter array
+      });
+      if (fast!.fused) {
+        expect(grads).toBeNull();
+        expect(state.step).toBe(1);
+        return;
+      }
       reference.grads.forEach((g, p) => {
         const want = g.dataSync();
-        const got = grads[p];
+        const got = grads![p];
         let scale = 0;
         for (let e = 0; e < want.length; e++) scale = Math.max(scale, Math.abs(want[e]));
         // L2/L1 terms were added to the fused gradient for weights (even p): compare without them.
         for (let e = 0; e < want.length; e++) {
           const theta = (p % 2 === 0 ? general.layers[p >> 1].W : general.layers[p >> 1].b).dataSync()[e];
-          const cfg = optimizer.config as Record<string, number>;
           const reg = p % 2 === 0 && cfg.trainingSize > 0 ? (cfg.lambda * theta + cfg.l1 * Math.sign(theta)) / cfg.trainingSize : 0;
           expect(Math.abs(got[e] - reg - want[e])).toBeLessThanOrEqual(1e-5 * (1 + scale));
         }
@@ -136,16 +170,17 @@ describe.each(['js', 'wasm'])('fused dense step on the %s backend', (backend) =>
     }
   });
 
-  it('same seed → bit-identical model on the fused path', async () => {
+  it.each([CASES[2], CASES[3], CASES[4]])('same seed → bit-identical model on the fast path — $name', async (c) => {
     setBackend(backend);
     try {
-      const c = CASES[2];
       const once = async () => {
         const model = c.model();
         await fit(model, data, { epochs: 2, batchSize: c.batch, optimizer: c.optimizer(data.labels.length), rng: 11 });
         return bits(model);
       };
-      expect(await once()).toEqual(await once());
+      const first = await once();
+      expect(await once()).toEqual(first);
+      expect(first).not.toEqual(bits(c.model())); // training changed the model
     } finally {
       setBackend('js');
     }

@@ -5,12 +5,14 @@
  * so a step allocates nothing: gather x and y (2 kernel calls), one dense forward per layer, the
  * output δ^L, one dense VJP per layer, and a few axpy calls per parameter for the update. The
  * derivative rules come from autodiff/primitives (dense VJP, output δ); nothing is re-derived here.
+ * With plain SGD (no momentum) and no L1, the VJP and the update are one fused kernel per layer
+ * (denseVjpSgdInto: W ← (1 − ηλ/n)W − η·δᵀx straight into W), so ∂C/∂W is never written out.
  * `fit` uses it automatically when `compileFastDense` accepts the run; everything else takes the
  * general autodiff path, which this one matches to float32 round-off.
  *
  * Indices: `layers[i]` is Nielsen's layer l = i + 2; buffer i of each list belongs to that layer.
  */
-import { denseForwardInto, denseVjpInto } from '../autodiff/primitives/dense.js';
+import { denseForwardInto, denseVjpInto, denseVjpSgdInto, hasDenseVjpSgd } from '../autodiff/primitives/dense.js';
 import { outputCostAndDelta, outputPairing, type OutputPairing } from '../autodiff/primitives/output-delta.js';
 import type { Sequential } from '../nn/model.js';
 import type { Optimizer, OptimizerState } from '../optim/optimizers.js';
@@ -27,8 +29,13 @@ export interface FastDense {
    * parameters and the optimiser state in place. Returns the batch-mean cost before the update.
    */
   step(x: Tensor, y: Tensor, indices: Int32Array, optimizerState: OptimizerState): number;
-  /** ∂C/∂W^l and ∂C/∂b^l of the last step, in `parameters()` order (views valid until the next step). */
-  lastGradients(): FloatArray[];
+  /**
+   * ∂C/∂W^l and ∂C/∂b^l of the last step, in `parameters()` order (views valid until the next step);
+   * null when the step is fused (plain SGD, no L1), which never writes them out.
+   */
+  lastGradients(): FloatArray[] | null;
+  /** Whether the backward and the update run as one fused kernel per layer. */
+  readonly fused: boolean;
 }
 
 /** Backends whose arrays live on the CPU (the fused step indexes the small output arrays). */
@@ -67,10 +74,16 @@ export function compileFastDense(model: Sequential, optimizer: Optimizer, batchS
   // is written by outputCostAndDelta from z^L.
   const acts: ActivationKind[] = layers.map((l, i) => (i < last ? l.activation.kernel! : l.activation.kernel ?? 'linear'));
   const grads: FloatArray[] = layers.flatMap((_, i) => [dW[i], db[i]]);
+  // Plain SGD without L1: VJP and update fused. δ^L carries the batch mean's 1/m, so the kernel's
+  // eta is η itself, and L2's g + (λ/n)W becomes the decay 1 − ηλ/n: Nielsen's
+  // w ← (1 − ηλ/n)w − (η/m)Σ_x ∂C_x/∂w.
+  const fused = momentum === 0 && l1 === 0 && hasDenseVjpSgd();
+  const decay = fused && lambda !== 0 ? 1 - (eta * lambda) / trainingSize : 1;
 
   return {
     backend: k.name,
-    lastGradients: () => grads,
+    fused,
+    lastGradients: () => (fused ? null : grads),
     step(x, y, indices, state) {
       const m = indices.length; // ≤ batchSize (the last batch of an epoch may be short)
       k.gatherRows(x.dataSync(), sizes[0], indices, xBuf);
@@ -84,6 +97,15 @@ export function compileFastDense(model: Sequential, optimizer: Optimizer, batchS
       // δ^L (BP1) with the 1/m of the batch mean; then one dense VJP per layer, whose x̄ = δ^l·W^l is
       // the next layer down's ā, turned into its δ in place by that layer's VJP (BP2).
       const cost = outputCostAndDelta(pairing, z[last], a[last], yBuf, delta[last], m, sizes[sizes.length - 1]);
+      if (fused) {
+        // Layer by layer from the top, as below; each kernel computes x̄ with W^l before updating it.
+        for (let i = last; i >= 0; i--) {
+          const act = i === last ? 'linear' : acts[i]; // δ^L already includes act'(z^L)
+          denseVjpSgdInto(i > 0 ? a[i - 1] : xBuf, layers[i].W.dataSync(), layers[i].b.dataSync(), z[i], a[i], delta[i], i > 0 ? delta[i - 1] : null, m, sizes[i], sizes[i + 1], act, eta, decay);
+        }
+        state.step++;
+        return cost;
+      }
       for (let i = last; i >= 0; i--) {
         const act = i === last ? 'linear' : acts[i]; // δ^L already includes act'(z^L)
         denseVjpInto(i > 0 ? a[i - 1] : xBuf, layers[i].W.dataSync(), z[i], a[i], delta[i], dW[i], db[i], i > 0 ? delta[i - 1] : null, m, sizes[i], sizes[i + 1], act);

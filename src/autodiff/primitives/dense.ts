@@ -10,11 +10,14 @@
  *            W̄ = δᵀ·x   b̄ = Σ_rows δ   x̄ = δ·W          (BP3, BP4, and BP2's Wᵀδ)
  *   JVP      ż = ẋ·Wᵀ + x·Ẇᵀ + ḃ,   ȧ = act'(z) ⊙ ż
  * act'(z) is computed from a: σ' = a(1 − a), tanh' = 1 − a², relu' = [a > 0] (a > 0 ⇔ z > 0).
+ * The VJP followed by Nielsen's SGD step, W ← (1 − ηλ/n)W − η·W̄, b ← b − η·b̄, is also offered fused
+ * (denseVjpSgdInto) so the training hot path never writes W̄ out.
  */
 import * as T from '../../tensor/ops.js';
 import { kernels } from '../../tensor/kernels/registry.js';
 import type { ActivationKind, FloatArray } from '../../tensor/kernels/types.js';
 import type { Tensor } from '../../tensor/tensor.js';
+import { UnsupportedError } from '../../util/errors.js';
 import { apply, type Operand, type Primitive } from '../primitive.js';
 
 /** act'(z) as a tensor, from a = act(z). */
@@ -72,4 +75,27 @@ export function denseVjpInto(
   batch: number, nIn: number, nOut: number, act: ActivationKind,
 ): void {
   kernels().denseBackward(x, W, z, a, aBarThenDelta, aBarThenDelta, dW, db, dX, batch, nIn, nOut, act, false);
+}
+
+/**
+ * The dense primitive's VJP followed by Nielsen's plain-SGD update, one kernel call that never
+ * writes W̄: δ = ā ⊙ act'(z) (written over ā), x̄ = δ·W with the weights BEFORE the update
+ * [batch, nIn] (skipped when `dX` is null), then b ← b − η·Σ_rows δ and W ← decay·W − η·δᵀ·x
+ * (BP3 and BP4 applied in place; decay = 1 − ηλ/n for L2, 1 without). The same rule as
+ * `denseVjpInto` and an SGD step on its W̄, b̄; results agree with them to float32 round-off.
+ * `eta` multiplies δ as given: when δ is already the batch mean's (1/m folded in), eta is η itself.
+ * Throws UnsupportedError on a backend without the fused kernel (see `hasDenseVjpSgd`).
+ */
+export function denseVjpSgdInto(
+  x: FloatArray, W: FloatArray, b: FloatArray, z: FloatArray, a: FloatArray, aBarThenDelta: FloatArray,
+  dX: FloatArray | null, batch: number, nIn: number, nOut: number, act: ActivationKind, eta: number, decay: number,
+): void {
+  const k = kernels();
+  if (!k.denseBackwardSgd) throw new UnsupportedError(`denseVjpSgdInto: the '${k.name}' backend has no fused dense SGD kernel`);
+  k.denseBackwardSgd(x, W, z, a, aBarThenDelta, aBarThenDelta, b, dX, batch, nIn, nOut, act, eta, decay);
+}
+
+/** Whether the active backend has the fused VJP + SGD kernel that `denseVjpSgdInto` calls. */
+export function hasDenseVjpSgd(): boolean {
+  return kernels().denseBackwardSgd !== undefined;
 }

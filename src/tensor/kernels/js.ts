@@ -216,4 +216,46 @@ export const jsKernels: Kernels = {
       }
     }
   },
+
+  denseBackwardSgd(x, W, z, a, dA, delta, b, dX, batch, nIn, nOut, act, eta, decay) {
+    const n = batch * nOut;
+    switch (act) {
+      case 'linear': if (delta !== dA) for (let i = 0; i < n; i++) delta[i] = dA[i]; break;
+      case 'sigmoid': for (let i = 0; i < n; i++) delta[i] = dA[i] * a[i] * (1 - a[i]); break;
+      case 'tanh': for (let i = 0; i < n; i++) delta[i] = dA[i] * (1 - a[i] * a[i]); break;
+      case 'relu': for (let i = 0; i < n; i++) delta[i] = z[i] > 0 ? dA[i] : 0; break;
+    }
+    // dX = delta · W with the old W, before the update.
+    if (dX) {
+      dX.fill(0, 0, batch * nIn);
+      for (let s = 0; s < batch; s++) {
+        for (let j = 0; j < nOut; j++) {
+          const d = delta[s * nOut + j];
+          if (d !== 0) axpyAt(d, W, j * nIn, dX, s * nIn, nIn);
+        }
+      }
+    }
+    // b ← b − η Σ_s delta
+    for (let j = 0; j < nOut; j++) {
+      let sb = 0;
+      for (let s = 0; s < batch; s++) sb += delta[s * nOut + j];
+      b[j] -= eta * sb;
+    }
+    // W ← decay·W, then the rank-`batch` update W −= η·deltaᵀ·x, skipping zero δ and zero x.
+    if (decay !== 1) for (let i = 0; i < nOut * nIn; i++) W[i] *= decay;
+    for (let s = 0; s < batch; s++) {
+      const xo = s * nIn;
+      const count = nonzeros(x, xo, nIn);
+      const sparse = count * 2 < nIn;
+      const idx = nonzeroScratch;
+      for (let j = 0; j < nOut; j++) {
+        const d = delta[s * nOut + j];
+        if (d === 0) continue;
+        const c = -eta * d;
+        const wo = j * nIn;
+        if (sparse) for (let t = 0; t < count; t++) { const k = idx[t]; W[wo + k] += c * x[xo + k]; }
+        else axpyAt(c, x, xo, W, wo, nIn);
+      }
+    }
+  },
 };

@@ -142,4 +142,28 @@ export const referenceKernels: Kernels = {
       }
     }
   },
+
+  denseBackwardSgd(x, W, z, a, dA, delta, b, dX, batch, nIn, nOut, act, eta, decay) {
+    for (let i = 0; i < batch * nOut; i++) delta[i] = dA[i] * activatePrime(act, z[i], a[i]);
+    if (dX) {
+      // Before the update: dX uses the old W.
+      for (let s = 0; s < batch; s++) {
+        for (let k = 0; k < nIn; k++) {
+          let sx = 0;
+          for (let j = 0; j < nOut; j++) sx += delta[s * nOut + j] * W[j * nIn + k];
+          dX[s * nIn + k] = sx;
+        }
+      }
+    }
+    for (let j = 0; j < nOut; j++) {
+      let sb = 0;
+      for (let s = 0; s < batch; s++) sb += delta[s * nOut + j];
+      b[j] -= eta * sb;
+      for (let k = 0; k < nIn; k++) {
+        let sw = 0;
+        for (let s = 0; s < batch; s++) sw += delta[s * nOut + j] * x[s * nIn + k];
+        W[j * nIn + k] = decay * W[j * nIn + k] - eta * sw;
+      }
+    }
+  },
 };

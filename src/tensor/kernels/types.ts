@@ -123,4 +123,19 @@ export interface Kernels {
     delta: FloatArray, dW: FloatArray, db: FloatArray, dX: FloatArray | null,
     batch: number, nIn: number, nOut: number, act: ActivationKind, accumulate: boolean,
   ): void;
+
+  /**
+   * Fused dense backward with plain-SGD update, never writing ∂C/∂W (optional; callers fall back
+   * to denseBackward + axpy without it). Given dA = ∂C/∂a [batch, nOut] and the forward's z and a:
+   * delta = dA ⊙ act'(z)                  [batch, nOut]
+   * dX    = delta · W                     [batch, nIn]  with the OLD W (skipped when dX is null)
+   * b    ← b − eta · Σ_batch delta        [nOut]
+   * W    ← decay · W − eta · deltaᵀ · x   [nOut, nIn]   (one scaling pass, none when decay = 1)
+   * `delta` may be `dA` (overwritten); dX must not alias W.
+   */
+  denseBackwardSgd?(
+    x: FloatArray, W: FloatArray, z: FloatArray, a: FloatArray, dA: FloatArray,
+    delta: FloatArray, b: FloatArray, dX: FloatArray | null,
+    batch: number, nIn: number, nOut: number, act: ActivationKind, eta: number, decay: number,
+  ): void;
 }

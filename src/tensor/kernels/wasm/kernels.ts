@@ -32,6 +32,11 @@ export interface WasmExports {
     x: number, W: number, z: number, a: number, dA: number, delta: number, dW: number, db: number, dX: number,
     hasDX: number, batch: number, nIn: number, nOut: number, act: number, accumulate: number, scratch: number,
   ): void;
+  denseSgdScratchBytes(batch: number, nIn: number, nOut: number): number;
+  denseBackwardSgd(
+    x: number, W: number, z: number, a: number, dA: number, delta: number, b: number, dX: number,
+    hasDX: number, batch: number, nIn: number, nOut: number, act: number, eta: number, decay: number, scratch: number,
+  ): void;
   unary(op: number, x: number, out: number, n: number): void;
   binary(op: number, a: number, b: number, out: number, rank: number, dims: number, index: number): void;
   sumAxis(x: number, out: number, outer: number, mid: number, inner: number): void;
@@ -247,6 +252,31 @@ export function makeWasmKernels(ex: WasmExports, heap: WasmHeap, name = 'wasm'):
       ex.denseBackward(
         f.ptr(ix), f.ptr(iw), f.ptr(iz), f.ptr(ia), f.ptr(idA), f.ptr(idelta), f.ptr(idW), f.ptr(idb),
         idX >= 0 ? f.ptr(idX) : 0, idX >= 0 ? 1 : 0, batch, nIn, nOut, ACTIVATION_CODE[act], +accumulate, f.scratch,
+      );
+      f.finish();
+    },
+
+    denseBackwardSgd(x, W, z, a, dA, delta, b, dX, batch, nIn, nOut, act, eta, decay) {
+      if (!f32s(x, W, z, a, dA, delta, b, dX)) {
+        return js.denseBackwardSgd!(x, W, z, a, dA, delta, b, dX, batch, nIn, nOut, act, eta, decay);
+      }
+      const f = frame.reset();
+      const bo = batch * nOut;
+      const ix = f.add(x as Float32Array, batch * nIn, IN);
+      const iw = f.add(W as Float32Array, nOut * nIn, INOUT);
+      const iz = f.add(z as Float32Array, act === 'relu' ? bo : 0, IN);
+      const ia = f.add(a as Float32Array, act === 'sigmoid' || act === 'tanh' ? bo : 0, IN);
+      const idA = f.add(dA as Float32Array, bo, IN);
+      const idelta = f.add(delta as Float32Array, bo, OUT);
+      const ib = f.add(b as Float32Array, nOut, INOUT);
+      const idX = dX ? f.add(dX as Float32Array, batch * nIn, OUT) : -1;
+      if (!f.bind(ex.denseSgdScratchBytes(batch, nIn, nOut), true)) {
+        f.reset();
+        return js.denseBackwardSgd!(x, W, z, a, dA, delta, b, dX, batch, nIn, nOut, act, eta, decay);
+      }
+      ex.denseBackwardSgd(
+        f.ptr(ix), f.ptr(iw), f.ptr(iz), f.ptr(ia), f.ptr(idA), f.ptr(idelta), f.ptr(ib),
+        idX >= 0 ? f.ptr(idX) : 0, idX >= 0 ? 1 : 0, batch, nIn, nOut, ACTIVATION_CODE[act], eta, decay, f.scratch,
       );
       f.finish();
     },

@@ -10,6 +10,8 @@
  *    over the listed blocks only, so each W block loaded serves all four samples.
  *  - backward, dW = δᵀ·x: the outer-product GEMM with `sparseB`, which in every 8-column strip of x
  *    skips the samples whose 8 values are all zero (40 % of sample × strip pairs remain on MNIST).
+ *  - backward with the SGD update, W ← decay·W − η·δᵀ·x: the same sparse outer-product GEMM,
+ *    accumulating −η·δ straight into W, so ∂C/∂W is never written.
  * Skipped terms are exactly 0 (0·w = 0 for finite w), so results agree with the reference to float32
  * round-off. In the forward, the nIn % 4 tail columns are handled as dense scalars.
  */
@@ -231,4 +233,52 @@ export function denseBackward(
   gemmOuter(delta, 4, zb, x, rb, dW, nOut, nIn, batch, accumulate, gemmScratch, sparse);
   // dX = delta · W
   if (hasDX) gemmOuter(delta, zb, 4, W, rb, dX, batch, nIn, nOut, false, gemmScratch);
+}
+
+/** Bytes of scratch denseBackwardSgd needs: −η·delta [batch, nOut] (16-byte rounded), then denseBackward's. */
+export function denseSgdScratchBytes(batch: i32, nIn: i32, nOut: i32): i32 {
+  return ((batch * nOut * 4 + 15) & ~15) + denseScratchBytes(batch, nIn, nOut);
+}
+
+/**
+ * Fused dense backward with the plain-SGD update (see Kernels.denseBackwardSgd): delta = dA ⊙ act'(z);
+ * dX = delta·W with the old W when hasDX; b ← b − η Σ_s delta; W ← decay·W − η·deltaᵀ·x (the scaling
+ * pass skipped when decay = 1), the rank-`batch` update skipping zero blocks of x when x is sparse.
+ * scratch: denseSgdScratchBytes(…) bytes.
+ */
+export function denseBackwardSgd(
+  x: usize, W: usize, z: usize, a: usize, dA: usize, delta: usize, b: usize, dX: usize,
+  hasDX: bool, batch: i32, nIn: i32, nOut: i32, act: i32, eta: f32, decay: f32, scratch: usize,
+): void {
+  const zb = <usize>nOut << 2;
+  const rb = <usize>nIn << 2;
+  const bo = batch * nOut;
+  activationDelta(act, dA, z, a, delta, bo);
+  // dX = delta · W, before W changes.
+  const scaled = scratch; // −η·delta [batch, nOut]
+  const gemmScratch = scratch + <usize>((bo * 4 + 15) & ~15);
+  if (hasDX) gemmOuter(delta, zb, 4, W, rb, dX, batch, nIn, nOut, false, gemmScratch);
+  // scaled = −η·delta
+  const minusEta = f32x4.splat(-eta);
+  const total = <usize>bo << 2;
+  const t4 = total & ~(<usize>15);
+  for (let o: usize = 0; o < t4; o += 16) v128.store(scaled + o, f32x4.mul(v128.load(delta + o), minusEta));
+  for (let o = t4; o < total; o += 4) store<f32>(scaled + o, load<f32>(delta + o) * -eta);
+  // b += Σ_s scaled
+  const n4 = <usize>(nOut & ~3) << 2;
+  for (let s = 0; s < batch; s++) {
+    const d = scaled + <usize>s * zb;
+    for (let o: usize = 0; o < n4; o += 16) v128.store(b + o, f32x4.add(v128.load(b + o), v128.load(d + o)));
+    for (let o = n4; o < zb; o += 4) store<f32>(b + o, load<f32>(b + o) + load<f32>(d + o));
+  }
+  // W ← decay·W (one pass), then W += scaledᵀ·x, the outer-product GEMM accumulating into W.
+  if (decay != 1) {
+    const wTotal = (<usize>nOut * <usize>nIn) << 2;
+    const w4 = wTotal & ~(<usize>15);
+    const d4 = f32x4.splat(decay);
+    for (let o: usize = 0; o < w4; o += 16) v128.store(W + o, f32x4.mul(v128.load(W + o), d4));
+    for (let o = w4; o < wTotal; o += 4) store<f32>(W + o, load<f32>(W + o) * decay);
+  }
+  const sparse = blockDensity(x, batch, nIn) <= SPARSE_MAX_DENSITY;
+  gemmOuter(scaled, 4, zb, x, rb, W, nOut, nIn, batch, true, gemmScratch, sparse);
 }
