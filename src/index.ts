@@ -47,8 +47,8 @@ export {
 // rules
 export {
   backprop, feedbackAlignment, directFeedbackAlignment, forwardGradient, weightPerturbation, nodePerturbation, forwardForward,
-  rules, ruleByName, RULE_NAMES, drawFeedback, drawDirectFeedback, embedLabels, rmsNormalize,
-  type LearningRule, type RuleStep, type Batch as RuleBatch, type RuleName, type FeedbackAlignmentState, type DirectFeedbackAlignmentState,
+  rules, ruleByName, RULE_NAMES, isolatedRule, drawFeedback, drawDirectFeedback, embedLabels, rmsNormalize,
+  type LearningRule, type RuleStep, type Batch as RuleBatch, type RuleName, type PassCounts, type FeedbackAlignmentState, type DirectFeedbackAlignmentState,
   type ForwardGradientOptions, type WeightPerturbationOptions, type NodePerturbationOptions, type ForwardForwardOptions,
 } from './rules/index.js';
 

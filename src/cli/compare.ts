@@ -15,7 +15,7 @@ import { performance } from 'node:perf_hooks';
 import { Command, Option } from 'commander';
 import {
   activationNames, adam, ArgumentError, costNames, DivergenceError, evaluate, fit, formatNumber, formatSeconds, initNames, loadDataset,
-  Rng, RULE_NAMES, ruleByName, sequential, sgd, sliceDataset, writeFileAtomic,
+  isolatedRule, Rng, RULE_NAMES, ruleByName, sequential, sgd, sliceDataset, writeFileAtomic,
   type ActivationName, type CostName, type Dataset, type InitName, type LearningRule, type Optimizer, type RuleName, type Sequential,
 } from '../index.js';
 import { intFlag, numberFlag, printJson, printTable, sizesFlag, UsageError } from './common.js';
@@ -191,25 +191,6 @@ function budgetText(b: Budget): string {
   return `${b.value} examples`;
 }
 
-/** A rule wrapped so that its randomness has a generator of its own and its passes are counted. */
-function isolated(rule: LearningRule, seed: number, counts: { forward: number; backward: number }): LearningRule<{ inner: unknown; rng: Rng }> {
-  return {
-    name: rule.name,
-    description: rule.description,
-    init(model) {
-      const rng = new Rng(`${seed}:${rule.name}`);
-      return { inner: rule.init(model, rng), rng };
-    },
-    step(model, batch, state) {
-      const result = rule.step(model, batch, state.inner, state.rng);
-      counts.forward += result.forwardPasses;
-      counts.backward += result.backwardPasses;
-      return result;
-    },
-    ...(rule.predict ? { predict: rule.predict.bind(rule) } : {}),
-  };
-}
-
 interface RunSetup {
   sizes: number[];
   flags: CompareFlags;
@@ -257,7 +238,7 @@ async function runRule(name: RuleName, setup: RunSetup): Promise<RuleResult> {
   const { flags, budget, train, curveSet, test, evalEvery } = setup;
   const rule = ruleByName(name);
   const counts = { forward: 0, backward: 0 };
-  const wrapped = isolated(rule, flags.seed, counts);
+  const wrapped = isolatedRule(rule, flags.seed, counts);
   const predict = rule.predict?.bind(rule);
   const model = makeModel(setup);
   const n = train.labels.length;

@@ -3,6 +3,7 @@
  * and the explorer.
  */
 import { ArgumentError } from '../util/errors.js';
+import { Rng } from '../util/rng.js';
 import { backprop } from './backprop.js';
 import { directFeedbackAlignment } from './direct-feedback-alignment.js';
 import { feedbackAlignment } from './feedback-alignment.js';
@@ -47,4 +48,33 @@ export function ruleByName(name: string): LearningRule {
     throw new ArgumentError(`unknown learning rule '${name}', expected one of: ${RULE_NAMES.join(', ')}`);
   }
   return rule;
+}
+
+/** Forward and backward passes a rule has used (see `isolatedRule`). */
+export interface PassCounts {
+  forward: number;
+  backward: number;
+}
+
+/**
+ * `rule` wrapped for a side-by-side comparison: its randomness comes from a generator of its own,
+ * seeded by `seed` and the rule's name (so each rule sees the same stream whether it runs alone or
+ * after others), and every step adds its forward and backward passes to `counts`.
+ */
+export function isolatedRule(rule: LearningRule, seed: number, counts: PassCounts): LearningRule<{ inner: unknown; rng: Rng }> {
+  return {
+    name: rule.name,
+    description: rule.description,
+    init(model) {
+      const rng = new Rng(`${seed}:${rule.name}`);
+      return { inner: rule.init(model, rng), rng };
+    },
+    step(model, batch, state) {
+      const result = rule.step(model, batch, state.inner, state.rng);
+      counts.forward += result.forwardPasses;
+      counts.backward += result.backwardPasses;
+      return result;
+    },
+    ...(rule.predict ? { predict: rule.predict.bind(rule) } : {}),
+  };
 }

@@ -8,7 +8,7 @@
  * The page stops a run by terminating this worker.
  */
 import {
-  DivergenceError, evaluate, fit, GlassboxError, Rng, ruleByName, sliceDataset,
+  DivergenceError, evaluate, fit, GlassboxError, isolatedRule, Rng, ruleByName, sliceDataset,
   type Dataset, type LearningRule, type RuleName, type Sequential,
 } from 'glassbox';
 import { loadExplorerData } from './data.js';
@@ -28,25 +28,6 @@ const CURVE_EXAMPLES = 2000;
 const CURVE_POINTS = 20;
 /** Untimed steps of each rule on a scratch model first, so JIT compilation is not charged to whichever rule runs first. */
 const WARM_UP_STEPS = 10;
-
-/** A rule whose randomness has a generator of its own and whose passes are counted (as the CLI's). */
-function isolated(rule: LearningRule, seed: number, counts: { forward: number; backward: number }): LearningRule<{ inner: unknown; rng: Rng }> {
-  return {
-    name: rule.name,
-    description: rule.description,
-    init(model) {
-      const rng = new Rng(`${seed}:${rule.name}`);
-      return { inner: rule.init(model, rng), rng };
-    },
-    step(model, batch, state) {
-      const result = rule.step(model, batch, state.inner, state.rng);
-      counts.forward += result.forwardPasses;
-      counts.backward += result.backwardPasses;
-      return result;
-    },
-    ...(rule.predict ? { predict: rule.predict.bind(rule) } : {}),
-  };
-}
 
 function warmUp(rule: LearningRule, scratch: Sequential, train: Dataset, batch: number): void {
   const rng = new Rng('warm-up');
@@ -95,7 +76,7 @@ async function runRule(run: CompareRun, name: RuleName, eta: number, train: Data
       epochs: Math.ceil(budget / n),
       batchSize: setup.batch,
       optimizer: makeOptimizer({ optimizer: setup.optimizer, eta, lambda: setup.lambda }, n),
-      rule: isolated(rule, setup.seed, counts) as LearningRule,
+      rule: isolatedRule(rule, setup.seed, counts) as LearningRule,
       rng: setup.seed, // the batch order: the same for every rule, and the same as the page's ▶
       signal: controller.signal,
       onEvent: (e) => {
