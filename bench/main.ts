@@ -18,6 +18,8 @@ import {
   fit, initWasmBackend, listBackends, loadDataset, sequential, setBackend, sgd, Rng, gatherRows,
   type Dataset,
 } from '../src/index.js';
+import { getBackend, registerBackend } from '../src/tensor/kernels/registry.js';
+import { createWasmKernels } from '../src/tensor/kernels/wasm/index.js';
 import { PlainNetwork } from './plain.js';
 import { tfjsTrainer, useTfjsBackend } from './tfjs.js';
 import { WORKLOADS, type Workload } from './workloads.js';
@@ -32,7 +34,7 @@ interface Row {
 
 const program = new Command('bench')
   .option('--only <ids>', 'workloads to run, e.g. W1,W3', 'W1,W2,W3')
-  .option('--engines <names>', 'engines to run (glassbox-<backend>, plain-js, tfjs-cpu, tfjs-wasm, numpy)', '')
+  .option('--engines <names>', 'engines to run (glassbox-<backend>, glassbox-wasm-1thread, plain-js, tfjs-cpu, tfjs-wasm, numpy)', '')
   .option('--budget <seconds>', 'time budget per measurement before extrapolating', '12')
   .option('--json <file>', 'also write the rows as JSON to this file')
   .parse();
@@ -147,6 +149,15 @@ async function main(): Promise<void> {
         console.log(`  ${r.engine.padEnd(30)} ${r.secondsPerEpoch.toFixed(3).padStart(9)} s/epoch${r.fraction < 1 ? `  (extrapolated from ${(100 * r.fraction).toFixed(1)}% of an epoch)` : ''}`);
       };
       for (const b of backends) if (wanted(`glassbox-${b}`)) add(await timeGlassbox(w, train, b));
+      if (backends.includes('wasm') && wanted('glassbox-wasm-1thread')) {
+        // The same wasm kernels without the helper thread, registered as 'wasm' for this row only
+        // (the fused step runs on the backend named 'wasm').
+        const threaded = getBackend('wasm');
+        registerBackend((await createWasmKernels({ threads: 1 })).kernels);
+        const row = await timeGlassbox(w, train, 'wasm');
+        add({ ...row, engine: 'glassbox-wasm-1thread' });
+        registerBackend(threaded);
+      }
       setBackend('js');
       if (wanted('plain-js')) {
         const net = new PlainNetwork(w);

@@ -8,19 +8,32 @@
  * never see it — instantiates the module over a WasmHeap (shared memory where possible), and
  * registers the kernels as backend 'wasm' (it does not make it active: `setBackend('wasm')`).
  * The binaries are embedded as base64 (binary.generated.ts, from `npm run build:wasm`), so the same
- * code loads in Node and in the browser with no fetch.
+ * code loads in Node and in the browser with no fetch. In Node with two cores the big dense kernels
+ * also run on a helper thread over the same memory (threads.ts; option `threads`).
  */
-import { UnsupportedError } from '../../../util/errors.js';
+import { ArgumentError, UnsupportedError } from '../../../util/errors.js';
 import { registerBackend } from '../registry.js';
 import type { Kernels } from '../types.js';
 import { relaxedBinary, simdBinary, type WasmBinary } from './binary.generated.js';
 import { WasmHeap, type HeapOptions, type HeapStats } from './heap.js';
 import { makeWasmKernels, type WasmExports } from './kernels.js';
+import { CONTROL_INTS, nodeHasTwoCores, startWasmThreads, type WasmThreads } from './threads.js';
 
 /** Options of `initWasmBackend` / `createWasmKernels`. */
 export interface WasmOptions extends HeapOptions {
   /** Use the relaxed-SIMD build when available (default true); false forces plain SIMD128. */
   relaxedSimd?: boolean;
+  /**
+   * Threads for the big dense kernels: 1 (off) or 2 (a helper worker thread on the same shared
+   * memory; Node only). Default: 2 in Node when there are at least two cores and the memory is
+   * shared, else 1. Results are bit-identical either way.
+   */
+  threads?: number;
+  /**
+   * Smallest batch × nIn × nOut a dense kernel must have before it is split over two threads
+   * (default 2^21; below it the hand-off costs more than the second core gains).
+   */
+  threadMinWork?: number;
 }
 
 /** What the wasm backend runs with. */
@@ -33,6 +46,8 @@ export interface WasmInfo {
   sharedMemory: boolean;
   /** Memory counters (null before initialisation). */
   heap: HeapStats | null;
+  /** Threads the dense kernels may use (1 or 2). */
+  threads: number;
 }
 
 /** A created backend: its kernels, heap and variant. */
@@ -40,6 +55,8 @@ export interface WasmBackend {
   readonly kernels: Kernels;
   readonly heap: WasmHeap;
   readonly relaxedSimd: boolean;
+  /** The helper thread (null when single-threaded). */
+  readonly threads: WasmThreads | null;
 }
 
 // (module (func (result v128) f32.const 0 f32x4.splat))
@@ -52,8 +69,13 @@ const RELAXED_PROBE = [
   0, 0, 0, 0, 253, 19, 67, 0, 0, 0, 0, 253, 19, 253, 133, 2, 11,
 ];
 
-/** Bytes at the bottom of memory kept for the module's static data. */
+/** Default smallest batch × nIn × nOut split over two threads. */
+const THREAD_MIN_WORK = 2 ** 21;
+
+/** Bytes at the bottom of memory kept for the module's static data and the threads' control block. */
 const STATIC_RESERVE = 65536;
+/** Where the helper thread's control words sit: the last 128 bytes of the reserve. */
+const CONTROL_BYTE = STATIC_RESERVE - CONTROL_INTS * 4;
 
 function validate(bytes: number[] | Uint8Array): boolean {
   try {
@@ -107,22 +129,35 @@ export async function createWasmKernels(options: WasmOptions = {}, name = 'wasm'
   if (!validate(SIMD_PROBE)) {
     throw new UnsupportedError('wasm backend: this runtime\'s WebAssembly lacks 128-bit SIMD (the "simd128" feature)');
   }
+  const threadCount = options.threads ?? ((await nodeHasTwoCores()) ? 2 : 1);
+  if (threadCount !== 1 && threadCount !== 2) {
+    throw new ArgumentError(`wasm backend: threads must be 1 or 2, got ${String(options.threads)}`);
+  }
+  const minWork = options.threadMinWork ?? THREAD_MIN_WORK;
+  if (!(minWork >= 0)) {
+    throw new ArgumentError(`wasm backend: threadMinWork must be a number ≥ 0, got ${String(options.threadMinWork)}`);
+  }
   const relaxed = options.relaxedSimd !== false && (await detectRelaxedSimd());
   // The module's static data (AssemblyScript's math tables, ~5 KiB) sits below its heapBase; the
   // memory must exist before the module can say where that is, so reserve the first page for it.
   const heap = new WasmHeap(STATIC_RESERVE, options);
   const bytes = moduleBytes(relaxed ? relaxedBinary : simdBinary, heap.shared);
   let instance: WebAssembly.Instance;
+  let module: WebAssembly.Module;
   try {
-    ({ instance } = await WebAssembly.instantiate(bytes, { env: { memory: heap.memory } }));
+    ({ instance, module } = await WebAssembly.instantiate(bytes, { env: { memory: heap.memory } }));
   } catch (e) {
     throw new UnsupportedError(`wasm backend: could not instantiate the ${relaxed ? 'relaxed-SIMD' : 'SIMD'} module: ${(e as Error).message}`);
   }
   const ex = instance.exports as unknown as WasmExports;
-  if (ex.heapBase() > STATIC_RESERVE) {
-    throw new UnsupportedError(`wasm backend: module static data (${ex.heapBase()} B) exceeds the reserved ${STATIC_RESERVE} B`);
+  if (ex.heapBase() > CONTROL_BYTE) {
+    throw new UnsupportedError(`wasm backend: module static data (${ex.heapBase()} B) exceeds the reserved ${CONTROL_BYTE} B`);
   }
-  return { kernels: makeWasmKernels(ex, heap, name), heap, relaxedSimd: relaxed };
+  // The helper thread instantiates the same module on the same memory (its data segments rewrite
+  // only the identical static data below heapBase); its control words sit between that data and the
+  // allocator's first block.
+  const threads = threadCount === 2 && heap.shared ? await startWasmThreads(module, heap.memory, CONTROL_BYTE) : null;
+  return { kernels: makeWasmKernels(ex, heap, name, threads, minWork), heap, relaxedSimd: relaxed, threads };
 }
 
 let initialised: Promise<Kernels> | null = null;
@@ -155,5 +190,6 @@ export function wasmInfo(): WasmInfo {
     relaxedSimd: backend?.relaxedSimd ?? false,
     sharedMemory: backend?.heap.shared ?? false,
     heap: backend ? backend.heap.stats() : null,
+    threads: backend?.threads ? 2 : 1,
   };
 }

@@ -20,6 +20,7 @@ import { jsKernels } from '../js.js';
 import type { FloatArray, Kernels } from '../types.js';
 import { ACTIVATION_CODE, BINARY_CODE, UNARY_CODE } from './codes.js';
 import type { WasmHeap } from './heap.js';
+import { OP_BACKWARD_ROWS, OP_FORWARD_ROWS, type WasmThreads } from './threads.js';
 
 /** The functions the AssemblyScript module exports (pointers are byte addresses). */
 export interface WasmExports {
@@ -31,6 +32,19 @@ export interface WasmExports {
   denseBackward(
     x: number, W: number, z: number, a: number, dA: number, delta: number, dW: number, db: number, dX: number,
     hasDX: number, batch: number, nIn: number, nOut: number, act: number, accumulate: number, scratch: number,
+  ): void;
+  denseForwardPrepare(x: number, batch: number, nIn: number, scratch: number): number;
+  denseForwardRows(
+    x: number, W: number, b: number, z: number, a: number,
+    batch: number, nIn: number, nOut: number, act: number, scratch: number, sparse: number, s0: number, s1: number,
+  ): void;
+  denseBackwardPrepare(
+    x: number, z: number, a: number, dA: number, delta: number, db: number,
+    batch: number, nIn: number, nOut: number, act: number, accumulate: number,
+  ): number;
+  denseBackwardRows(
+    x: number, W: number, delta: number, dW: number, dX: number, hasDX: number, batch: number, nIn: number, nOut: number,
+    accumulate: number, scratch: number, sparse: number, j0: number, j1: number, s0: number, s1: number,
   ): void;
   denseSgdScratchBytes(batch: number, nIn: number, nOut: number): number;
   denseBackwardSgd(
@@ -179,11 +193,20 @@ function collapse(aStrides: readonly number[], bStrides: readonly number[], outS
   return dims;
 }
 
+/** n/2 rounded up to a multiple of `step`: where two threads split n rows. */
+function splitPoint(n: number, step: number): number {
+  return Math.ceil(n / 2 / step) * step;
+}
+
 /**
  * The wasm backend's kernels over an instantiated module and its heap.
  * @param name backend name to report (normally 'wasm')
+ * @param threads the helper thread for the big dense kernels (null: single-threaded)
+ * @param threadMinWork smallest batch × nIn × nOut split over the two threads
  */
-export function makeWasmKernels(ex: WasmExports, heap: WasmHeap, name = 'wasm'): Kernels {
+export function makeWasmKernels(
+  ex: WasmExports, heap: WasmHeap, name = 'wasm', threads: WasmThreads | null = null, threadMinWork = Infinity,
+): Kernels {
   const frame = new Frame(heap);
   const js = jsKernels;
 
@@ -226,7 +249,26 @@ export function makeWasmKernels(ex: WasmExports, heap: WasmHeap, name = 'wasm'):
         f.reset();
         return js.denseForward(x, W, b, z, a, batch, nIn, nOut, act);
       }
-      ex.denseForward(f.ptr(ix), f.ptr(iw), f.ptr(ib), f.ptr(iz), f.ptr(ia), batch, nIn, nOut, ACTIVATION_CODE[act], f.scratch);
+      const code = ACTIVATION_CODE[act];
+      // Two threads split the batch rows at a multiple of 16 (whole 4-sample groups, whole SIMD
+      // blocks of z): the worker takes rows [half, batch), this thread [0, half).
+      const half = splitPoint(batch, 16);
+      if (threads && half < batch && batch * nIn * nOut >= threadMinWork) {
+        const args = [f.ptr(ix), f.ptr(iw), f.ptr(ib), f.ptr(iz), f.ptr(ia), batch, nIn, nOut, code, f.scratch];
+        const sparse = ex.denseForwardPrepare(f.ptr(ix), batch, nIn, f.scratch);
+        if (threads.start(OP_FORWARD_ROWS, [...args, sparse, half, batch])) {
+          ex.denseForwardRows(f.ptr(ix), f.ptr(iw), f.ptr(ib), f.ptr(iz), f.ptr(ia), batch, nIn, nOut, code, f.scratch, sparse, 0, half);
+          try {
+            threads.join();
+          } finally {
+            f.finish();
+          }
+          return;
+        }
+        ex.denseForwardRows(f.ptr(ix), f.ptr(iw), f.ptr(ib), f.ptr(iz), f.ptr(ia), batch, nIn, nOut, code, f.scratch, sparse, 0, batch);
+      } else {
+        ex.denseForward(f.ptr(ix), f.ptr(iw), f.ptr(ib), f.ptr(iz), f.ptr(ia), batch, nIn, nOut, code, f.scratch);
+      }
       f.finish();
     },
 
@@ -245,9 +287,36 @@ export function makeWasmKernels(ex: WasmExports, heap: WasmHeap, name = 'wasm'):
       const idW = f.add(dW as Float32Array, nOut * nIn, accumulate ? INOUT : OUT);
       const idb = f.add(db as Float32Array, nOut, accumulate ? INOUT : OUT);
       const idX = dX ? f.add(dX as Float32Array, batch * nIn, OUT) : -1;
-      if (!f.bind(ex.denseScratchBytes(batch, nIn, nOut), true)) {
+      const kernelBytes = (ex.denseScratchBytes(batch, nIn, nOut) + 15) & ~15;
+      const split = threads !== null && batch * nIn * nOut >= threadMinWork && nOut > 8;
+      // With two threads each needs its own GEMM scratch: this thread's first, the worker's after.
+      if (!f.bind(split ? 2 * kernelBytes : kernelBytes, true)) {
         f.reset();
         return js.denseBackward(x, W, z, a, dA, delta, dW, db, dX, batch, nIn, nOut, act, accumulate);
+      }
+      if (split) {
+        // delta, db and the sparsity test here; then dW split by output rows j (at a multiple of 8)
+        // and dX by batch rows s (at a multiple of 16), the worker taking the upper halves.
+        const sparse = ex.denseBackwardPrepare(
+          f.ptr(ix), f.ptr(iz), f.ptr(ia), f.ptr(idA), f.ptr(idelta), f.ptr(idb), batch, nIn, nOut, ACTIVATION_CODE[act], +accumulate,
+        );
+        const jHalf = splitPoint(nOut, 8);
+        const sHalf = idX >= 0 ? Math.min(batch, splitPoint(batch, 16)) : 0;
+        const pdX = idX >= 0 ? f.ptr(idX) : 0;
+        const hasDX = idX >= 0 ? 1 : 0;
+        const common = [f.ptr(ix), f.ptr(iw), f.ptr(idelta), f.ptr(idW), pdX, hasDX, batch, nIn, nOut, +accumulate];
+        if (threads.start(OP_BACKWARD_ROWS, [...common, f.scratch + kernelBytes, sparse, jHalf, nOut, sHalf, batch])) {
+          ex.denseBackwardRows(f.ptr(ix), f.ptr(iw), f.ptr(idelta), f.ptr(idW), pdX, hasDX, batch, nIn, nOut, +accumulate, f.scratch, sparse, 0, jHalf, 0, sHalf);
+          try {
+            threads.join();
+          } finally {
+            f.finish();
+          }
+          return;
+        }
+        ex.denseBackwardRows(f.ptr(ix), f.ptr(iw), f.ptr(idelta), f.ptr(idW), pdX, hasDX, batch, nIn, nOut, +accumulate, f.scratch, sparse, 0, nOut, 0, batch);
+        f.finish();
+        return;
       }
       ex.denseBackward(
         f.ptr(ix), f.ptr(iw), f.ptr(iz), f.ptr(ia), f.ptr(idA), f.ptr(idelta), f.ptr(idW), f.ptr(idb),

@@ -155,28 +155,58 @@ function groupForward(list: usize, blocks: usize, rows: i32, W: usize, b: usize,
 /**
  * z = x·Wᵀ + b, a = act(z). x [batch, nIn], W [nOut, nIn], b [nOut], z and a [batch, nOut].
  * act: 0 linear, 1 sigmoid, 2 tanh, 3 relu. scratch: denseScratchBytes(…) bytes.
+ * The same as denseForwardPrepare, then denseForwardRows over all rows.
  */
 export function denseForward(
   x: usize, W: usize, b: usize, z: usize, a: usize,
   batch: i32, nIn: i32, nOut: i32, act: i32, scratch: usize,
 ): void {
   if (batch <= 0 || nOut <= 0) return;
+  const sparse = denseForwardPrepare(x, batch, nIn, scratch);
+  denseForwardRows(x, W, b, z, a, batch, nIn, nOut, act, scratch, sparse, 0, batch);
+}
+
+/**
+ * The first, serial part of denseForward: list every group's non-zero blocks of x into scratch and
+ * decide, for the whole batch, whether the block-sparse path runs (returns 1) or the dense one (0).
+ */
+export function denseForwardPrepare(x: usize, batch: i32, nIn: i32, scratch: usize): i32 {
+  if (batch <= 0) return 0;
+  const nb = nIn >> 2;
+  const groups = (batch + G - 1) / G;
+  const lists = scratch;
+  const blocks = lists + <usize>groups * listBytes(nb);
+  const total = listGroups(x, batch, nIn, lists, blocks);
+  return sparseEnough(total, batch, nIn) ? 1 : 0;
+}
+
+/**
+ * Rows [s0, s1) of denseForward after denseForwardPrepare (same scratch, same `sparse`). s0 must be
+ * a multiple of 16 (whole groups, whole SIMD blocks of z); each row's values do not depend on how
+ * the rows are split, so two threads running disjoint ranges give the single-threaded result.
+ */
+export function denseForwardRows(
+  x: usize, W: usize, b: usize, z: usize, a: usize,
+  batch: i32, nIn: i32, nOut: i32, act: i32, scratch: usize, sparse: i32, s0: i32, s1: i32,
+): void {
+  s1 = min<i32>(s1, batch);
+  if (s0 >= s1 || nOut <= 0) return;
   const nb = nIn >> 2;
   const rb = <usize>nIn << 2;
   const zb = <usize>nOut << 2;
   const groups = (batch + G - 1) / G;
   const lists = scratch;
   const blocks = lists + <usize>groups * listBytes(nb);
-  const total = listGroups(x, batch, nIn, lists, blocks);
-  if (sparseEnough(total, batch, nIn)) {
-    for (let g = 0; g < groups; g++) {
-      const s0 = g * G;
-      groupForward(lists + <usize>g * listBytes(nb), blocks + <usize>g * blockBytes(nb), min<i32>(G, batch - s0), W, b, z + <usize>s0 * zb, nIn, nOut);
+  if (sparse) {
+    const gEnd = (s1 + G - 1) / G;
+    for (let g = s0 / G; g < gEnd; g++) {
+      const r0 = g * G;
+      groupForward(lists + <usize>g * listBytes(nb), blocks + <usize>g * blockBytes(nb), min<i32>(G, batch - r0), W, b, z + <usize>r0 * zb, nIn, nOut);
     }
     // The nIn % 4 tail columns, dense.
     const tail = <usize>(nIn & ~3) << 2;
     if (tail < rb) {
-      for (let s = 0; s < batch; s++) {
+      for (let s = s0; s < s1; s++) {
         const xs = x + <usize>s * rb;
         for (let j = 0; j < nOut; j++) {
           const wj = W + <usize>j * rb;
@@ -188,10 +218,12 @@ export function denseForward(
       }
     }
   } else {
-    for (let s = 0; s < batch; s++) memory.copy(z + <usize>s * zb, b, zb);
-    gemmDot(x, rb, W, rb, z, batch, nOut, nIn, true);
+    for (let s = s0; s < s1; s++) memory.copy(z + <usize>s * zb, b, zb);
+    // gemmDot pairs rows from its first one: s0 even keeps the pairs of the full call.
+    gemmDot(x + <usize>s0 * rb, rb, W, rb, z + <usize>s0 * zb, s1 - s0, nOut, nIn, true);
   }
-  activate(act, z, a, batch * nOut);
+  const o = <usize>s0 * zb;
+  activate(act, z + o, a + o, (s1 - s0) * nOut);
 }
 
 /** Fraction of the 4-float blocks of x [batch, nIn] that are not all zero (1 when there are none). */
@@ -210,13 +242,25 @@ function blockDensity(x: usize, batch: i32, nIn: i32): f64 {
 /**
  * Fused dense backward (see Kernels.denseBackward): delta = dA ⊙ act'(z); dW (+)= deltaᵀ·x;
  * db (+)= Σ_s delta; dX = delta·W when hasDX. scratch: denseScratchBytes(…) bytes.
+ * The same as denseBackwardPrepare, then denseBackwardRows over all rows.
  */
 export function denseBackward(
   x: usize, W: usize, z: usize, a: usize, dA: usize, delta: usize, dW: usize, db: usize, dX: usize,
   hasDX: bool, batch: i32, nIn: i32, nOut: i32, act: i32, accumulate: bool, scratch: usize,
 ): void {
+  const sparse = denseBackwardPrepare(x, z, a, dA, delta, db, batch, nIn, nOut, act, accumulate);
+  denseBackwardRows(x, W, delta, dW, dX, hasDX, batch, nIn, nOut, accumulate, scratch, sparse, 0, nOut, 0, batch);
+}
+
+/**
+ * The first, serial part of denseBackward: delta = dA ⊙ act'(z), db (+)= Σ_s delta, and whether x
+ * is sparse enough for the zero-skipping dW (returns 1) or not (0).
+ */
+export function denseBackwardPrepare(
+  x: usize, z: usize, a: usize, dA: usize, delta: usize, db: usize,
+  batch: i32, nIn: i32, nOut: i32, act: i32, accumulate: bool,
+): i32 {
   const zb = <usize>nOut << 2;
-  const rb = <usize>nIn << 2;
   activationDelta(act, dA, z, a, delta, batch * nOut);
   // db
   if (!accumulate) memory.fill(db, 0, zb);
@@ -226,13 +270,30 @@ export function denseBackward(
     for (let o: usize = 0; o < n4; o += 16) v128.store(db + o, f32x4.add(v128.load(db + o), v128.load(d + o)));
     for (let o = n4; o < zb; o += 4) store<f32>(db + o, load<f32>(db + o) + load<f32>(d + o));
   }
+  return blockDensity(x, batch, nIn) <= SPARSE_MAX_DENSITY ? 1 : 0;
+}
+
+/**
+ * The products of denseBackward after denseBackwardPrepare: rows [j0, j1) of dW = deltaᵀ·x and rows
+ * [s0, s1) of dX = delta·W (when hasDX). Every element of either is computed by the same sequence of
+ * operations however the rows are split, so two threads on disjoint ranges (each with its own
+ * scratch) give the single-threaded result bit for bit.
+ */
+export function denseBackwardRows(
+  x: usize, W: usize, delta: usize, dW: usize, dX: usize,
+  hasDX: bool, batch: i32, nIn: i32, nOut: i32, accumulate: bool, scratch: usize, sparse: i32,
+  j0: i32, j1: i32, s0: i32, s1: i32,
+): void {
+  const zb = <usize>nOut << 2;
+  const rb = <usize>nIn << 2;
+  j1 = min<i32>(j1, nOut);
+  s1 = min<i32>(s1, batch);
   // dW = deltaᵀ·x: the outer-product GEMM, skipping the samples whose 8 columns of x are all zero
   // in each 8-column strip when x is sparse (MNIST: 40 % of sample × strip pairs are non-zero).
-  const gemmScratch = scratch;
-  const sparse = blockDensity(x, batch, nIn) <= SPARSE_MAX_DENSITY;
-  gemmOuter(delta, 4, zb, x, rb, dW, nOut, nIn, batch, accumulate, gemmScratch, sparse);
+  // Row j of deltaᵀ is column j of delta: byte offset 4j.
+  if (j0 < j1) gemmOuter(delta + (<usize>j0 << 2), 4, zb, x, rb, dW + <usize>j0 * rb, j1 - j0, nIn, batch, accumulate, scratch, sparse != 0);
   // dX = delta · W
-  if (hasDX) gemmOuter(delta, zb, 4, W, rb, dX, batch, nIn, nOut, false, gemmScratch);
+  if (hasDX && s0 < s1) gemmOuter(delta + <usize>s0 * zb, zb, 4, W, rb, dX + <usize>s0 * rb, s1 - s0, nIn, nOut, false, scratch);
 }
 
 /** Bytes of scratch denseBackwardSgd needs: −η·delta [batch, nOut] (16-byte rounded), then denseBackward's. */

@@ -6,7 +6,10 @@
  * counts; booleans are 0 / 1.
  */
 export { matmul, matmulScratchBytes } from './gemm';
-export { denseForward, denseBackward, denseScratchBytes, denseBackwardSgd, denseSgdScratchBytes } from './dense';
+export {
+  denseForward, denseBackward, denseScratchBytes, denseBackwardSgd, denseSgdScratchBytes,
+  denseForwardPrepare, denseForwardRows, denseBackwardPrepare, denseBackwardRows,
+} from './dense';
 export {
   unary, binary, sumAxis, maxAxis, gatherRows, axpy, softmaxRows, logSoftmaxRows, argmaxRows,
 } from './elementwise';

@@ -1,0 +1,252 @@
+/**
+ * tensor/kernels/wasm/threads — a second core for the big dense kernels: one worker thread running a
+ * second instance of the same wasm module on the SAME shared memory, driven through a small control
+ * block in that memory with Atomics (no messages, no copies).
+ *
+ * Node only (worker_threads, reached through a dynamic import so browser bundles never see it); in
+ * browsers the backend stays single-threaded. The second instantiation re-applies the module's
+ * active data segments, which only hold its read-only static data below heapBase (math tables):
+ * the same bytes at the same addresses, and the module has no globals, start function or runtime
+ * state in memory (checked by test/perf-threads), so it cannot disturb the first instance.
+ *
+ * Protocol, on the Int32 control block `ctl`: ctl[STATE] is STARTING → IDLE once the worker has
+ * instantiated; the main thread writes a job (ctl[OP], ctl[ARGS…]) and moves IDLE → JOB with a
+ * compare-exchange, runs its own share, then waits (a short spin, then Atomics.wait) until the
+ * worker sets DONE, and moves DONE → IDLE. A worker idle for IDLE_MS moves IDLE → GONE itself and
+ * exits (so a backend nobody uses, e.g. one left by a finished test file, never pins a thread);
+ * the next large kernel then runs single-threaded and starts a fresh worker. The worker is
+ * unref'd: it never keeps the process alive. Every split keeps each output element's sequence of
+ * operations, so results are bit-identical with and without the thread.
+ */
+import { UnsupportedError } from '../../../util/errors.js';
+
+/** Control-block slots (Int32 indices from the block's start). */
+const STATE = 0;
+const ERROR = 1;
+const OP = 2;
+const ARGS = 3;
+/** Int32 slots in the control block (128 bytes). */
+export const CONTROL_INTS = 32;
+
+const GONE = 0;
+const IDLE = 1;
+const JOB = 2;
+const DONE = 3;
+const STARTING = 5;
+
+/** Job codes. */
+export const OP_FORWARD_ROWS = 1;
+export const OP_BACKWARD_ROWS = 2;
+
+/** A worker idle this long exits (ms). */
+const IDLE_MS = 5000;
+/** How long either side spins on the control word before sleeping in Atomics.wait (ms). */
+const SPIN_MS = 1;
+
+/** The worker's program (CommonJS, run with eval: no file to resolve in tsx, dist or a bundle). */
+const WORKER_SOURCE = `
+const { workerData } = require('node:worker_threads');
+const { module, memory, ctlByte } = workerData;
+const ctl = new Int32Array(memory.buffer, ctlByte, ${CONTROL_INTS});
+let ex;
+try {
+  ex = new WebAssembly.Instance(module, { env: { memory } }).exports;
+} catch (e) {
+  Atomics.store(ctl, ${ERROR}, 2);
+  Atomics.store(ctl, ${STATE}, ${GONE});
+  Atomics.notify(ctl, ${STATE});
+  throw e;
+}
+Atomics.compareExchange(ctl, ${STATE}, ${STARTING}, ${IDLE});
+Atomics.notify(ctl, ${STATE});
+const a = (i) => ctl[${ARGS} + i];
+for (;;) {
+  let s = Atomics.load(ctl, ${STATE});
+  if (s === ${JOB}) {
+    try {
+      const op = ctl[${OP}];
+      if (op === ${OP_FORWARD_ROWS}) {
+        ex.denseForwardRows(a(0), a(1), a(2), a(3), a(4), a(5), a(6), a(7), a(8), a(9), a(10), a(11), a(12));
+      } else if (op === ${OP_BACKWARD_ROWS}) {
+        ex.denseBackwardRows(a(0), a(1), a(2), a(3), a(4), a(5), a(6), a(7), a(8), a(9), a(10), a(11), a(12), a(13), a(14), a(15));
+      } else {
+        Atomics.store(ctl, ${ERROR}, 1);
+      }
+    } catch (e) {
+      Atomics.store(ctl, ${ERROR}, 1);
+    }
+    Atomics.store(ctl, ${STATE}, ${DONE});
+    Atomics.notify(ctl, ${STATE});
+    continue;
+  }
+  if (s !== ${IDLE} && s !== ${DONE}) break;
+  // Spin briefly (the next job of a training step follows within microseconds), then sleep.
+  const t0 = performance.now();
+  let spins = 0;
+  while (Atomics.load(ctl, ${STATE}) === s) {
+    if ((++spins & 255) === 0 && performance.now() - t0 > ${SPIN_MS}) break;
+  }
+  if (Atomics.load(ctl, ${STATE}) !== s) continue;
+  const r = Atomics.wait(ctl, ${STATE}, s, ${IDLE_MS});
+  if (r === 'timed-out' && Atomics.compareExchange(ctl, ${STATE}, ${IDLE}, ${GONE}) === ${IDLE}) break;
+}
+`;
+
+/** The part of node:worker_threads' Worker used here. */
+interface NodeWorker {
+  unref(): void;
+  on(event: 'error' | 'exit', listener: (arg: unknown) => void): void;
+  terminate(): Promise<number>;
+}
+type WorkerConstructor = new (source: string, options: { eval: true; workerData: unknown }) => NodeWorker;
+
+/** One helper thread for the wasm kernels. */
+export class WasmThreads {
+  readonly #ctl: Int32Array;
+  readonly #ctlByte: number;
+  readonly #module: WebAssembly.Module;
+  readonly #memory: WebAssembly.Memory;
+  readonly #Worker: WorkerConstructor;
+  #worker: NodeWorker | null = null;
+  #broken = false;
+  #jobs = 0;
+  #spawns = 0;
+
+  /**
+   * @param Worker node:worker_threads' Worker
+   * @param module the compiled kernel module (the one the main thread instantiated)
+   * @param memory the shared memory both instances use
+   * @param ctlByte byte address of CONTROL_INTS int32 words in that memory reserved for the control block
+   */
+  constructor(Worker: WorkerConstructor, module: WebAssembly.Module, memory: WebAssembly.Memory, ctlByte: number) {
+    this.#Worker = Worker;
+    this.#module = module;
+    this.#memory = memory;
+    this.#ctlByte = ctlByte;
+    this.#ctl = new Int32Array(memory.buffer, ctlByte, CONTROL_INTS);
+    this.#spawn();
+  }
+
+  /** Start a worker (state STARTING until it has instantiated). */
+  #spawn(): void {
+    Atomics.store(this.#ctl, ERROR, 0);
+    Atomics.store(this.#ctl, STATE, STARTING);
+    try {
+      const worker = new this.#Worker(WORKER_SOURCE, {
+        eval: true,
+        workerData: { module: this.#module, memory: this.#memory, ctlByte: this.#ctlByte },
+      });
+      worker.on('error', () => {
+        this.#broken = true;
+        Atomics.store(this.#ctl, STATE, GONE);
+      });
+      worker.on('exit', () => {
+        if (this.#worker === worker) this.#worker = null;
+      });
+      worker.unref();
+      this.#worker = worker;
+      this.#spawns++;
+    } catch {
+      this.#broken = true;
+      Atomics.store(this.#ctl, STATE, GONE);
+    }
+  }
+
+  /**
+   * Hand the worker a job (op and up to 16 int32 arguments) if it is idle; returns false when it is
+   * not available (still starting, exited, failed), in which case the caller does all the work.
+   * After true, the caller must call `join()`.
+   */
+  start(op: number, args: readonly number[]): boolean {
+    const ctl = this.#ctl;
+    const state = Atomics.load(ctl, STATE);
+    if (state !== IDLE) {
+      if (state === GONE && !this.#broken && this.#worker === null) this.#spawn();
+      return false;
+    }
+    ctl[OP] = op;
+    for (let i = 0; i < args.length; i++) ctl[ARGS + i] = args[i];
+    if (Atomics.compareExchange(ctl, STATE, IDLE, JOB) !== IDLE) return false; // it just exited
+    Atomics.notify(ctl, STATE);
+    this.#jobs++;
+    return true;
+  }
+
+  /**
+   * Wait until the worker has finished the job `start` gave it.
+   * @throws UnsupportedError when the worker failed running it
+   */
+  join(): void {
+    const ctl = this.#ctl;
+    const t0 = performance.now();
+    let spins = 0;
+    while (Atomics.load(ctl, STATE) === JOB) {
+      if ((++spins & 255) === 0 && performance.now() - t0 > SPIN_MS) {
+        Atomics.wait(ctl, STATE, JOB, 1000);
+      }
+    }
+    const failed = Atomics.load(ctl, ERROR) !== 0;
+    Atomics.compareExchange(ctl, STATE, DONE, IDLE);
+    if (failed) {
+      this.#broken = true;
+      this.close();
+      throw new UnsupportedError('wasm backend: the helper thread failed running a dense kernel; threads are now off for this backend');
+    }
+  }
+
+  /** Counters for tests and reports: jobs run on the worker and workers started. */
+  stats(): { jobs: number; spawns: number; ready: boolean } {
+    return { jobs: this.#jobs, spawns: this.#spawns, ready: Atomics.load(this.#ctl, STATE) === IDLE };
+  }
+
+  /** Resolves once the worker has instantiated (true) or failed (false); polls the control word. */
+  async ready(timeoutMs = 10_000): Promise<boolean> {
+    const t0 = performance.now();
+    for (;;) {
+      const s = Atomics.load(this.#ctl, STATE);
+      if (s === IDLE) return true;
+      if (s === GONE && (this.#broken || this.#worker === null)) return false;
+      if (performance.now() - t0 > timeoutMs) return false;
+      await new Promise((resolve) => setTimeout(resolve, 2));
+    }
+  }
+
+  /** Stop the worker now; later kernels run single-threaded. */
+  close(): void {
+    this.#broken = true;
+    Atomics.store(this.#ctl, STATE, GONE);
+    Atomics.notify(this.#ctl, STATE);
+    void this.#worker?.terminate();
+    this.#worker = null;
+  }
+}
+
+/**
+ * Start the helper thread when the runtime allows it (Node's worker_threads and a shared memory);
+ * null otherwise (browsers, unshared memory).
+ */
+export async function startWasmThreads(
+  module: WebAssembly.Module, memory: WebAssembly.Memory, ctlByte: number,
+): Promise<WasmThreads | null> {
+  if (!(memory.buffer instanceof SharedArrayBuffer)) return null;
+  if (!(globalThis as { process?: { versions?: { node?: string } } }).process?.versions?.node) return null;
+  try {
+    const specifier = 'node:worker_threads';
+    const wt = (await import(/* @vite-ignore */ specifier)) as { Worker: WorkerConstructor };
+    return new WasmThreads(wt.Worker, module, memory, ctlByte);
+  } catch {
+    return null;
+  }
+}
+
+/** Whether Node says there are at least two cores to use (false outside Node). */
+export async function nodeHasTwoCores(): Promise<boolean> {
+  if (!(globalThis as { process?: { versions?: { node?: string } } }).process?.versions?.node) return false;
+  try {
+    const specifier = 'node:os';
+    const os = (await import(/* @vite-ignore */ specifier)) as { availableParallelism?: () => number; cpus(): unknown[] };
+    return (os.availableParallelism ? os.availableParallelism() : os.cpus().length) >= 2;
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,162 @@
+/**
+ * test/perf-threads — the wasm backend's two-thread dense kernels (a worker instance on the same
+ * shared memory) against the single-threaded wasm kernels, bit for bit: forward and backward on
+ * random and MNIST-like sparse inputs and odd sizes; the second instantiation leaves memory as it
+ * was; a 2-epoch W3-shaped `fit` on MNIST digits gives the same model with threads on and off.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import v8 from 'node:v8';
+import { loadDataset, type Dataset } from '../src/data/index.js';
+import { sequential, type Sequential } from '../src/nn/model.js';
+import { sgd } from '../src/optim/optimizers.js';
+import { registerBackend, setBackend } from '../src/tensor/kernels/registry.js';
+import type { ActivationKind } from '../src/tensor/kernels/types.js';
+import { relaxedBinary, simdBinary } from '../src/tensor/kernels/wasm/binary.generated.js';
+import { createWasmKernels, type WasmBackend } from '../src/tensor/kernels/wasm/index.js';
+import { fit } from '../src/train/fit.js';
+import { Rng } from '../src/util/rng.js';
+
+let one: WasmBackend; // threads: 1
+let two: WasmBackend; // threads: 2, every dense kernel split (threadMinWork 0)
+
+beforeAll(async () => {
+  one = await createWasmKernels({ threads: 1 });
+  two = await createWasmKernels({ threads: 2, threadMinWork: 0 });
+  expect(one.threads).toBeNull();
+  expect(two.threads).not.toBeNull();
+  expect(await two.threads!.ready()).toBe(true);
+});
+
+afterAll(() => {
+  two?.threads?.close();
+});
+
+/** Float32 array in a backend's heap, filled from `values`. */
+function put(b: WasmBackend, values: Float32Array): Float32Array {
+  const out = b.kernels.allocate!('float32', values.length) as Float32Array;
+  expect(b.heap.owns(out)).toBe(true);
+  out.set(values);
+  return out;
+}
+
+function bitsEqual(a: Float32Array, b: Float32Array): boolean {
+  const u = new Uint32Array(a.buffer, a.byteOffset, a.length);
+  const v = new Uint32Array(b.buffer, b.byteOffset, b.length);
+  if (u.length !== v.length) return false;
+  for (let i = 0; i < u.length; i++) if (u[i] !== v[i]) return false;
+  return true;
+}
+
+/** Random values in [−1, 1); with `sparse`, MNIST-like: ~80 % exact zeros, in runs like strokes. */
+function values(rng: Rng, n: number, sparse: boolean): Float32Array {
+  const out = new Float32Array(n);
+  for (let i = 0; i < n; i++) {
+    if (sparse) out[i] = (i % 28) > 8 && (i % 28) < 14 && rng.uniform() < 0.9 ? rng.uniform() : 0;
+    else out[i] = rng.uniform() * 2 - 1;
+  }
+  return out;
+}
+
+const SHAPES: [batch: number, nIn: number, nOut: number][] = [];
+for (const batch of [1, 3, 127, 128]) for (const nOut of [1, 10, 257]) for (const nIn of [784, 33]) SHAPES.push([batch, nIn, nOut]);
+
+describe('two-thread dense kernels equal the single-threaded ones bit for bit', () => {
+  it.each(SHAPES)('batch %i, nIn %i, nOut %i: forward and backward, dense and sparse x', (batch, nIn, nOut) => {
+    const rng = new Rng(batch * 1000 + nIn * 7 + nOut);
+    const jobsBefore = two.threads!.stats().jobs;
+    for (const sparse of [false, true]) {
+      for (const act of ['relu', 'sigmoid'] as ActivationKind[]) {
+        const x = values(rng, batch * nIn, sparse);
+        const W = values(rng, nOut * nIn, false);
+        const b = values(rng, nOut, false);
+        const dA = values(rng, batch * nOut, false);
+        const dW0 = values(rng, nOut * nIn, false);
+        const db0 = values(rng, nOut, false);
+        const results = [one, two].map((k) => {
+          const [xk, Wk, bk] = [put(k, x), put(k, W), put(k, b)];
+          const z = put(k, new Float32Array(batch * nOut));
+          const a = put(k, new Float32Array(batch * nOut));
+          k.kernels.denseForward(xk, Wk, bk, z, a, batch, nIn, nOut, act);
+          const delta = put(k, new Float32Array(batch * nOut));
+          const dX = put(k, new Float32Array(batch * nIn));
+          const out: Float32Array[] = [z.slice(), a.slice()];
+          for (const accumulate of [false, true]) {
+            const dW = put(k, dW0);
+            const db = put(k, db0);
+            k.kernels.denseBackward(xk, Wk, z, a, put(k, dA), delta, dW, db, accumulate ? null : dX, batch, nIn, nOut, act, accumulate);
+            out.push(delta.slice(), dW.slice(), db.slice());
+            if (!accumulate) out.push(dX.slice());
+          }
+          return out;
+        });
+        const [single, threaded] = results;
+        threaded.forEach((arr, i) => expect(bitsEqual(arr, single[i]), `array ${i}, sparse ${sparse}, ${act}`).toBe(true));
+        // The results are not trivially zero.
+        expect(single[0].some((v) => v !== 0)).toBe(true);
+        expect(single[3].some((v, i) => v !== dW0[i])).toBe(true);
+      }
+    }
+    // The backward (nOut > 8) and the forward (batch > 16) really went to the worker.
+    const expected = (nOut > 8 ? 8 : 0) + (batch > 16 ? 4 : 0);
+    expect(two.threads!.stats().jobs - jobsBefore).toBe(expected);
+  });
+});
+
+describe('the helper thread on the same memory', () => {
+  it.each([['simd', simdBinary], ['relaxed', relaxedBinary]] as const)('a second instantiation of the %s module changes no byte of memory', async (_, binary) => {
+    v8.setFlagsFromString('--experimental-wasm-relaxed-simd');
+    const bytes = Uint8Array.from(atob(binary.base64), (c) => c.charCodeAt(0));
+    const module = await WebAssembly.compile(bytes);
+    const memory = new WebAssembly.Memory({ initial: 4, maximum: 65536, shared: true });
+    const first = new WebAssembly.Instance(module, { env: { memory } });
+    const heapBase = (first.exports as { heapBase(): number }).heapBase();
+    expect(heapBase).toBeGreaterThan(0);
+    const u8 = new Uint8Array(memory.buffer);
+    const rng = new Rng(5);
+    for (let i = heapBase; i < u8.length; i++) u8[i] = Math.floor(rng.uniform() * 256);
+    const before = u8.slice();
+    // The module has no start function and no globals: instantiation only re-applies its data.
+    expect(WebAssembly.Module.exports(module).filter((e) => e.kind === 'global')).toEqual([]);
+    new WebAssembly.Instance(module, { env: { memory } });
+    expect(bitsEqual(new Float32Array(before.buffer), new Float32Array(memory.buffer.slice(0)))).toBe(true);
+  });
+
+  it('options are checked', async () => {
+    await expect(createWasmKernels({ threads: 3 })).rejects.toThrow(/threads must be 1 or 2, got 3/);
+    await expect(createWasmKernels({ threadMinWork: -1 })).rejects.toThrow(/threadMinWork must be a number ≥ 0, got -1/);
+  });
+});
+
+describe('training with threads on and off', () => {
+  let data: Dataset;
+  beforeAll(async () => {
+    data = (await loadDataset('mnist', { limit: 3000 })).train;
+  });
+
+  function bits(model: Sequential): number[] {
+    return model.paramTensors().flatMap((t) => Array.from(new Uint32Array(Float32Array.from(t.dataSync()).buffer)));
+  }
+
+  async function train(backend: WasmBackend): Promise<number[]> {
+    registerBackend(backend.kernels);
+    setBackend('wasm');
+    const model = sequential({ sizes: [784, 256, 128, 10], activation: 'relu', output: 'softmax', cost: 'log-likelihood', init: 'he', rng: 12 });
+    await fit(model, data, { epochs: 2, batchSize: 128, optimizer: sgd({ eta: 0.05, momentum: 0.9 }), rng: 13 });
+    return bits(model);
+  }
+
+  it('a 2-epoch W3-shaped fit gives a bit-identical model', async () => {
+    const threaded = await createWasmKernels({ threads: 2 }); // the default threshold
+    try {
+      expect(await threaded.threads!.ready()).toBe(true);
+      const withThreads = await train(threaded);
+      // Both big layers of every step (forward and backward) ran split.
+      expect(threaded.threads!.stats().jobs).toBeGreaterThanOrEqual(2 * 2 * 2 * Math.floor(3000 / 128));
+      const without = await train(one);
+      expect(withThreads.length).toBe(784 * 256 + 256 + 256 * 128 + 128 + 128 * 10 + 10);
+      expect(withThreads).toEqual(without);
+    } finally {
+      threaded.threads?.close();
+    }
+  });
+});
