@@ -15,7 +15,7 @@ import { performance } from 'node:perf_hooks';
 import { Command, Option } from 'commander';
 import {
   activationNames, adam, ArgumentError, costNames, DivergenceError, evaluate, fit, formatNumber, formatSeconds, initNames, loadDataset,
-  isolatedRule, Rng, RULE_NAMES, ruleByName, sequential, sgd, sliceDataset, writeFileAtomic,
+  isolatedRule, warmUpRule, Rng, RULE_NAMES, ruleByName, sequential, sgd, sliceDataset, writeFileAtomic,
   type ActivationName, type CostName, type Dataset, type InitName, type LearningRule, type Optimizer, type RuleName, type Sequential,
 } from '../index.js';
 import { intFlag, numberFlag, printJson, printTable, sizesFlag, UsageError } from './common.js';
@@ -219,20 +219,6 @@ function cpuNow(): number {
   return (user + system) / 1e6;
 }
 
-/** Steps of each rule run untimed on a throwaway model first, so JIT compilation is not charged to whichever rule runs first. */
-const WARM_UP_STEPS = 10;
-
-function warmUp(rule: LearningRule, scratch: Sequential, train: Dataset, batch: number): void {
-  const rng = new Rng('warm-up');
-  const state = rule.init(scratch, rng);
-  const n = train.labels.length;
-  for (let s = 0; s < WARM_UP_STEPS; s++) {
-    const start = (s * batch) % n;
-    const part = sliceDataset(train, start, Math.min(n, start + batch));
-    rule.step(scratch, { x: part.x, y: part.y }, state, rng);
-  }
-}
-
 /** Train one rule under the budget, measuring its curve; never throws for divergence. */
 async function runRule(name: RuleName, setup: RunSetup): Promise<RuleResult> {
   const { flags, budget, train, curveSet, test, evalEvery } = setup;
@@ -242,7 +228,7 @@ async function runRule(name: RuleName, setup: RunSetup): Promise<RuleResult> {
   const predict = rule.predict?.bind(rule);
   const model = makeModel(setup);
   const n = train.labels.length;
-  warmUp(rule, makeModel(setup), train, flags.batch);
+  warmUpRule(rule, makeModel(setup), train.x, train.y, flags.batch); // JIT warm-up, untimed
   const measure = (): number => evaluate(model, curveSet, 1000, predict).accuracy;
 
   const curve: CurvePoint[] = [{ examples: 0, seconds: 0, cpuSeconds: 0, accuracy: measure() }];

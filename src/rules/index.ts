@@ -7,4 +7,4 @@ export { forwardGradient, type ForwardGradientOptions } from './forward-gradient
 export { weightPerturbation, type WeightPerturbationOptions } from './weight-perturbation.js';
 export { nodePerturbation, type NodePerturbationOptions } from './node-perturbation.js';
 export { forwardForward, embedLabels, rmsNormalize, type ForwardForwardOptions } from './forward-forward.js';
-export { rules, ruleByName, RULE_NAMES, isolatedRule, type RuleName, type PassCounts } from './registry.js';
+export { rules, ruleByName, RULE_NAMES, isolatedRule, warmUpRule, type RuleName, type PassCounts } from './registry.js';

@@ -4,6 +4,9 @@
  */
 import { ArgumentError } from '../util/errors.js';
 import { Rng } from '../util/rng.js';
+import type { Sequential } from '../nn/model.js';
+import { sliceRows } from '../tensor/ops.js';
+import type { Tensor } from '../tensor/tensor.js';
 import { backprop } from './backprop.js';
 import { directFeedbackAlignment } from './direct-feedback-alignment.js';
 import { feedbackAlignment } from './feedback-alignment.js';
@@ -77,4 +80,19 @@ export function isolatedRule(rule: LearningRule, seed: number, counts: PassCount
     },
     ...(rule.predict ? { predict: rule.predict.bind(rule) } : {}),
   };
+}
+
+/**
+ * Run `steps` untimed steps of `rule` on a throwaway `scratch` model over the first rows of
+ * (x, y), so that a timed comparison does not charge JIT compilation to whichever rule runs first.
+ */
+export function warmUpRule(rule: LearningRule, scratch: Sequential, x: Tensor, y: Tensor, batch: number, steps = 10): void {
+  const rng = new Rng('warm-up');
+  const state = rule.init(scratch, rng);
+  const n = x.shape[0];
+  for (let s = 0; s < steps; s++) {
+    const start = (s * batch) % n;
+    const end = Math.min(n, start + batch);
+    rule.step(scratch, { x: sliceRows(x, start, end), y: sliceRows(y, start, end) }, state, rng);
+  }
 }

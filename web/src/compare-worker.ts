@@ -8,8 +8,8 @@
  * The page stops a run by terminating this worker.
  */
 import {
-  DivergenceError, evaluate, fit, GlassboxError, isolatedRule, Rng, ruleByName, sliceDataset,
-  type Dataset, type LearningRule, type RuleName, type Sequential,
+  DivergenceError, evaluate, fit, GlassboxError, isolatedRule, warmUpRule, Rng, ruleByName, sliceDataset,
+  type Dataset, type LearningRule, type RuleName,
 } from 'glassbox';
 import { loadExplorerData } from './data.js';
 import { buildModel, makeOptimizer } from './model.js';
@@ -26,20 +26,6 @@ const scope = self as unknown as WorkerScope;
 const CURVE_EXAMPLES = 2000;
 /** About this many curve points per rule. */
 const CURVE_POINTS = 20;
-/** Untimed steps of each rule on a scratch model first, so JIT compilation is not charged to whichever rule runs first. */
-const WARM_UP_STEPS = 10;
-
-function warmUp(rule: LearningRule, scratch: Sequential, train: Dataset, batch: number): void {
-  const rng = new Rng('warm-up');
-  const state = rule.init(scratch, rng);
-  const n = train.labels.length;
-  for (let s = 0; s < WARM_UP_STEPS; s++) {
-    const start = (s * batch) % n;
-    const part = sliceDataset(train, start, Math.min(n, start + batch));
-    rule.step(scratch, { x: part.x, y: part.y }, state, rng);
-  }
-}
-
 /** Train one rule for the run's budget; failures (divergence, a network it cannot train) become the outcome's `failure`. */
 async function runRule(run: CompareRun, name: RuleName, eta: number, train: Dataset, test: Dataset, curveSet: Dataset): Promise<CompareOutcome> {
   const { setup, budget, target } = run;
@@ -59,7 +45,7 @@ async function runRule(run: CompareRun, name: RuleName, eta: number, train: Data
     outcome.failure = err.message;
     return outcome;
   }
-  warmUp(rule, buildModel(setup), train, setup.batch);
+  warmUpRule(rule, buildModel(setup), train.x, train.y, setup.batch); // JIT warm-up, untimed
   const evalEvery = Math.max(setup.batch, Math.round(budget / CURVE_POINTS));
   const measure = (examples: number): void => {
     const point = { examples, accuracy: evaluate(model, curveSet, 1000, predict).accuracy };
