@@ -55,6 +55,8 @@ export interface CheckpointTrainState {
   epochCostSum: number;
   epochSeconds: number;
   history: CheckpointEpochRecord[];
+  /** The last finite batch cost (optional: absent in older checkpoints, meaning unknown). */
+  lastFiniteCost?: number;
 }
 
 /** Everything a checkpoint holds. */
@@ -108,6 +110,7 @@ export function serializeCheckpoint(checkpoint: Checkpoint): string {
       epochCostSum: state.epochCostSum,
       epochSeconds: state.epochSeconds,
       history: state.history,
+      ...(state.lastFiniteCost !== undefined && Number.isFinite(state.lastFiniteCost) ? { lastFiniteCost: state.lastFiniteCost } : {}),
     },
     config,
     meta: { ...meta, created: meta.created ?? new Date().toISOString() },
@@ -249,6 +252,7 @@ export function parseCheckpoint(text: string, what = 'checkpoint'): Checkpoint {
     epochSeconds: checkFinite(t.epochSeconds, 'train.epochSeconds', problems),
     history: checkHistory(t.history, problems),
   };
+  if (t.lastFiniteCost !== undefined) state.lastFiniteCost = checkFinite(t.lastFiniteCost, 'train.lastFiniteCost', problems);
   if (Array.isArray(t.history) && Number.isInteger(t.epoch) && t.history.length !== t.epoch) {
     problems.push(`train.history has ${t.history.length} epochs but train.epoch says ${describe(t.epoch)} were completed`);
   }

@@ -62,6 +62,8 @@ export interface TrainState {
   epochCostSum: number;
   epochSeconds: number;
   history: EpochRecord[];
+  /** The last finite batch cost seen (absent in older checkpoints: unknown), named if a resumed run diverges at once. */
+  lastFiniteCost?: number;
 }
 
 /** Events emitted by `fit`, in order: start, (batch…, epoch)…, end. */
@@ -108,6 +110,11 @@ export interface FitResult {
 const now = (): number => (typeof performance !== 'undefined' ? performance.now() : Date.now());
 const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setTimeout(resolve, 0));
 
+/** "last finite cost 0.4123", or "no finite cost yet" when none is known (never "NaN"). */
+function describeLastCost(cost: number): string {
+  return Number.isFinite(cost) ? `last finite cost ${formatNumber(cost)}` : 'no finite cost yet';
+}
+
 /**
  * Train `model` in place on `train` with mini-batch gradient descent.
  * @throws DivergenceError when a batch cost stops being finite, naming the step and the last finite cost.
@@ -152,7 +159,9 @@ export async function fit(model: Sequential, train: Dataset, options: FitOptions
   const fast = rule === backprop && !options.monitor?.dynamics ? compileFastDense(model, optimizer, batchSize) : null;
 
   await emit({ type: 'start', epochs, batchesPerEpoch, examples: n, parameters: model.parameterCount(), resumedFrom: options.resume ? state.step : null });
-  let lastFiniteCost = NaN;
+  // A resumed run that diverges on its first batch still names a real cost: the saved one, else the
+  // last epoch's mean training cost; NaN only when no finite cost is known at all.
+  let lastFiniteCost = state.lastFiniteCost ?? state.history.at(-1)?.trainCost ?? NaN;
   let lastYield = now();
   let lastCheckpoint = now();
   let stopped = false;
@@ -184,12 +193,12 @@ export async function fit(model: Sequential, train: Dataset, options: FitOptions
       if (!Number.isFinite(result.cost)) {
         throw new DivergenceError(
           `training diverged at step ${state.step} (epoch ${state.epoch + 1}, batch ${batch + 1}): the cost became ${result.cost}; ` +
-            `last finite cost ${formatNumber(lastFiniteCost)}. Is the learning rate too high?`,
+            `${describeLastCost(lastFiniteCost)}. Is the learning rate too high?`,
           state.step,
           lastFiniteCost,
         );
       }
-      lastFiniteCost = result.cost;
+      lastFiniteCost = state.lastFiniteCost = result.cost;
       if (options.monitor?.dynamics && batch % monitorEvery === 0) {
         monitored++;
         model.layers.forEach((_, l) => {

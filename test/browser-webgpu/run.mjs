@@ -11,10 +11,15 @@
 //   node test/browser-webgpu/run.mjs            CHROMIUM=/path/to/chromium to use another browser
 //   node test/browser-webgpu/run.mjs --timing   also time one epoch of the GPU trainer beside the CPU
 //                                               engine on this adapter (slow on SwiftShader; no claim)
+//
+// Then one test of the built explorer (web/dist, built first when missing: npm run web:build): it is
+// served at http://localhost/explorer/ the same way, set to backend=webgpu, trained for some batches,
+// and the training-set cost of its weights before and after is recomputed in Node with the library.
+import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { dirname, extname, join, normalize } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -65,6 +70,81 @@ try {
 }
 const html = '<!doctype html><meta charset="utf-8"><title>glassbox WebGPU tests</title><script type="module" src="/page.js"></script>';
 
+// ---- the explorer on WebGPU (web/dist), served from disk at http://localhost/explorer/
+const repo = join(here, '../..');
+const site = join(repo, 'web/dist');
+const TYPES = { '.html': 'text/html', '.js': 'text/javascript', '.css': 'text/css', '.json': 'application/json', '.wasm': 'application/wasm' };
+
+async function explorerTest() {
+  const name = 'the explorer trains on WebGPU: backend=webgpu, the cost falls';
+  if (!existsSync(join(site, 'index.html'))) {
+    console.log('info  building the explorer (vite build web) …');
+    execFileSync(process.execPath, [join(repo, 'node_modules/vite/bin/vite.js'), 'build', 'web', '--logLevel', 'warn'], { cwd: repo, stdio: 'inherit' });
+  }
+  const { tsImport } = await import('tsx/esm/api');
+  const lib = await tsImport(join(repo, 'src/index.ts'), import.meta.url);
+  const page = await browser.newPage();
+  const problems = [];
+  page.on('pageerror', (e) => problems.push(`uncaught: ${e.message}`));
+  page.on('console', (m) => {
+    if (m.type() === 'error') problems.push(`console error: ${m.text()}`);
+  });
+  await page.route('http://localhost/explorer/**', async (route) => {
+    const rel = normalize(decodeURIComponent(new URL(route.request().url()).pathname.slice('/explorer/'.length) || 'index.html'));
+    if (rel.startsWith('..')) return route.fulfill({ status: 404, body: 'not found' });
+    try {
+      const body = await readFile(join(site, rel));
+      return route.fulfill({ status: 200, contentType: TYPES[extname(rel)] ?? 'application/octet-stream', body });
+    } catch {
+      return route.fulfill({ status: 404, body: 'not found' });
+    }
+  });
+  const t0 = performance.now();
+  await page.goto('http://localhost/explorer/index.html#data=spiral&hidden=8,8&backend=webgpu');
+  await page.waitForFunction(() => window.__glassbox?.ready() === true && window.__glassbox.backend() !== null, null, { timeout: 120_000 });
+  const inUse = await page.evaluate(() => window.__glassbox.backend());
+  const note = (await page.textContent('#backend-note')).trim();
+  const fails = [];
+  if (inUse !== 'webgpu') fails.push(`the worker trains on ${inUse}, not webgpu: ${note}`);
+  else {
+    const hook = () => page.evaluate(() => ({ state: window.__glassbox.state(), spec: window.__glassbox.spec(), params: window.__glassbox.params() }));
+    const before = await hook();
+    // 20 single steps (each a runEpoch of one batch), then play for a few epochs and pause.
+    for (let i = 0; i < 20; i++) await page.click('#step');
+    await page.waitForFunction(() => window.__glassbox.step() === 20 && window.__glassbox.idle(), null, { timeout: 120_000 });
+    await page.click('#play');
+    await page.waitForFunction(() => window.__glassbox.step() >= 20 + 25 * 4, null, { timeout: 300_000 });
+    await page.click('#play');
+    await page.waitForFunction(() => window.__glassbox.idle(), null, { timeout: 120_000 });
+    const after = await hook();
+    const step = await page.evaluate(() => window.__glassbox.step());
+    const splits = await lib.loadDataset('spiral', { noise: before.state.noise, rng: new lib.Rng(before.state.seed) });
+    const cost = ({ spec, params }) => {
+      const tensors = params.map((p, i) => lib.tensor(p, i % 2 === 0 ? [spec.sizes[(i >> 1) + 1], spec.sizes[i >> 1]] : [spec.sizes[(i >> 1) + 1]], 'float64'));
+      const m = lib.Sequential.fromSpec(spec, tensors);
+      return m.loss(lib.tensor(splits.train.x.dataSync(), splits.train.x.shape, 'float64'), lib.tensor(splits.train.y.dataSync(), splits.train.y.shape, 'float64'));
+    };
+    const c0 = cost(before);
+    const c1 = cost(after);
+    if (!(c1 < c0)) fails.push(`the training-set cost did not fall: ${c0} → ${c1}`);
+    const counter = (await page.textContent('#step-count')).trim();
+    if (counter !== String(step)) fails.push(`the step counter reads ${counter}, the worker did ${step}`);
+    const acc = (await page.textContent('#acc-now')).trim();
+    if (!/%$/.test(acc)) fails.push(`no test accuracy shown after ${step} steps (epochs evaluated on the GPU): '${acc}'`);
+    fails.push(...problems.splice(0));
+    if (fails.length === 0) {
+      passed++;
+      console.log(`ok    ${name} — spiral [${after.spec.sizes.join(', ')}], ${step} steps on WebGPU: training-set cost ${c0.toFixed(4)} → ${c1.toFixed(4)}, test accuracy ${acc} (${((performance.now() - t0) / 1000).toFixed(1)} s)`);
+    }
+  }
+  fails.push(...problems);
+  if (fails.length > 0) {
+    failed++;
+    console.log(`FAIL  ${name}\n      ${fails.join('\n      ')}`);
+  }
+  await page.close();
+}
+
 // ---- run it
 const browser = await playwright.chromium.launch({ executablePath: chromiumPath, args, headless: true }).catch((e) => notRun(`Chromium did not start: ${e.message.split('\n')[0]}`));
 let passed = 0;
@@ -101,6 +181,12 @@ try {
 } catch (e) {
   failed++;
   console.log(`FAIL  the test page itself: ${e.message.split('\n')[0]}`);
+}
+try {
+  if (skipped === null) await explorerTest();
+} catch (e) {
+  failed++;
+  console.log(`FAIL  the explorer trains on WebGPU: ${e.message.split('\n')[0]}`);
 } finally {
   await browser.close();
 }

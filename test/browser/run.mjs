@@ -507,6 +507,33 @@ test('beyond backprop: backprop and feedback alignment compared; backprop’s ac
   await page.close();
 });
 
+test('backend webgpu without a GPU: the page says what is missing and trains on wasm', async () => {
+  // This runner starts Chromium with --disable-gpu: no WebGPU adapter can be had.
+  const page = await open(`${base}#data=spiral&hidden=8,8&backend=webgpu`);
+  await page.waitForFunction(() => window.__glassbox.backend() !== null, null, { timeout: 60_000 });
+  const inUse = await page.evaluate(() => window.__glassbox.backend());
+  check(inUse === 'wasm', `the fallback should be wasm, the worker trains on ${inUse}`);
+  check((await page.inputValue('#backend')) === 'webgpu', 'the control still shows the choice made (webgpu)');
+  const note = (await page.textContent('#backend-note')).trim();
+  check(/WebGPU could not be used/.test(note) && /(navigator\.gpu|adapter)/.test(note) && /Training on wasm instead/.test(note),
+    `the note should name what is missing and the fallback: '${note}'`);
+  check((await page.getAttribute('#backend-note', 'data-backend')) === 'wasm', 'the note is marked with the backend in use');
+  const banner = (await page.textContent('#banner')).trim();
+  check(banner === note, `the same message is shown in the banner: '${banner}'`);
+  // And it trains, on the CPU: 30 steps lower the training-set cost (recomputed here).
+  const before = await hook(page);
+  for (let i = 0; i < 30; i++) await page.click('#step');
+  await page.waitForFunction(() => window.__glassbox.step() === 30, null, { timeout: 60_000 });
+  await settle(page);
+  const after = await hook(page);
+  const splits = await lib.loadDataset('spiral', { noise: before.state.noise, rng: new lib.Rng(before.state.seed) });
+  const c0 = datasetCost(before.spec, before.params, splits.train);
+  const c1 = datasetCost(after.spec, after.params, splits.train);
+  check(c1 < c0, `training cost ${c0} → ${c1} did not fall on the fallback backend`);
+  console.log(`    note: ${note}`);
+  await page.close();
+});
+
 test('no console errors, uncaught exceptions, failed or off-site requests on any page', async () => {
   check(problems.length === 0, problems.join('\n'));
 });

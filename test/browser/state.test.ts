@@ -4,7 +4,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
-  COSTS, DATA_NAMES, defaultsFor, exampleCount, HIDDEN_ACTIVATIONS, LIMITS, OPTIMIZERS, parseHash, sizesOf, TABS, toHash, weightExists,
+  BACKENDS, COSTS, DATA_NAMES, defaultsFor, exampleCount, HIDDEN_ACTIVATIONS, LIMITS, OPTIMIZERS, parseHash, sizesOf, TABS, toHash, weightExists,
   type State,
 } from '../../web/src/state.js';
 
@@ -26,6 +26,7 @@ const anyState: fc.Arbitrary<State> = fc
     seed: fc.integer({ min: LIMITS.seed[0], max: LIMITS.seed[1] }),
     dw: number(...LIMITS.dw),
     tab: fc.constantFrom(...TABS),
+    backend: fc.constantFrom(undefined, ...BACKENDS),
     servedModel: fc.boolean(),
   })
   .chain((s) => {
@@ -47,7 +48,7 @@ function valid(s: State): boolean {
     COSTS.includes(s.cost) && OPTIMIZERS.includes(s.optimizer) && inRange(s.eta, LIMITS.eta) && Number.isInteger(s.batch) &&
     inRange(s.batch, LIMITS.batch) && inRange(s.lambda, LIMITS.lambda) && Number.isInteger(s.seed) && inRange(s.seed, LIMITS.seed) &&
     Number.isInteger(s.example) && s.example >= 0 && s.example < exampleCount(s.data) && inRange(s.dw, LIMITS.dw) &&
-    TABS.includes(s.tab) && weightExists(s)
+    TABS.includes(s.tab) && (s.backend === undefined || BACKENDS.includes(s.backend)) && weightExists(s)
   );
 }
 
@@ -81,7 +82,7 @@ describe('explorer URL state', () => {
       }),
       { numRuns: 3000 },
     );
-    const keys = ['data', 'noise', 'hidden', 'act', 'cost', 'opt', 'eta', 'batch', 'l2', 'seed', 'ex', 'w', 'dw', 'tab', 'model'];
+    const keys = ['data', 'noise', 'hidden', 'act', 'cost', 'opt', 'eta', 'batch', 'l2', 'seed', 'ex', 'w', 'dw', 'tab', 'backend', 'model'];
     fc.assert(
       fc.property(fc.array(fc.tuple(fc.constantFrom(...keys), fc.string({ maxLength: 20 })), { maxLength: 8 }), (pairs) => {
         const { state } = parseHash(new URLSearchParams(pairs).toString());
@@ -109,6 +110,19 @@ describe('explorer URL state', () => {
     expect(byKey.get('dw')).toMatch(/number from -5 to 5/);
     expect(byKey.get('tab')).toMatch(/one of nudge, paths, backprop, units/);
     expect(warnings.filter((w) => w.key === 'eta').map((w) => w.message)).toContain('given more than once; the first value is used');
+  });
+
+  it('carries the training backend: absent by default, each choice round-trips, a bad one is refused by name', () => {
+    expect(parseHash('').state.backend).toBeUndefined();
+    for (const b of BACKENDS) {
+      const { state, warnings } = parseHash(`#backend=${b}`);
+      expect(warnings).toEqual([]);
+      expect(state.backend).toBe(b);
+      expect(toHash(state)).toBe(`backend=${b}`);
+    }
+    const bad = parseHash('#backend=cuda');
+    expect(bad.state.backend).toBeUndefined();
+    expect(bad.warnings).toEqual([{ key: 'backend', value: 'cuda', message: 'expected one of auto, wasm, js, webgpu' }]);
   });
 
   it('drops a weight or example the network or data set does not have', () => {

@@ -1,10 +1,11 @@
 /**
  * web/controls — the settings column: data set, noise and example; the hidden layers (add,
- * remove, widen, narrow), activation and cost; optimiser, learning rate, batch size, L2 and seed.
+ * remove, widen, narrow), activation and cost; optimiser, learning rate, batch size, L2, seed and
+ * the training backend (with the worker's word on which one runs, and why not the one asked for).
  * Every control is a labelled form element (keyboard-usable); each change becomes a state patch.
  */
 import { byId, clear, h } from './dom.js';
-import { COSTS, DATA_NAMES, exampleCount, HIDDEN_ACTIVATIONS, LIMITS, OPTIMIZERS, type State } from './state.js';
+import { BACKENDS, COSTS, DATA_NAMES, DEFAULT_BACKEND, exampleCount, HIDDEN_ACTIVATIONS, LIMITS, OPTIMIZERS, type State } from './state.js';
 
 const DATA_LABELS: Record<(typeof DATA_NAMES)[number], string> = {
   circle: 'Circle (toy, 2-D)',
@@ -22,6 +23,12 @@ const OPTIMIZER_LABELS: Record<(typeof OPTIMIZERS)[number], string> = {
   sgd: 'SGD (Nielsen)',
   momentum: 'SGD with momentum 0.9',
   adam: 'Adam',
+};
+const BACKEND_LABELS: Record<(typeof BACKENDS)[number], string> = {
+  auto: 'auto (GPU when there is one)',
+  wasm: 'WebAssembly SIMD (CPU)',
+  js: 'JavaScript (CPU)',
+  webgpu: 'WebGPU (GPU)',
 };
 
 function fill(select: HTMLSelectElement, entries: [string, string][]): void {
@@ -50,6 +57,8 @@ export class Controls {
   private readonly lambda = byId<HTMLInputElement>('lambda');
   private readonly seed = byId<HTMLInputElement>('seed');
   private readonly dataNote = byId('data-note');
+  private readonly backend = byId<HTMLSelectElement>('backend');
+  private readonly backendNote = byId('backend-note');
   private state: State | null = null;
 
   constructor() {
@@ -57,6 +66,8 @@ export class Controls {
     fill(this.activation, HIDDEN_ACTIVATIONS.map((a) => [a, a]));
     fill(this.cost, COSTS.map((c) => [c, COST_LABELS[c]]));
     fill(this.optimizer, OPTIMIZERS.map((o) => [o, OPTIMIZER_LABELS[o]]));
+    fill(this.backend, BACKENDS.map((b) => [b, BACKEND_LABELS[b]]));
+    this.backend.addEventListener('change', () => this.onChange({ backend: this.backend.value as State['backend'] }));
     this.data.addEventListener('change', () => this.onChange({ data: this.data.value as State['data'] }));
     this.noise.addEventListener('input', () => (this.noiseOut.value = `${this.noise.value} %`));
     this.noise.addEventListener('change', () => this.onChange({ noise: Number(this.noise.value) / 100 }));
@@ -100,6 +111,7 @@ export class Controls {
     this.activation.value = state.activation;
     this.cost.value = state.cost;
     this.optimizer.value = state.optimizer;
+    this.backend.value = state.backend ?? DEFAULT_BACKEND;
     for (const [input, v] of [[this.eta, state.eta], [this.batch, state.batch], [this.lambda, state.lambda], [this.seed, state.seed]] as const) {
       if (document.activeElement !== input) input.value = String(v);
     }
@@ -107,6 +119,13 @@ export class Controls {
       ? '500 points (TensorFlow Playground’s generator): 250 to train on, 250 to test.'
       : 'MNIST in your browser: 6,000 training digits and the 10,000 official test digits.';
     this.showLayers(state);
+  }
+
+  /** Say which backend the worker trains on, and why it is not the one chosen (`note`), if so. */
+  showBackend(inUse: 'webgpu' | 'wasm' | 'js', note: string | null): void {
+    this.backendNote.dataset.backend = inUse;
+    this.backendNote.classList.toggle('warning', note !== null);
+    this.backendNote.textContent = note ?? `Training on ${inUse === 'webgpu' ? 'the GPU (WebGPU)' : inUse}.`;
   }
 
   private showLayers(state: State): void {

@@ -24,12 +24,12 @@ import { PathsPanel } from './panels/paths.js';
 import { UnitsPanel } from './panels/units.js';
 import type { EpochPoint, FromWorker, Setup, ToWorker } from './protocol.js';
 import {
-  defaultsFor, HIDDEN_ACTIVATIONS, sizesOf, stateFromLocation, TABS, toHash, weightExists,
+  DEFAULT_BACKEND, defaultsFor, HIDDEN_ACTIVATIONS, sizesOf, stateFromLocation, TABS, toHash, weightExists,
   type DataName, type HiddenActivation, type State, type Tab,
 } from './state.js';
 
 /** Keys of the state whose change needs a new network (and restarts training). */
-const RESTART_KEYS: (keyof State)[] = ['data', 'noise', 'seed', 'hidden', 'activation', 'cost', 'batch'];
+const RESTART_KEYS: (keyof State)[] = ['data', 'noise', 'seed', 'hidden', 'activation', 'cost', 'batch', 'backend'];
 /** Keys that change the network's architecture (a loaded model is then replaced). */
 const ARCHITECTURE_KEYS: (keyof State)[] = ['data', 'hidden', 'activation', 'cost'];
 /** Most points kept per chart series (older ones are thinned). */
@@ -64,6 +64,8 @@ export interface TestHook {
   params: () => number[][] | null;
   example: () => { x: number[]; label: number; source: string } | null;
   step: () => number;
+  /** The backend the worker trains on, as it reported (null until it has). */
+  backend: () => 'webgpu' | 'wasm' | 'js' | null;
   running: () => boolean;
   version: () => number;
   idle: () => boolean;
@@ -108,6 +110,8 @@ class App implements AppApi {
   private traceCache: { key: string; trace: TraceReport } | null = null;
   private exampleRng = 0;
   private pendingSteps = 0;
+  /** The backend the training worker reports it runs on (null until it says). */
+  private backendInUse: 'webgpu' | 'wasm' | 'js' | null = null;
   /** Id of the latest setup sent to the worker; messages about older ones are ignored. */
   private setupId = 0;
 
@@ -199,6 +203,7 @@ class App implements AppApi {
     this.model = null;
     this.history = freshHistory();
     this.stepCount = this.epochCount = 0;
+    this.backendInUse = null;
     this.running = false;
     this.pendingSteps = 0;
     this.updatePlay();
@@ -215,6 +220,7 @@ class App implements AppApi {
       data: s.data, noise: s.noise, seed: s.seed, sizes: spec.sizes, activation: s.activation, cost: s.cost, batch: s.batch,
       optimizer: s.optimizer, eta: s.eta, lambda: s.lambda,
       params: this.loaded?.params.map((p) => Float32Array.from(p)), spec: this.loaded?.spec,
+      backend: s.backend ?? DEFAULT_BACKEND,
       mnistBase: new URL('mnist', document.baseURI).href,
     };
   }
@@ -304,6 +310,11 @@ class App implements AppApi {
       case 'epoch':
         this.history.epochs.push(msg.point);
         this.schedule();
+        break;
+      case 'backend':
+        this.backendInUse = msg.backend;
+        this.controls.showBackend(msg.backend, msg.note);
+        if (msg.note) this.info(msg.note);
         break;
       case 'error':
         this.running = false;
@@ -589,6 +600,7 @@ class App implements AppApi {
         return e ? { x: Array.from(e.x), label: e.label, source: e.source } : null;
       },
       step: () => this.stepCount,
+      backend: () => this.backendInUse,
       running: () => this.running,
       version: () => this.version,
       idle: () => !this.running && this.pendingSteps === 0,

@@ -4,7 +4,7 @@
  * comparison worker runs the "Beyond backprop" tab's learning rules and sends their curves.
  */
 import type { EpochRecord, ModelSpec, RuleName } from 'glassbox';
-import type { CostChoice, DataName, HiddenActivation, OptimizerChoice } from './state.js';
+import type { BackendName, CostChoice, DataName, HiddenActivation, OptimizerChoice } from './state.js';
 
 /** Hyper-parameters that may change while training continues. */
 export interface Hyper {
@@ -31,6 +31,8 @@ export interface Setup extends Hyper {
   params?: Float32Array[];
   /** The loaded model's own architecture, when the settings cannot describe it exactly. */
   spec?: ModelSpec;
+  /** Where to train (the worker falls back to wasm, saying why, when WebGPU cannot be used). */
+  backend: BackendName;
   /** Absolute URL of the folder holding the MNIST files (workers resolve URLs against their own). */
   mnistBase: string;
 }
@@ -67,6 +69,13 @@ export type FromWorker = { setup: number } & (
     }
   | { type: 'ready'; trainCount: number; testCount: number; batchesPerEpoch: number }
   | { type: 'epoch'; point: EpochPoint }
+  | {
+      type: 'backend';
+      /** The backend training actually runs on. */
+      backend: 'webgpu' | 'wasm' | 'js';
+      /** Why it is not the one asked for (what is missing), or null. */
+      note: string | null;
+    }
   | { type: 'error'; message: string; diverged: boolean }
 );
 

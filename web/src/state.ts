@@ -25,6 +25,13 @@ export const OPTIMIZERS = ['sgd', 'momentum', 'adam'] as const;
 /** One of `OPTIMIZERS`. */
 export type OptimizerChoice = (typeof OPTIMIZERS)[number];
 
+/** Where training runs: the library's `auto` choice, WebAssembly SIMD, plain JavaScript, or the GPU (WebGPU). */
+export const BACKENDS = ['auto', 'wasm', 'js', 'webgpu'] as const;
+/** One of `BACKENDS`. */
+export type BackendName = (typeof BACKENDS)[number];
+/** The backend of a state without one (what the explorer has always trained on). */
+export const DEFAULT_BACKEND: BackendName = 'js';
+
 /** Inspector tabs. */
 export const TABS = ['nudge', 'paths', 'backprop', 'units', 'compare'] as const;
 /** One of `TABS`. */
@@ -62,6 +69,8 @@ export interface State {
   /** The nudge Δw of the ripple view. */
   dw: number;
   tab: Tab;
+  /** Training backend; absent means `DEFAULT_BACKEND` (links made before the choice existed). */
+  backend?: BackendName;
   /** The model was handed over by `glassbox explore MODEL` (fetched from ./model.json). */
   servedModel: boolean;
 }
@@ -168,6 +177,7 @@ export function toHash(state: State): string {
   if (w.layer !== d.weight.layer || w.to !== d.weight.to || w.from !== d.weight.from) p.set('w', `${w.layer}.${w.to}.${w.from}`);
   if (state.dw !== d.dw) p.set('dw', String(state.dw));
   if (state.tab !== d.tab) p.set('tab', state.tab);
+  if (state.backend !== undefined) p.set('backend', state.backend);
   if (state.servedModel) p.set('model', 'served');
   return p.toString();
 }
@@ -243,6 +253,7 @@ const FIELDS: Record<string, Field> = {
   w: field(weightRef, (s, v) => (s.weight = v)),
   dw: field(numberIn(LIMITS.dw[0], LIMITS.dw[1]), (s, v) => (s.dw = v)),
   tab: field(oneOf(TABS), (s, v) => (s.tab = v)),
+  backend: field(oneOf(BACKENDS), (s, v) => (s.backend = v)),
   model: field(oneOf(['served'] as const), (s) => (s.servedModel = true)),
 };
 

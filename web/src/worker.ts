@@ -4,8 +4,17 @@
  * N mini-batches; each segment resumes the previous one's TrainState, so pausing changes nothing
  * about the run (same batches, same weights). It posts parameter snapshots, batch costs, epoch
  * records (test accuracy, per-layer learning speed) and errors to the page.
+ *
+ * Backends: `js` and `wasm` train with `fit` on that CPU backend. `webgpu` (and `auto`, when a GPU
+ * can be had) trains with the library's `createWebGpuTrainer`: the model and data stay on the GPU,
+ * segments run chunks of batches with `runEpoch`, and the weights come back (`copyToModel`) only
+ * when a snapshot is due. When WebGPU cannot be used (no navigator.gpu, no adapter, Adam) the
+ * worker says what is missing and trains on wasm.
  */
-import { DivergenceError, evaluate, fit, GlassboxError, type Sequential, type TrainState } from 'glassbox';
+import {
+  ArgumentError, createWebGpuTrainer, DivergenceError, evaluate, fit, GlassboxError, initWasmBackend, Rng, setBackend, UnsupportedError,
+  type Dataset, type Sequential, type TrainState, type WebGpuTrainer,
+} from 'glassbox';
 import { loadExplorerData, type ExplorerData } from './data.js';
 import { buildModel, makeOptimizer, paramArrays } from './model.js';
 import type { FromWorker, Hyper, Setup, ToWorker } from './protocol.js';
@@ -36,6 +45,21 @@ let epochNow = 0;
 /** Bumped by every setup, so a segment of an old model never reports into a new one. */
 let generation = 0;
 
+/** A run on the GPU: the trainer and where it stands in its epoch. */
+interface GpuRun {
+  trainer: WebGpuTrainer;
+  /** Draws each epoch's order, as `fit` does from the seed. */
+  rng: Rng;
+  /** The current epoch's order (null: draw one at the next batch). */
+  order: Int32Array | null;
+  batchInEpoch: number;
+  epochCostSum: number;
+  epochSeconds: number;
+}
+let gpuRun: GpuRun | null = null;
+/** Batches per `runEpoch` call while playing (one read-back of metrics each). */
+const GPU_CHUNK = 25;
+
 /** Messages as the code below writes them: without the setup id, which `post` adds. */
 type Message = FromWorker extends infer M ? (M extends unknown ? Omit<M, 'setup'> : never) : never;
 
@@ -63,6 +87,7 @@ function fail(err: unknown): void {
  * the saved state; the optimiser is rebuilt from the current hyper-parameters.
  */
 async function segment(count: number | null): Promise<void> {
+  if (gpuRun) return gpuSegment(gpuRun, count);
   if (!model || !data || !setup || !hyper) return;
   const gen = generation;
   const m = model;
@@ -113,6 +138,118 @@ async function segment(count: number | null): Promise<void> {
   if (gen === generation) snapshot(false);
 }
 
+/** `segment` on the GPU: chunks of batches, epoch records evaluated on the GPU, weights copied back for snapshots only. */
+async function gpuSegment(run: GpuRun, count: number | null): Promise<void> {
+  if (!model || !data || !setup) return;
+  const gen = generation;
+  const m = model;
+  const { train, test } = data;
+  controller = new AbortController();
+  const ctrl = controller;
+  const toy = setup.data !== 'mnist';
+  const perEpoch = run.trainer.batchesPerEpoch;
+  let done = 0;
+  try {
+    while (!ctrl.signal.aborted && (count === null || done < count)) {
+      run.order ??= run.rng.permutation(train.labels.length);
+      const batches = Math.min(perEpoch - run.batchInEpoch, count === null ? GPU_CHUNK : count - done);
+      const r = await run.trainer.runEpoch(run.order, { firstBatch: run.batchInEpoch, batches });
+      if (gen !== generation) return;
+      for (const c of r.batchCosts) {
+        pendingCosts.push(c);
+        run.epochCostSum += c;
+      }
+      run.epochSeconds += r.seconds;
+      run.batchInEpoch += batches;
+      stepNow += batches;
+      done += batches;
+      if (run.batchInEpoch === perEpoch) {
+        const testEval = await run.trainer.evaluate(test);
+        const trainAccuracy = toy ? (await run.trainer.evaluate()).accuracy : undefined;
+        if (gen !== generation) return;
+        epochNow++;
+        post({ type: 'epoch', point: { record: { epoch: epochNow, trainCost: run.epochCostSum / perEpoch, seconds: run.epochSeconds, test: testEval }, trainAccuracy } });
+        run.order = null;
+        run.batchInEpoch = 0;
+        run.epochCostSum = run.epochSeconds = 0;
+      }
+      if (count === null && performance.now() - lastSnapshot > SNAPSHOT_EVERY_MS) {
+        await run.trainer.copyToModel(m);
+        if (gen !== generation) return;
+        snapshot(true);
+      }
+    }
+  } catch (err) {
+    if (gen === generation) fail(err);
+  }
+  if (gen === generation) {
+    try {
+      await run.trainer.copyToModel(m);
+    } catch (err) {
+      fail(err);
+    }
+    if (gen === generation) snapshot(false);
+  }
+}
+
+/** Make a CPU backend active: `wasm` when it loads (else `js`, saying why), or `js`. */
+async function useCpu(name: 'wasm' | 'js'): Promise<{ backend: 'wasm' | 'js'; note: string | null }> {
+  if (name === 'wasm') {
+    try {
+      await initWasmBackend();
+      setBackend('wasm');
+      return { backend: 'wasm', note: null };
+    } catch (err) {
+      setBackend('js');
+      return { backend: 'js', note: `The WebAssembly backend could not be used (${err instanceof Error ? err.message : String(err)}); training on js.` };
+    }
+  }
+  setBackend('js');
+  return { backend: 'js', note: null };
+}
+
+/** A GPU trainer for the current model, data and hyper-parameters (throws when WebGPU or the settings do not allow one). */
+async function makeGpuTrainer(m: Sequential, train: Dataset, s: Setup, hy: Hyper): Promise<WebGpuTrainer> {
+  if (hy.optimizer === 'adam') throw new UnsupportedError('the WebGPU trainer does SGD and SGD with momentum, not Adam');
+  return createWebGpuTrainer(m, train, {
+    batchSize: s.batch, eta: hy.eta, momentum: hy.optimizer === 'momentum' ? 0.9 : 0, lambda: hy.lambda, trainingSize: train.labels.length,
+  });
+}
+
+/** Why the GPU was not used, in words a learner can act on. */
+function gpuRefusal(err: unknown): string {
+  if (err instanceof UnsupportedError || err instanceof ArgumentError) return err.message;
+  throw err;
+}
+
+/** A `fit` state that continues a GPU run on the CPU from the next epoch (the GPU's partial epoch is dropped). */
+function cpuStateAfterGpu(run: GpuRun, m: Sequential, hy: Hyper): TrainState {
+  return {
+    epoch: epochNow, batchInEpoch: 0, step: stepNow, epochRng: run.rng.state(), rng: run.rng.state(),
+    optimizer: makeOptimizer(hy, data?.train.labels.length ?? 1).init(m.parameters()), epochCostSum: 0, epochSeconds: 0, history: [],
+  };
+}
+
+/** New hyper-parameters for a GPU run: η in place; momentum or λ by a new trainer; Adam on wasm. */
+async function retuneGpu(run: GpuRun, before: Hyper, next: Hyper): Promise<void> {
+  if (!model || !data || !setup) return;
+  if (next.optimizer === before.optimizer && next.lambda === before.lambda) {
+    run.trainer.setLearningRate(next.eta);
+    return;
+  }
+  await run.trainer.copyToModel(model);
+  run.trainer.destroy();
+  try {
+    run.trainer = await makeGpuTrainer(model, data.train, setup, next);
+  } catch (err) {
+    const why = err instanceof GlassboxError ? err.message : `internal error: ${err instanceof Error ? err.message : String(err)}`;
+    gpuRun = null;
+    state = cpuStateAfterGpu(run, model, next);
+    const cpu = await useCpu('wasm');
+    post({ type: 'backend', backend: cpu.backend, note: `WebGPU is not used from here on: ${why}. Training continues on ${cpu.backend}.` });
+  }
+}
+
 function start(count: number | null): void {
   if (running) return;
   running = segment(count).finally(() => {
@@ -128,6 +265,8 @@ async function stop(): Promise<void> {
 
 async function doSetup(next: Setup): Promise<void> {
   await stop();
+  gpuRun?.trainer.destroy();
+  gpuRun = null;
   generation++;
   const gen = generation;
   setup = next;
@@ -141,6 +280,8 @@ async function doSetup(next: Setup): Promise<void> {
     if (gen !== generation) return;
     data = d;
     model = buildModel(next);
+    await chooseBackend(next, model, d.train, gen);
+    if (gen !== generation) return;
     post({ type: 'ready', trainCount: d.train.labels.length, testCount: d.test.labels.length, batchesPerEpoch: Math.ceil(d.train.labels.length / next.batch) });
     snapshot(false);
     // Epoch 0: where training starts from (test cost and accuracy of the initial weights).
@@ -152,6 +293,35 @@ async function doSetup(next: Setup): Promise<void> {
   } catch (err) {
     if (gen === generation) fail(err);
   }
+}
+
+/** Make the setup's backend active (a GPU trainer for webgpu/auto when possible) and tell the page which one runs. */
+async function chooseBackend(next: Setup, m: Sequential, train: Dataset, gen: number): Promise<void> {
+  if (next.backend === 'js' || next.backend === 'wasm') {
+    const cpu = await useCpu(next.backend);
+    post({ type: 'backend', backend: cpu.backend, note: cpu.note });
+    return;
+  }
+  const cpu = await useCpu('wasm'); // for evaluation and the views, and the fallback
+  let why: string;
+  try {
+    const trainer = await makeGpuTrainer(m, train, next, { optimizer: next.optimizer, eta: next.eta, lambda: next.lambda });
+    if (gen !== generation) {
+      trainer.destroy();
+      return;
+    }
+    const rng = new Rng(next.seed);
+    rng.fork(); // as `fit` does for its rule, so the epochs' orders come from the same stream
+    gpuRun = { trainer, rng, order: null, batchInEpoch: 0, epochCostSum: 0, epochSeconds: 0 };
+    post({ type: 'backend', backend: 'webgpu', note: null });
+    return;
+  } catch (err) {
+    why = gpuRefusal(err);
+  }
+  const note = next.backend === 'webgpu'
+    ? `WebGPU could not be used: ${why}. Training on ${cpu.backend} instead.`
+    : `auto chose ${cpu.backend}: WebGPU could not be used (${why}).`;
+  post({ type: 'backend', backend: cpu.backend, note: cpu.note ? `${note} ${cpu.note}` : note });
 }
 
 // Messages are handled one after another, so a `step` that arrives during `setup` waits for it.
@@ -178,8 +348,15 @@ scope.onmessage = (event) => {
       case 'hyper': {
         const wasRunning = running !== null;
         await stop();
+        const before = hyper;
         hyper = msg.hyper;
-        if (state && model) state.optimizer = makeOptimizer(hyper, data?.train.labels.length ?? 1).init(model.parameters());
+        if (gpuRun && before) {
+          try {
+            await retuneGpu(gpuRun, before, hyper);
+          } catch (err) {
+            fail(err);
+          }
+        } else if (state && model) state.optimizer = makeOptimizer(hyper, data?.train.labels.length ?? 1).init(model.parameters());
         if (wasRunning) start(null);
         break;
       }
