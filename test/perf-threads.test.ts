@@ -1,10 +1,10 @@
 /**
  * test/perf-threads — the wasm backend's two-thread dense kernels (a worker instance on the same
  * shared memory) against the single-threaded wasm kernels, bit for bit: forward and backward on
- * random and MNIST-like sparse inputs and odd sizes; the second instantiation leaves memory as it
+ * random and MNIST-like sparse inputs and odd sizes, the fused SGD update included; the second instantiation leaves memory as it
  * was; a 2-epoch W3-shaped `fit` on MNIST digits gives the same model with threads on and off.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import v8 from 'node:v8';
 import { loadDataset, type Dataset } from '../src/data/index.js';
 import { sequential, type Sequential } from '../src/nn/model.js';
@@ -36,8 +36,16 @@ function put(b: WasmBackend, values: Float32Array): Float32Array {
   const out = b.kernels.allocate!('float32', values.length) as Float32Array;
   expect(b.heap.owns(out)).toBe(true);
   out.set(values);
+  live.push([b, out]);
   return out;
 }
+
+/** Arrays `put` allocated, released after each test so the heaps never fill up. */
+const live: [WasmBackend, Float32Array][] = [];
+afterEach(() => {
+  for (const [b, a] of live) b.kernels.release!(a);
+  live.length = 0;
+});
 
 function bitsEqual(a: Float32Array, b: Float32Array): boolean {
   const u = new Uint32Array(a.buffer, a.byteOffset, a.length);
@@ -63,7 +71,8 @@ for (const batch of [1, 3, 127, 128]) for (const nOut of [1, 10, 257]) for (cons
 describe('two-thread dense kernels equal the single-threaded ones bit for bit', () => {
   it.each(SHAPES)('batch %i, nIn %i, nOut %i: forward and backward, dense and sparse x', (batch, nIn, nOut) => {
     const rng = new Rng(batch * 1000 + nIn * 7 + nOut);
-    const jobsBefore = two.threads!.stats().jobs;
+    const offered = () => two.threads!.stats().jobs + two.threads!.stats().skipped; // skipped: refused during a pause (a busy machine)
+    const jobsBefore = offered();
     for (const sparse of [false, true]) {
       for (const act of ['relu', 'sigmoid'] as ActivationKind[]) {
         const x = values(rng, batch * nIn, sparse);
@@ -87,6 +96,14 @@ describe('two-thread dense kernels equal the single-threaded ones bit for bit', 
             out.push(delta.slice(), dW.slice(), db.slice());
             if (!accumulate) out.push(dX.slice());
           }
+          // The fused SGD update, with and without L2 decay, with and without x̄.
+          for (const decay of [1, 0.999]) {
+            const Wu = put(k, W);
+            const bu = put(k, b);
+            const dXu = put(k, new Float32Array(batch * nIn));
+            k.kernels.denseBackwardSgd!(xk, Wu, z, a, put(k, dA), delta, bu, decay === 1 ? dXu : null, batch, nIn, nOut, act, 0.5, decay);
+            out.push(delta.slice(), Wu.slice(), bu.slice(), dXu.slice());
+          }
           return out;
         });
         const [single, threaded] = results;
@@ -96,9 +113,38 @@ describe('two-thread dense kernels equal the single-threaded ones bit for bit', 
         expect(single[3].some((v, i) => v !== dW0[i])).toBe(true);
       }
     }
-    // The backward (nOut > 8) and the forward (batch > 16) really went to the worker.
-    const expected = (nOut > 8 ? 8 : 0) + (batch > 16 ? 4 : 0);
-    expect(two.threads!.stats().jobs - jobsBefore).toBe(expected);
+    // What really went to the worker: every backward when nOut > 8 (4 × 2 calls); every forward,
+    // split by units when nOut > 8, else by batch rows when batch > 16 (4 calls); the SGD update,
+    // split by units when nOut ≥ 16 (4 × 2 calls).
+    const expected = (nOut > 8 ? 8 : 0) + (nOut > 8 || batch > 16 ? 4 : 0) + (nOut >= 16 ? 8 : 0);
+    expect(offered() - jobsBefore).toBe(expected);
+  });
+});
+
+describe('momentumStep equals the axpy calls it replaces, bit for bit, on one and two threads', () => {
+  it.each([[256, 784], [257, 33], [10, 30], [1, 7], [1, 131072]] as const)('θ [%i, %i]', (rows, rowLength) => {
+    const n = rows * rowLength;
+    const rng = new Rng(rows + rowLength);
+    const theta = values(rng, n, false), v = values(rng, n, false), g = values(rng, n, false);
+    for (const l2 of [0, 5 / 50000]) {
+      const results = [one, two].map((k) => {
+        const [t, vv, gg] = [put(k, theta), put(k, v), put(k, g)];
+        k.kernels.momentumStep!(t, vv, gg, n, 0.9, 0.05, l2, rowLength);
+        return [t.slice(), vv.slice(), gg.slice()];
+      });
+      // The unfused sequence on the one-thread backend.
+      const [t, vv, gg] = [put(one, theta), put(one, v), put(one, g)];
+      if (l2 !== 0) one.kernels.axpy(l2, t, gg, n);
+      one.kernels.axpy(0.9 - 1, vv, vv, n);
+      one.kernels.axpy(-0.05, gg, vv, n);
+      one.kernels.axpy(1, vv, t, n);
+      for (const r of results) {
+        expect(bitsEqual(r[0], t), `θ, l2 ${l2}`).toBe(true);
+        expect(bitsEqual(r[1], vv), `v, l2 ${l2}`).toBe(true);
+        expect(bitsEqual(r[2], gg), `g, l2 ${l2}`).toBe(true);
+      }
+      expect(t.some((x, i) => x !== theta[i])).toBe(true);
+    }
   });
 });
 
@@ -151,7 +197,7 @@ describe('training with threads on and off', () => {
       expect(await threaded.threads!.ready()).toBe(true);
       const withThreads = await train(threaded);
       // Both big layers of every step (forward and backward) ran split.
-      expect(threaded.threads!.stats().jobs).toBeGreaterThanOrEqual(2 * 2 * 2 * Math.floor(3000 / 128));
+      expect(threaded.threads!.stats().jobs + threaded.threads!.stats().skipped).toBeGreaterThanOrEqual(2 * 2 * 2 * Math.floor(3000 / 128));
       const without = await train(one);
       expect(withThreads.length).toBe(784 * 256 + 256 + 256 * 128 + 128 + 128 * 10 + 10);
       expect(withThreads).toEqual(without);

@@ -3,7 +3,8 @@
  * layers with a closed-form output error, optimised by SGD (plain or momentum, L1/L2). Every buffer
  * (the gathered batch, z, a, δ, ∂C/∂W, ∂C/∂b per layer) is allocated once from the active backend,
  * so a step allocates nothing: gather x and y (2 kernel calls), one dense forward per layer, the
- * output δ^L, one dense VJP per layer, and a few axpy calls per parameter for the update. The
+ * output δ^L, one dense VJP per layer, and for the update one `momentumStep` per parameter (a
+ * backend's one-pass equal of the momentum axpy calls, L2 included) or a few axpy calls. The
  * derivative rules come from autodiff/primitives (dense VJP, output δ); nothing is re-derived here.
  * With plain SGD (no momentum) and no L1, the VJP and the update are one fused kernel per layer
  * (denseVjpSgdInto: W ← (1 − ηλ/n)W − η·δᵀx straight into W), so ∂C/∂W is never written out.
@@ -116,6 +117,13 @@ export function compileFastDense(model: Sequential, optimizer: Optimizer, batchS
         const theta = (p % 2 === 0 ? layers[p >> 1].W : layers[p >> 1].b).dataSync();
         const g = grads[p];
         const n = theta.length;
+        if (momentum > 0 && l1 === 0 && k.momentumStep) {
+          // One pass (the backend's fused equal of the axpy calls below), L2 folded in for weights;
+          // split by rows over two threads where the backend has them.
+          const v = state.buffers[p][0].dataSync();
+          k.momentumStep(theta, v, g, n, momentum, eta, p % 2 === 0 && lambda !== 0 ? lambda / trainingSize : 0, p % 2 === 0 ? sizes[p >> 1] : n);
+          continue;
+        }
         if (p % 2 === 0) {
           if (lambda !== 0) k.axpy(lambda / trainingSize, theta, g, n);
           if (l1 !== 0) {

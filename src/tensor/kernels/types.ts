@@ -138,4 +138,15 @@ export interface Kernels {
     delta: FloatArray, b: FloatArray, dX: FloatArray | null,
     batch: number, nIn: number, nOut: number, act: ActivationKind, eta: number, decay: number,
   ): void;
+
+  /**
+   * The momentum-SGD update in one pass (optional; callers fall back to the axpy calls it equals
+   * bit for bit on the same backend): for i < n,
+   * g[i] += l2 · θ[i]   (only when l2 ≠ 0: the L2 term λ/n, weights only)
+   * v[i] += (mu − 1) · v[i];  v[i] += −eta · g[i]   (v ← μv − ηg)
+   * θ[i] += v[i]
+   * θ is [n / rowLength, rowLength] (a weight matrix's rows, or rowLength = n): a backend with
+   * two threads splits it by rows, as it splits the dense kernels, so each keeps its own rows.
+   */
+  momentumStep?(theta: FloatArray, v: FloatArray, g: FloatArray, n: number, mu: number, eta: number, l2: number, rowLength: number): void;
 }

@@ -48,6 +48,12 @@ export interface WasmInfo {
   heap: HeapStats | null;
   /** Threads the dense kernels may use (1 or 2). */
   threads: number;
+  /**
+   * The helper thread's counters (null without one): jobs it ran, workers started, pauses (a
+   * busy machine made it late eight joins in a row, so kernels ran single-threaded for a second)
+   * and jobs refused during pauses.
+   */
+  threadStats: { jobs: number; spawns: number; pauses: number; skipped: number; ready: boolean } | null;
 }
 
 /** A created backend: its kernels, heap and variant. */
@@ -191,5 +197,6 @@ export function wasmInfo(): WasmInfo {
     sharedMemory: backend?.heap.shared ?? false,
     heap: backend ? backend.heap.stats() : null,
     threads: backend?.threads ? 2 : 1,
+    threadStats: backend?.threads ? backend.threads.stats() : null,
   };
 }

@@ -20,7 +20,7 @@ import { jsKernels } from '../js.js';
 import type { FloatArray, Kernels } from '../types.js';
 import { ACTIVATION_CODE, BINARY_CODE, UNARY_CODE } from './codes.js';
 import type { WasmHeap } from './heap.js';
-import { OP_BACKWARD_ROWS, OP_FORWARD_ROWS, type WasmThreads } from './threads.js';
+import { floatBits, OP_BACKWARD_ROWS, OP_FORWARD_ROWS, OP_FORWARD_UNITS, OP_MOMENTUM, OP_SGD_UNITS, type WasmThreads } from './threads.js';
 
 /** The functions the AssemblyScript module exports (pointers are byte addresses). */
 export interface WasmExports {
@@ -46,6 +46,18 @@ export interface WasmExports {
     x: number, W: number, delta: number, dW: number, dX: number, hasDX: number, batch: number, nIn: number, nOut: number,
     accumulate: number, scratch: number, sparse: number, j0: number, j1: number, s0: number, s1: number,
   ): void;
+  denseForwardUnits(
+    x: number, W: number, b: number, z: number, batch: number, nIn: number, nOut: number, scratch: number, sparse: number, j0: number, j1: number,
+  ): void;
+  denseSgdPrepare(
+    x: number, W: number, z: number, a: number, dA: number, delta: number, b: number, dX: number,
+    hasDX: number, batch: number, nIn: number, nOut: number, act: number, eta: number, scratch: number,
+  ): number;
+  denseSgdUnits(
+    x: number, W: number, batch: number, nIn: number, nOut: number, decay: number, scratch: number, gemmScratch: number,
+    sparse: number, j0: number, j1: number,
+  ): void;
+  activate(act: number, z: number, a: number, n: number): void;
   denseSgdScratchBytes(batch: number, nIn: number, nOut: number): number;
   denseBackwardSgd(
     x: number, W: number, z: number, a: number, dA: number, delta: number, b: number, dX: number,
@@ -57,6 +69,7 @@ export interface WasmExports {
   maxAxis(x: number, out: number, outer: number, mid: number, inner: number): void;
   gatherRows(src: number, rowLength: number, indices: number, count: number, out: number): void;
   axpy(alpha: number, x: number, y: number, n: number): void;
+  momentumStep(theta: number, v: number, g: number, n: number, muMinus1: number, minusEta: number, l2: number, i0: number, i1: number): void;
   softmaxRows(x: number, out: number, rows: number, cols: number): void;
   logSoftmaxRows(x: number, out: number, rows: number, cols: number): void;
   argmaxRows(x: number, out: number, rows: number, cols: number): void;
@@ -250,26 +263,33 @@ export function makeWasmKernels(
         return js.denseForward(x, W, b, z, a, batch, nIn, nOut, act);
       }
       const code = ACTIVATION_CODE[act];
-      // Two threads split the batch rows at a multiple of 16 (whole 4-sample groups, whole SIMD
-      // blocks of z): the worker takes rows [half, batch), this thread [0, half).
-      const half = splitPoint(batch, 16);
-      if (threads && half < batch && batch * nIn * nOut >= threadMinWork) {
-        const args = [f.ptr(ix), f.ptr(iw), f.ptr(ib), f.ptr(iz), f.ptr(ia), batch, nIn, nOut, code, f.scratch];
-        const sparse = ex.denseForwardPrepare(f.ptr(ix), batch, nIn, f.scratch);
-        if (threads.start(OP_FORWARD_ROWS, [...args, sparse, half, batch])) {
-          ex.denseForwardRows(f.ptr(ix), f.ptr(iw), f.ptr(ib), f.ptr(iz), f.ptr(ia), batch, nIn, nOut, code, f.scratch, sparse, 0, half);
-          try {
+      const px = f.ptr(ix), pw = f.ptr(iw), pb = f.ptr(ib), pz = f.ptr(iz), pa = f.ptr(ia);
+      try {
+        if (threads && batch * nIn * nOut >= threadMinWork) {
+          const sparse = ex.denseForwardPrepare(px, batch, nIn, f.scratch);
+          // Two threads split the output units at a multiple of 8, the worker taking [jHalf, nOut):
+          // each reads only its own rows of W, which the update (split the same way) leaves in its
+          // cache. With few units, the batch rows at a multiple of 16 instead.
+          const jHalf = splitPoint(nOut, 8);
+          if (jHalf < nOut && threads.start(OP_FORWARD_UNITS, [px, pw, pb, pz, batch, nIn, nOut, f.scratch, sparse, jHalf, nOut])) {
+            ex.denseForwardUnits(px, pw, pb, pz, batch, nIn, nOut, f.scratch, sparse, 0, jHalf);
             threads.join();
-          } finally {
-            f.finish();
+            ex.activate(code, pz, pa, batch * nOut);
+            return;
           }
+          const half = splitPoint(batch, 16);
+          if (half < batch && threads.start(OP_FORWARD_ROWS, [px, pw, pb, pz, pa, batch, nIn, nOut, code, f.scratch, sparse, half, batch])) {
+            ex.denseForwardRows(px, pw, pb, pz, pa, batch, nIn, nOut, code, f.scratch, sparse, 0, half);
+            threads.join();
+            return;
+          }
+          ex.denseForwardRows(px, pw, pb, pz, pa, batch, nIn, nOut, code, f.scratch, sparse, 0, batch);
           return;
         }
-        ex.denseForwardRows(f.ptr(ix), f.ptr(iw), f.ptr(ib), f.ptr(iz), f.ptr(ia), batch, nIn, nOut, code, f.scratch, sparse, 0, batch);
-      } else {
-        ex.denseForward(f.ptr(ix), f.ptr(iw), f.ptr(ib), f.ptr(iz), f.ptr(ia), batch, nIn, nOut, code, f.scratch);
+        ex.denseForward(px, pw, pb, pz, pa, batch, nIn, nOut, code, f.scratch);
+      } finally {
+        f.finish();
       }
-      f.finish();
     },
 
     denseBackward(x, W, z, a, dA, delta, dW, db, dX, batch, nIn, nOut, act, accumulate) {
@@ -339,15 +359,39 @@ export function makeWasmKernels(
       const idelta = f.add(delta as Float32Array, bo, OUT);
       const ib = f.add(b as Float32Array, nOut, INOUT);
       const idX = dX ? f.add(dX as Float32Array, batch * nIn, OUT) : -1;
-      if (!f.bind(ex.denseSgdScratchBytes(batch, nIn, nOut), true)) {
+      const kernelBytes = (ex.denseSgdScratchBytes(batch, nIn, nOut) + 15) & ~15;
+      const split = threads !== null && batch * nIn * nOut >= threadMinWork && nOut >= 16;
+      // With two threads the worker needs its own GEMM scratch, after this thread's whole block.
+      if (!f.bind(split ? 2 * kernelBytes : kernelBytes, true)) {
         f.reset();
         return js.denseBackwardSgd!(x, W, z, a, dA, delta, b, dX, batch, nIn, nOut, act, eta, decay);
       }
-      ex.denseBackwardSgd(
-        f.ptr(ix), f.ptr(iw), f.ptr(iz), f.ptr(ia), f.ptr(idA), f.ptr(idelta), f.ptr(ib),
-        idX >= 0 ? f.ptr(idX) : 0, idX >= 0 ? 1 : 0, batch, nIn, nOut, ACTIVATION_CODE[act], eta, decay, f.scratch,
-      );
-      f.finish();
+      const px = f.ptr(ix), pw = f.ptr(iw);
+      try {
+        if (!split) {
+          ex.denseBackwardSgd(
+            px, pw, f.ptr(iz), f.ptr(ia), f.ptr(idA), f.ptr(idelta), f.ptr(ib),
+            idX >= 0 ? f.ptr(idX) : 0, idX >= 0 ? 1 : 0, batch, nIn, nOut, ACTIVATION_CODE[act], eta, decay, f.scratch,
+          );
+          return;
+        }
+        // delta, x̄ with the old W, −η·delta and b here; then the W update split by output units at a
+        // multiple of 8, the worker taking [jHalf, nOut).
+        const sparse = ex.denseSgdPrepare(
+          px, pw, f.ptr(iz), f.ptr(ia), f.ptr(idA), f.ptr(idelta), f.ptr(ib),
+          idX >= 0 ? f.ptr(idX) : 0, idX >= 0 ? 1 : 0, batch, nIn, nOut, ACTIVATION_CODE[act], eta, f.scratch,
+        );
+        const gemm = f.scratch + ((batch * nOut * 4 + 15) & ~15);
+        const jHalf = splitPoint(nOut, 8);
+        if (threads.start(OP_SGD_UNITS, [px, pw, batch, nIn, nOut, floatBits(decay), f.scratch, f.scratch + kernelBytes, sparse, jHalf, nOut])) {
+          ex.denseSgdUnits(px, pw, batch, nIn, nOut, decay, f.scratch, gemm, sparse, 0, jHalf);
+          threads.join();
+        } else {
+          ex.denseSgdUnits(px, pw, batch, nIn, nOut, decay, f.scratch, gemm, sparse, 0, nOut);
+        }
+      } finally {
+        f.finish();
+      }
     },
 
     unary(op, x, out, n) {
@@ -468,6 +512,41 @@ export function makeWasmKernels(
         f.reset();
       }
       js.axpy(alpha, x, y, n);
+    },
+
+    momentumStep(theta, v, g, n, mu, eta, l2, rowLength) {
+      if (n > 0 && f32s(theta, v, g) && theta !== v && theta !== g && v !== g) {
+        const f = frame.reset();
+        const it = f.add(theta as Float32Array, n, INOUT);
+        const iv = f.add(v as Float32Array, n, INOUT);
+        const ig = f.add(g as Float32Array, n, l2 !== 0 ? INOUT : IN);
+        if (f.bind(0, true)) {
+          const pt = f.ptr(it), pv = f.ptr(iv), pg = f.ptr(ig);
+          const muMinus1 = mu - 1, minusEta = -eta; // in double, then float32: as the axpy alphas
+          try {
+            // Two threads split by rows of θ (as the dense kernels split the units, at a multiple of
+            // 8 rows), so each updates the rows of W it computes with.
+            const rows = rowLength > 0 ? Math.floor(n / rowLength) : 0;
+            const at = rows > 0 && rows * rowLength === n ? splitPoint(rows, 8) * rowLength : 0;
+            if (threads && n * 16 >= threadMinWork && at > 0 && at < n && at % 4 === 0 &&
+              threads.start(OP_MOMENTUM, [pt, pv, pg, n, floatBits(muMinus1), floatBits(minusEta), floatBits(l2), at, n])) {
+              ex.momentumStep(pt, pv, pg, n, muMinus1, minusEta, l2, 0, at);
+              threads.join();
+            } else {
+              ex.momentumStep(pt, pv, pg, n, muMinus1, minusEta, l2, 0, n);
+            }
+          } finally {
+            f.finish();
+          }
+          return;
+        }
+        f.reset();
+      }
+      // The axpy calls momentumStep equals.
+      if (l2 !== 0) this.axpy(l2, theta, g, n);
+      this.axpy(mu - 1, v, v, n);
+      this.axpy(-eta, g, v, n);
+      this.axpy(1, v, theta, n);
     },
 
     softmaxRows(x, out, rows, cols) {

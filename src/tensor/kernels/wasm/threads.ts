@@ -16,7 +16,10 @@
  * exits (so a backend nobody uses, e.g. one left by a finished test file, never pins a thread);
  * the next large kernel then runs single-threaded and starts a fresh worker. The worker is
  * unref'd: it never keeps the process alive. Every split keeps each output element's sequence of
- * operations, so results are bit-identical with and without the thread.
+ * operations, so results are bit-identical with and without the thread. When the machine is busy
+ * (another process on the second core), the worker answers late; after eight late joins in a row
+ * `start` declines jobs for a second (the caller then does all the work), so oversubscription costs
+ * about the single-threaded time rather than a scheduler time slice per hand-off.
  */
 import { UnsupportedError } from '../../../util/errors.js';
 
@@ -37,11 +40,37 @@ const STARTING = 5;
 /** Job codes. */
 export const OP_FORWARD_ROWS = 1;
 export const OP_BACKWARD_ROWS = 2;
+export const OP_FORWARD_UNITS = 3;
+export const OP_SGD_UNITS = 4;
+export const OP_MOMENTUM = 5;
+
+const bitsF32 = new Float32Array(1);
+const bitsI32 = new Int32Array(bitsF32.buffer);
+
+/** The int32 bit pattern of float32 `v` (how a float argument travels in the int32 control block). */
+export function floatBits(v: number): number {
+  bitsF32[0] = v;
+  return bitsI32[0];
+}
 
 /** A worker idle this long exits (ms). */
 const IDLE_MS = 5000;
 /** How long either side spins on the control word before sleeping in Atomics.wait (ms). */
 const SPIN_MS = 1;
+/**
+ * A join is *late* when the caller waited longer than this (ms) plus half the time its own share
+ * took: the worker was not running (another process had the core). After LATE_STRIKES late joins
+ * in a row, jobs run single-threaded for PAUSE_MS, so an oversubscribed machine costs about the
+ * single-threaded time instead of a scheduler time slice per hand-off.
+ */
+const LATE_MS = 0.5;
+const LATE_STRIKES = 8;
+const PAUSE_MS = 1000;
+/**
+ * A fresh worker's first jobs are slow (measured: waits of 2–3 ms for its first ~100 jobs of a
+ * 784 → 256 forward, then ~10 µs), so lateness counts only after this many jobs of each worker.
+ */
+const WARM_JOBS = 200;
 
 /** The worker's program (CommonJS, run with eval: no file to resolve in tsx, dist or a bundle). */
 const WORKER_SOURCE = `
@@ -60,6 +89,8 @@ try {
 Atomics.compareExchange(ctl, ${STATE}, ${STARTING}, ${IDLE});
 Atomics.notify(ctl, ${STATE});
 const a = (i) => ctl[${ARGS} + i];
+const ctlF = new Float32Array(memory.buffer, ctlByte, ${CONTROL_INTS});
+const f = (i) => ctlF[${ARGS} + i];
 for (;;) {
   let s = Atomics.load(ctl, ${STATE});
   if (s === ${JOB}) {
@@ -69,6 +100,12 @@ for (;;) {
         ex.denseForwardRows(a(0), a(1), a(2), a(3), a(4), a(5), a(6), a(7), a(8), a(9), a(10), a(11), a(12));
       } else if (op === ${OP_BACKWARD_ROWS}) {
         ex.denseBackwardRows(a(0), a(1), a(2), a(3), a(4), a(5), a(6), a(7), a(8), a(9), a(10), a(11), a(12), a(13), a(14), a(15));
+      } else if (op === ${OP_FORWARD_UNITS}) {
+        ex.denseForwardUnits(a(0), a(1), a(2), a(3), a(4), a(5), a(6), a(7), a(8), a(9), a(10));
+      } else if (op === ${OP_SGD_UNITS}) {
+        ex.denseSgdUnits(a(0), a(1), a(2), a(3), a(4), f(5), a(6), a(7), a(8), a(9), a(10));
+      } else if (op === ${OP_MOMENTUM}) {
+        ex.momentumStep(a(0), a(1), a(2), a(3), f(4), f(5), f(6), a(7), a(8));
       } else {
         Atomics.store(ctl, ${ERROR}, 1);
       }
@@ -111,6 +148,13 @@ export class WasmThreads {
   #broken = false;
   #jobs = 0;
   #spawns = 0;
+  #started = 0;
+  #strikes = 0;
+  #pausedUntil = 0;
+  #pauses = 0;
+  #skipped = 0;
+  /** Jobs the current worker has been given. */
+  #workerJobs = 0;
 
   /**
    * @param Worker node:worker_threads' Worker
@@ -146,6 +190,7 @@ export class WasmThreads {
       worker.unref();
       this.#worker = worker;
       this.#spawns++;
+      this.#workerJobs = 0;
     } catch {
       this.#broken = true;
       Atomics.store(this.#ctl, STATE, GONE);
@@ -153,12 +198,19 @@ export class WasmThreads {
   }
 
   /**
-   * Hand the worker a job (op and up to 16 int32 arguments) if it is idle; returns false when it is
+   * Hand the worker a job (op and up to 29 int32 arguments; a float travels as its `floatBits`) if it is idle; returns false when it is
    * not available (still starting, exited, failed), in which case the caller does all the work.
    * After true, the caller must call `join()`.
    */
   start(op: number, args: readonly number[]): boolean {
     const ctl = this.#ctl;
+    if (this.#pausedUntil !== 0) {
+      if (performance.now() < this.#pausedUntil) {
+        this.#skipped++;
+        return false;
+      }
+      this.#pausedUntil = 0;
+    }
     const state = Atomics.load(ctl, STATE);
     if (state !== IDLE) {
       if (state === GONE && !this.#broken && this.#worker === null) this.#spawn();
@@ -169,6 +221,8 @@ export class WasmThreads {
     if (Atomics.compareExchange(ctl, STATE, IDLE, JOB) !== IDLE) return false; // it just exited
     Atomics.notify(ctl, STATE);
     this.#jobs++;
+    this.#workerJobs++;
+    this.#started = performance.now();
     return true;
   }
 
@@ -185,6 +239,20 @@ export class WasmThreads {
         Atomics.wait(ctl, STATE, JOB, 1000);
       }
     }
+    if (spins > 0 && this.#workerJobs > WARM_JOBS) {
+      const t1 = performance.now();
+      if (t1 - t0 > LATE_MS + 0.5 * (t0 - this.#started)) {
+        if (++this.#strikes >= LATE_STRIKES) {
+          this.#strikes = 0;
+          this.#pausedUntil = t1 + PAUSE_MS;
+          this.#pauses++;
+        }
+      } else {
+        this.#strikes = 0;
+      }
+    } else {
+      this.#strikes = 0;
+    }
     const failed = Atomics.load(ctl, ERROR) !== 0;
     Atomics.compareExchange(ctl, STATE, DONE, IDLE);
     if (failed) {
@@ -194,9 +262,12 @@ export class WasmThreads {
     }
   }
 
-  /** Counters for tests and reports: jobs run on the worker and workers started. */
-  stats(): { jobs: number; spawns: number; ready: boolean } {
-    return { jobs: this.#jobs, spawns: this.#spawns, ready: Atomics.load(this.#ctl, STATE) === IDLE };
+  /**
+   * Counters for tests and reports: jobs run on the worker, workers started, pauses after late
+   * joins, and jobs refused (run single-threaded by the caller) because a pause was on.
+   */
+  stats(): { jobs: number; spawns: number; pauses: number; skipped: number; ready: boolean } {
+    return { jobs: this.#jobs, spawns: this.#spawns, pauses: this.#pauses, skipped: this.#skipped, ready: Atomics.load(this.#ctl, STATE) === IDLE };
   }
 
   /** Resolves once the worker has instantiated (true) or failed (false); polls the control word. */

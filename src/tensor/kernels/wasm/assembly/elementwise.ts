@@ -298,6 +298,55 @@ export function axpy(alpha: f32, x: usize, y: usize, n: i32): void {
 }
 
 /**
+ * The momentum-SGD update of elements [i0, i1) in one pass, bit for bit the same as the axpy
+ * sequence it replaces: g += l2·θ (only when l2 ≠ 0), v += (μ − 1)·v, v += −η·g, θ += 1·v (μ − 1
+ * and −η rounded to float32 from the caller's doubles, as axpy's alpha is). i0 must
+ * be a multiple of 4 (then each element takes the SIMD or the scalar-tail form exactly as in the
+ * unsplit axpy calls over [0, n)).
+ */
+export function momentumStep(theta: usize, v: usize, g: usize, n: i32, muMinus1: f32, minusEta: f32, l2: f32, i0: i32, i1: i32): void {
+  i1 = min<i32>(i1, n);
+  if (i0 >= i1) return;
+  const l2v = f32x4.splat(l2), mv = f32x4.splat(muMinus1), ev = f32x4.splat(minusEta), one = f32x4.splat(1);
+  const n4 = <usize>(n & ~3) << 2;
+  const end4 = min<usize>(n4, <usize>i1 << 2);
+  let o = <usize>i0 << 2;
+  if (l2 != 0) {
+    for (; o < end4; o += 16) {
+      const th = v128.load(theta + o);
+      const gi = madd(l2v, th, v128.load(g + o));
+      v128.store(g + o, gi);
+      let vi = v128.load(v + o);
+      vi = madd(mv, vi, vi);
+      vi = madd(ev, gi, vi);
+      v128.store(v + o, vi);
+      v128.store(theta + o, madd(one, vi, th));
+    }
+  } else {
+    for (; o < end4; o += 16) {
+      let vi = v128.load(v + o);
+      vi = madd(mv, vi, vi);
+      vi = madd(ev, v128.load(g + o), vi);
+      v128.store(v + o, vi);
+      v128.store(theta + o, madd(one, vi, v128.load(theta + o)));
+    }
+  }
+  for (; o < (<usize>i1 << 2); o += 4) {
+    const th = load<f32>(theta + o);
+    let gi = load<f32>(g + o);
+    if (l2 != 0) {
+      gi = gi + l2 * th;
+      store<f32>(g + o, gi);
+    }
+    let vi = load<f32>(v + o);
+    vi = vi + muMinus1 * vi;
+    vi = vi + minusEta * gi;
+    store<f32>(v + o, vi);
+    store<f32>(theta + o, th + 1 * vi);
+  }
+}
+
+/**
  * max of a row of n ≥ 1 floats, for the softmax shift. pmax (one instruction) may skip a NaN, but
  * then the row's exponential sum is NaN and so is every output, as in the reference.
  */

@@ -83,10 +83,51 @@ function packEdgeB(b: usize, bRs: usize, w: i32, kc: i32, dst: usize): void {
 }
 
 /**
+ * Store a finished 4×8 register tile: C = tile, or with `acc` C = scale·C + tile (scale = 1: C + tile,
+ * the plain add, bit for bit as before the scale existed).
+ */
+@inline function storeTile4x8(
+  c: usize, ldc: usize, c00: v128, c01: v128, c10: v128, c11: v128, c20: v128, c21: v128, c30: v128, c31: v128,
+  acc: bool, scale: f32,
+): void {
+  const c1 = c + ldc, c2 = c1 + ldc, c3 = c2 + ldc;
+  if (acc) {
+    if (scale != 1) {
+      const sv = f32x4.splat(scale);
+      c00 = madd(v128.load(c), sv, c00);
+      c01 = madd(v128.load(c, 16), sv, c01);
+      c10 = madd(v128.load(c1), sv, c10);
+      c11 = madd(v128.load(c1, 16), sv, c11);
+      c20 = madd(v128.load(c2), sv, c20);
+      c21 = madd(v128.load(c2, 16), sv, c21);
+      c30 = madd(v128.load(c3), sv, c30);
+      c31 = madd(v128.load(c3, 16), sv, c31);
+    } else {
+      c00 = f32x4.add(c00, v128.load(c));
+      c01 = f32x4.add(c01, v128.load(c, 16));
+      c10 = f32x4.add(c10, v128.load(c1));
+      c11 = f32x4.add(c11, v128.load(c1, 16));
+      c20 = f32x4.add(c20, v128.load(c2));
+      c21 = f32x4.add(c21, v128.load(c2, 16));
+      c30 = f32x4.add(c30, v128.load(c3));
+      c31 = f32x4.add(c31, v128.load(c3, 16));
+    }
+  }
+  v128.store(c, c00);
+  v128.store(c, c01, 16);
+  v128.store(c1, c10);
+  v128.store(c1, c11, 16);
+  v128.store(c2, c20);
+  v128.store(c2, c21, 16);
+  v128.store(c3, c30);
+  v128.store(c3, c31, 16);
+}
+
+/**
  * The register tile: C[4, 8] (+)= Apanel[kc × 4]ᵀ · B[kc × 8]. A panel packed (16 bytes per k-step),
  * B rows bRs bytes apart, C rows ldc bytes apart.
  */
-function kernel4x8(a: usize, b: usize, bRs: usize, kc: i32, c: usize, ldc: usize, acc: bool): void {
+function kernel4x8(a: usize, b: usize, bRs: usize, kc: i32, c: usize, ldc: usize, acc: bool, scale: f32): void {
   let c00 = f32x4.splat(0), c01 = c00, c10 = c00, c11 = c00;
   let c20 = c00, c21 = c00, c30 = c00, c31 = c00;
   for (let p = 0; p < kc; p++) {
@@ -107,32 +148,14 @@ function kernel4x8(a: usize, b: usize, bRs: usize, kc: i32, c: usize, ldc: usize
     a += 16;
     b += bRs;
   }
-  const c1 = c + ldc, c2 = c1 + ldc, c3 = c2 + ldc;
-  if (acc) {
-    c00 = f32x4.add(c00, v128.load(c));
-    c01 = f32x4.add(c01, v128.load(c, 16));
-    c10 = f32x4.add(c10, v128.load(c1));
-    c11 = f32x4.add(c11, v128.load(c1, 16));
-    c20 = f32x4.add(c20, v128.load(c2));
-    c21 = f32x4.add(c21, v128.load(c2, 16));
-    c30 = f32x4.add(c30, v128.load(c3));
-    c31 = f32x4.add(c31, v128.load(c3, 16));
-  }
-  v128.store(c, c00);
-  v128.store(c, c01, 16);
-  v128.store(c1, c10);
-  v128.store(c1, c11, 16);
-  v128.store(c2, c20);
-  v128.store(c2, c21, 16);
-  v128.store(c3, c30);
-  v128.store(c3, c31, 16);
+  storeTile4x8(c, ldc, c00, c01, c10, c11, c20, c21, c30, c31, acc, scale);
 }
 
 /**
  * kernel4x8 over the listed k-steps only (list: cnt i32 k-step indices): the B rows not listed are
  * all zero, so skipping them changes nothing but the work.
  */
-function kernel4x8Sparse(a: usize, b: usize, bRs: usize, list: usize, cnt: i32, c: usize, ldc: usize, acc: bool): void {
+function kernel4x8Sparse(a: usize, b: usize, bRs: usize, list: usize, cnt: i32, c: usize, ldc: usize, acc: bool, scale: f32): void {
   let c00 = f32x4.splat(0), c01 = c00, c10 = c00, c11 = c00;
   let c20 = c00, c21 = c00, c30 = c00, c31 = c00;
   const end = list + (<usize>cnt << 2);
@@ -155,25 +178,7 @@ function kernel4x8Sparse(a: usize, b: usize, bRs: usize, list: usize, cnt: i32, 
     c30 = madd(x, b0, c30);
     c31 = madd(x, b1, c31);
   }
-  const c1 = c + ldc, c2 = c1 + ldc, c3 = c2 + ldc;
-  if (acc) {
-    c00 = f32x4.add(c00, v128.load(c));
-    c01 = f32x4.add(c01, v128.load(c, 16));
-    c10 = f32x4.add(c10, v128.load(c1));
-    c11 = f32x4.add(c11, v128.load(c1, 16));
-    c20 = f32x4.add(c20, v128.load(c2));
-    c21 = f32x4.add(c21, v128.load(c2, 16));
-    c30 = f32x4.add(c30, v128.load(c3));
-    c31 = f32x4.add(c31, v128.load(c3, 16));
-  }
-  v128.store(c, c00);
-  v128.store(c, c01, 16);
-  v128.store(c1, c10);
-  v128.store(c1, c11, 16);
-  v128.store(c2, c20);
-  v128.store(c2, c21, 16);
-  v128.store(c3, c30);
-  v128.store(c3, c31, 16);
+  storeTile4x8(c, ldc, c00, c01, c10, c11, c20, c21, c30, c31, acc, scale);
 }
 
 /** The k-steps p < kc whose 8-float B row (b + p·bRs) is not all zero, into list; returns the count. */
@@ -189,33 +194,34 @@ function nonzeroRows(b: usize, bRs: usize, kc: i32, list: usize): i32 {
   return cnt;
 }
 
-/** C[h, w] (+)= tile[h, w] for a partial 4×8 tile (tile rows 32 bytes apart). */
-function storeTile(tile: usize, c: usize, ldc: usize, h: i32, w: i32, acc: bool): void {
+/** C[h, w] (+)= tile[h, w] (scale·C + tile when acc) for a partial 4×8 tile (tile rows 32 bytes apart). */
+function storeTile(tile: usize, c: usize, ldc: usize, h: i32, w: i32, acc: bool, scale: f32): void {
   for (let r = 0; r < h; r++) {
     const t = tile + (<usize>r << 5);
     const cr = c + <usize>r * ldc;
     for (let q = 0; q < w; q++) {
       const o = <usize>q << 2;
       const v = load<f32>(t + o);
-      store<f32>(cr + o, acc ? load<f32>(cr + o) + v : v);
+      store<f32>(cr + o, acc ? (scale != 1 ? load<f32>(cr + o) * scale + v : load<f32>(cr + o) + v) : v);
     }
   }
 }
 
 /**
- * C[m, n] (+)= op(A)[m, k] · B[k, n] where op(A)[i, p] is at a + i·aRs + p·aCs and B[p, j] at
+ * C[m, n] = op(A)[m, k] · B[k, n], or with `accumulate` C = β·C + op(A)·B (β = 1: C += …), where op(A)[i, p] is at a + i·aRs + p·aCs and B[p, j] at
  * b + p·bRs + 4j. Needs OUTER_SCRATCH bytes of scratch. With `sparseB`, each 8-column strip of B
  * first lists its non-zero rows and the tiles run over those k-steps only (for a B that is mostly
  * zeros, like the input batch in dW = δᵀ·x).
  */
 export function gemmOuter(
   a: usize, aRs: usize, aCs: usize, b: usize, bRs: usize, c: usize,
-  m: i32, n: i32, k: i32, accumulate: bool, scratch: usize, sparseB: bool = false,
+  m: i32, n: i32, k: i32, accumulate: bool, scratch: usize, sparseB: bool = false, beta: f32 = 1,
 ): void {
   if (m <= 0 || n <= 0) return;
   const ldc = <usize>n << 2;
   if (k <= 0) {
     if (!accumulate) memory.fill(c, 0, <usize>m * ldc);
+    else if (beta != 1) for (let o: usize = 0; o < <usize>m * ldc; o += 4) store<f32>(c + o, load<f32>(c + o) * beta);
     return;
   }
   const pa = scratch;
@@ -225,6 +231,7 @@ export function gemmOuter(
   for (let pc = 0; pc < k; pc += KC) {
     const kc = min<i32>(KC, k - pc);
     const accFlag = accumulate || pc > 0;
+    const scale: f32 = accumulate && pc == 0 ? beta : 1; // β applies once, with the first k-panel
     for (let ic = 0; ic < m; ic += MC) {
       const mc = min<i32>(MC, m - ic);
       packA(a + <usize>ic * aRs + <usize>pc * aCs, aRs, aCs, mc, kc, pa);
@@ -240,15 +247,15 @@ export function gemmOuter(
         let panel = pa;
         if (sparseB) {
           const cnt = nonzeroRows(bp, brs, kc, list);
-          if (cnt == 0 && accFlag) continue;
+          if (cnt == 0 && accFlag && scale == 1) continue;
           for (let i0 = 0; i0 < mc; i0 += 4) {
             const h = min<i32>(4, mc - i0);
             const cp = c + <usize>(ic + i0) * ldc + (<usize>j0 << 2);
             if (h == 4 && w == 8) {
-              kernel4x8Sparse(panel, bp, brs, list, cnt, cp, ldc, accFlag);
+              kernel4x8Sparse(panel, bp, brs, list, cnt, cp, ldc, accFlag, scale);
             } else {
-              kernel4x8Sparse(panel, bp, brs, list, cnt, tile, 32, false);
-              storeTile(tile, cp, ldc, h, w, accFlag);
+              kernel4x8Sparse(panel, bp, brs, list, cnt, tile, 32, false, 1);
+              storeTile(tile, cp, ldc, h, w, accFlag, scale);
             }
             panel += <usize>kc << 4;
           }
@@ -258,10 +265,10 @@ export function gemmOuter(
           const h = min<i32>(4, mc - i0);
           const cp = c + <usize>(ic + i0) * ldc + (<usize>j0 << 2);
           if (h == 4 && w == 8) {
-            kernel4x8(panel, bp, brs, kc, cp, ldc, accFlag);
+            kernel4x8(panel, bp, brs, kc, cp, ldc, accFlag, scale);
           } else {
-            kernel4x8(panel, bp, brs, kc, tile, 32, false);
-            storeTile(tile, cp, ldc, h, w, accFlag);
+            kernel4x8(panel, bp, brs, kc, tile, 32, false, 1);
+            storeTile(tile, cp, ldc, h, w, accFlag, scale);
           }
           panel += <usize>kc << 4;
         }
@@ -357,15 +364,20 @@ export function dot(a: usize, b: usize, k: i32): f32 {
   return s;
 }
 
-/** C[m, n] (+)= A[m, k] · B[n, k]ᵀ with A rows lda and B rows ldb bytes apart (both along k). */
+/**
+ * C[m, n] (+)= A[m, k] · B[n, k]ᵀ with A rows lda and B rows ldb bytes apart (both along k), C rows
+ * cRowBytes apart (0: packed, 4n). Each C element's operations depend only on whether its column
+ * falls in a whole group of 4 from the start of its block, so a caller splitting n at multiples of 4
+ * (with only the last part ragged) gets the unsplit result.
+ */
 export function gemmDot(
   a: usize, lda: usize, b: usize, ldb: usize, c: usize,
-  m: i32, n: i32, k: i32, accumulate: bool,
+  m: i32, n: i32, k: i32, accumulate: bool, cRowBytes: usize = 0,
 ): void {
   if (m <= 0 || n <= 0) return;
-  const ldc = <usize>n << 2;
+  const ldc = cRowBytes != 0 ? cRowBytes : <usize>n << 2;
   if (k <= 0) {
-    if (!accumulate) memory.fill(c, 0, <usize>m * ldc);
+    if (!accumulate) for (let i = 0; i < m; i++) memory.fill(c + <usize>i * ldc, 0, <usize>n << 2);
     return;
   }
   // Block the rows of B so one block (≤ 256 KiB) stays in L2 while every row of A passes by.

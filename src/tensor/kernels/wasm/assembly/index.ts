@@ -8,10 +8,11 @@
 export { matmul, matmulScratchBytes } from './gemm';
 export {
   denseForward, denseBackward, denseScratchBytes, denseBackwardSgd, denseSgdScratchBytes,
-  denseForwardPrepare, denseForwardRows, denseBackwardPrepare, denseBackwardRows,
+  denseForwardPrepare, denseForwardRows, denseForwardUnits, denseBackwardPrepare, denseBackwardRows,
+  denseSgdPrepare, denseSgdUnits,
 } from './dense';
 export {
-  unary, binary, sumAxis, maxAxis, gatherRows, axpy, softmaxRows, logSoftmaxRows, argmaxRows,
+  activate, unary, binary, sumAxis, maxAxis, gatherRows, axpy, momentumStep, softmaxRows, logSoftmaxRows, argmaxRows,
 } from './elementwise';
 
 /** First byte free for the JavaScript allocator (after any static data). */
