@@ -116,6 +116,28 @@ async function detectRelaxedSimd(): Promise<boolean> {
   return validate(RELAXED_PROBE);
 }
 
+let tieringFlagTried = false;
+
+/**
+ * In Node, ask V8 to compile wasm with its optimising tier up front (--no-wasm-dynamic-tiering)
+ * instead of starting every function in the baseline compiler and tiering up hot ones while they
+ * run: measured on a 784 → 256 dense forward at batch 128, the first ~40 calls took 1.5 → 0.9 ms
+ * before settling at 0.52 ms (on both threads), about 0.1–0.2 s of a training run's first epoch.
+ * The compile moves to `initWasmBackend` (the module is ~35 KB). Browsers keep their defaults.
+ */
+async function preferOptimisedWasm(): Promise<void> {
+  const nodeVersion = (globalThis as { process?: { versions?: { node?: string } } }).process?.versions?.node;
+  if (!nodeVersion || tieringFlagTried) return;
+  tieringFlagTried = true;
+  try {
+    const specifier = 'node:v8';
+    const v8 = (await import(/* @vite-ignore */ specifier)) as { setFlagsFromString(flags: string): void };
+    v8.setFlagsFromString('--no-wasm-dynamic-tiering');
+  } catch {
+    // Not fatal: the baseline tier is correct, only slower to start.
+  }
+}
+
 /** The module bytes, with the memory import switched to unshared when the heap is not shared. */
 function moduleBytes(binary: WasmBinary, shared: boolean): Uint8Array<ArrayBuffer> {
   const bytes = decodeBase64(binary.base64);
@@ -144,6 +166,7 @@ export async function createWasmKernels(options: WasmOptions = {}, name = 'wasm'
     throw new ArgumentError(`wasm backend: threadMinWork must be a number ≥ 0, got ${String(options.threadMinWork)}`);
   }
   const relaxed = options.relaxedSimd !== false && (await detectRelaxedSimd());
+  await preferOptimisedWasm();
   // The module's static data (AssemblyScript's math tables, ~5 KiB) sits below its heapBase; the
   // memory must exist before the module can say where that is, so reserve the first page for it.
   const heap = new WasmHeap(STATIC_RESERVE, options);
