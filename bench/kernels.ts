@@ -1,0 +1,77 @@
+/**
+ * bench/kernels — the wasm backend's fused dense kernels alone, one thread against two: forward,
+ * backward (∂C/∂W written out) and the fused SGD update (L2 decay as the GEMM's β) on real image
+ * batches, µs per call (best of 5 passes over 200 random batches). Shows where the second thread
+ * pays (W3's layers) and where it does not (batch 10). A benchmark, never a test.
+ *
+ *   npx tsx bench/kernels.ts                      Fashion-MNIST if installed, else MNIST
+ *   npx tsx bench/kernels.ts --shapes 10x784x100,128x784x256
+ */
+import { Command } from 'commander';
+import { loadDataset } from '../src/data/index.js';
+import { createWasmKernels, type WasmBackend } from '../src/tensor/kernels/wasm/index.js';
+import { Rng } from '../src/util/rng.js';
+
+const opts = new Command('bench-kernels')
+  .option('--shapes <list>', 'batch x nIn x nOut, comma-separated', '10x784x30,10x784x100,128x784x256,128x256x128')
+  .parse()
+  .opts<{ shapes: string }>();
+const shapes = opts.shapes.split(',').map((s) => s.split('x').map(Number) as [number, number, number]);
+
+const fashion = await loadDataset('fashion-mnist').catch(() => null);
+const data = (fashion ?? (await loadDataset('mnist'))).train;
+const X = data.x.dataSync() as Float32Array;
+console.log(`wasm dense kernels on ${fashion ? 'Fashion-MNIST' : 'MNIST'} batches (first layer's inputs; later layers get the same pixels as stand-ins)`);
+
+const one = await createWasmKernels({ threads: 1 });
+const two = await createWasmKernels({ threads: 2, threadMinWork: 0 });
+if (!two.threads || !(await two.threads.ready())) console.log('(no helper thread available: both rows are single-threaded)');
+
+function time(be: WasmBackend, batch: number, nIn: number, nOut: number): number[] {
+  const k = be.kernels;
+  const al = (n: number) => k.allocate!('float32', n) as Float32Array;
+  const rng = new Rng(1);
+  const x = al(batch * nIn), W = al(nOut * nIn), b = al(nOut), z = al(batch * nOut), a = al(batch * nOut);
+  const dA = al(batch * nOut), delta = al(batch * nOut), dW = al(nOut * nIn), db = al(nOut);
+  for (let i = 0; i < W.length; i++) W[i] = rng.normal() * 0.05;
+  for (let i = 0; i < dA.length; i++) dA[i] = rng.normal();
+  const rows = Math.floor(X.length / 784);
+  const batches: Float32Array[] = [];
+  for (let t = 0; t < 200; t++) {
+    const v = new Float32Array(batch * nIn);
+    for (let s = 0; s < batch; s++) {
+      const r = rng.int(rows);
+      for (let i = 0; i < nIn; i++) v[s * nIn + i] = X[r * 784 + (i % 784)];
+    }
+    batches.push(v);
+  }
+  const best = (f: () => void) => {
+    let m = Infinity;
+    for (let pass = 0; pass < 5; pass++) {
+      const t0 = performance.now();
+      for (const v of batches) {
+        x.set(v);
+        f();
+      }
+      m = Math.min(m, ((performance.now() - t0) / batches.length) * 1000);
+    }
+    return m;
+  };
+  const copy = best(() => {});
+  const result = [
+    best(() => k.denseForward(x, W, b, z, a, batch, nIn, nOut, 'relu')) - copy,
+    best(() => k.denseBackward(x, W, z, a, dA, delta, dW, db, null, batch, nIn, nOut, 'relu', false)) - copy,
+    best(() => k.denseBackwardSgd!(x, W, z, a, dA, delta, b, null, batch, nIn, nOut, 'relu', 1e-6, 0.9999)) - copy,
+  ];
+  for (const arr of [x, W, b, z, a, dA, delta, dW, db]) k.release!(arr);
+  return result;
+}
+
+console.log('µs per call             forward (1 / 2 threads)   backward (1 / 2)     SGD update (1 / 2)');
+for (const [batch, nIn, nOut] of shapes) {
+  const t2 = time(two, batch, nIn, nOut); // the threaded one first: its worker exits after 5 s idle
+  const t1 = time(one, batch, nIn, nOut);
+  const cell = (i: number) => `${t1[i].toFixed(1).padStart(7)} / ${t2[i].toFixed(1).padStart(7)} (${(t1[i] / t2[i]).toFixed(2)}×)`;
+  console.log(`[${batch}, ${nIn}, ${nOut}]`.padEnd(22), cell(0), ' ', cell(1), ' ', cell(2));
+}
+two.threads?.close();
