@@ -1,7 +1,8 @@
 // The explorer's local server (src/cli/explore.ts): it serves its own files and the one model,
 // refuses traversal (plain, encoded, double-encoded, backslashes), absolute paths, symlinks out,
 // dot-files, other methods, request bodies, huge URLs/headers and foreign Host headers, and sends
-// a CSP without remote sources plus nosniff on every response. Also `glassbox explore` itself: its
+// a CSP without remote sources plus nosniff on every response, and the cross-origin isolation
+// headers (COOP same-origin, COEP require-corp, CORP same-origin) the wasm backend's threads need. Also `glassbox explore` itself: its
 // usage and model-file errors (in process) and a real run that serves the model and stops on SIGINT.
 import { spawn } from 'node:child_process';
 import { mkdtemp, mkdir, rm, symlink, writeFile } from 'node:fs/promises';
@@ -114,6 +115,15 @@ describe('explore server: what it serves', () => {
       for (const s of sources) expect(s).toMatch(/^('self'|'none'|'wasm-unsafe-eval'|blob:|data:)$/); // no hosts, no 'unsafe-eval', no 'unsafe-inline'
     }
     expect(r.headers['x-content-type-options']).toBe('nosniff');
+  });
+
+  it('makes every response cross-origin isolated (COOP + COEP), pages, assets, the model and errors alike', async () => {
+    for (const target of ['/', '/assets/app.js', '/model.json', '/missing.js', '/../etc/passwd']) {
+      const r = await request(port, target);
+      expect(r.headers['cross-origin-opener-policy'], target).toBe('same-origin');
+      expect(r.headers['cross-origin-embedder-policy'], target).toBe('require-corp');
+      expect(r.headers['cross-origin-resource-policy'], target).toBe('same-origin');
+    }
   });
 
   it('serves files under the root with their content type; HEAD gives headers only', async () => {

@@ -1,7 +1,7 @@
 /**
  * web/vite.config — how the explorer is built: the `glassbox` alias to the library's public API,
  * the compact MNIST slice copied in as static assets, and the Content-Security-Policy meta tag of
- * the built page.
+ * the built page, and the cross-origin isolation headers of the dev and preview servers.
  */
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -106,12 +106,26 @@ function noNodeModules(): Plugin {
   };
 }
 
+/**
+ * Headers that make the page cross-origin isolated (COOP same-origin + COEP require-corp), so the
+ * training worker gets SharedArrayBuffer and the wasm backend's second thread. `glassbox explore`
+ * sends the same ones (src/cli/explore.ts); a static host must send them too, or training stays on
+ * one thread.
+ */
+export const ISOLATION_HEADERS: Record<string, string> = {
+  'Cross-Origin-Opener-Policy': 'same-origin',
+  'Cross-Origin-Embedder-Policy': 'require-corp',
+  'Cross-Origin-Resource-Policy': 'same-origin',
+};
+
 export default defineConfig({
   root: here('.'),
   base: './',
   resolve: { alias: { glassbox: here('../src/index.ts') } },
   worker: { format: 'es', plugins: () => [noNodeModules()] },
   plugins: [noNodeModules(), mnistAssets(), cspMeta()],
+  server: { headers: ISOLATION_HEADERS },
+  preview: { headers: ISOLATION_HEADERS },
   build: {
     outDir: here('dist'),
     emptyOutDir: true,

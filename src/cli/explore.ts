@@ -91,6 +91,11 @@ export interface ExploreServerOptions {
   loopbackOnly?: boolean;
 }
 
+/**
+ * Security headers of every response. COOP same-origin + COEP require-corp make the page cross-origin
+ * isolated, so its training worker gets SharedArrayBuffer and the wasm backend's second thread;
+ * everything served is same-origin (and marked CORP same-origin), so nothing is blocked by COEP.
+ */
 function setSecurityHeaders(res: http.ServerResponse): void {
   res.setHeader('Content-Security-Policy', CONTENT_SECURITY_POLICY);
   res.setHeader('X-Content-Type-Options', 'nosniff');
@@ -98,6 +103,7 @@ function setSecurityHeaders(res: http.ServerResponse): void {
   res.setHeader('X-Frame-Options', 'DENY');
   res.setHeader('Cross-Origin-Resource-Policy', 'same-origin');
   res.setHeader('Cross-Origin-Opener-Policy', 'same-origin');
+  res.setHeader('Cross-Origin-Embedder-Policy', 'require-corp');
 }
 
 function reply(res: http.ServerResponse, status: number, message: string, extra: Record<string, string> = {}): void {

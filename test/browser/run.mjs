@@ -3,11 +3,15 @@
 // sources, serves web/dist with the explorer's own server (src/cli/explore.ts) on 127.0.0.1, and
 // drives Debian's Chromium through playwright-core. Every number the page shows that a test
 // checks is recomputed here, independently, with the library in Node (imported through tsx).
+// The server sends COOP + COEP, so pages are cross-origin isolated and the wasm backend runs its
+// second thread in a Web Worker; a small page bundled here from test/browser/wasm-threads-page.ts
+// checks those threaded kernels bit for bit against one thread.
 // Prints one line per test and a final `N passed, M failed`; screenshots go to test-artifacts/.
 // Without /usr/bin/chromium it says so and exits 0 (1 when REQUIRE_BROWSER=1).
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
-import { writeFile } from 'node:fs/promises';
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -515,7 +519,8 @@ test('backend webgpu without a GPU: the page says what is missing and trains on 
   check(inUse === 'wasm', `the fallback should be wasm, the worker trains on ${inUse}`);
   check((await page.inputValue('#backend')) === 'webgpu', 'the control still shows the choice made (webgpu)');
   const note = (await page.textContent('#backend-note')).trim();
-  check(/WebGPU could not be used/.test(note) && /(navigator\.gpu|adapter)/.test(note) && /Training on wasm instead/.test(note),
+  const threads = await page.evaluate(() => (navigator.hardwareConcurrency >= 2 ? 2 : 1));
+  check(/WebGPU could not be used/.test(note) && /(navigator\.gpu|adapter)/.test(note) && note.includes(`Training on wasm (${threads} thread${threads === 1 ? '' : 's'}) instead`),
     `the note should name what is missing and the fallback: '${note}'`);
   check((await page.getAttribute('#backend-note', 'data-backend')) === 'wasm', 'the note is marked with the backend in use');
   const banner = (await page.textContent('#banner')).trim();
@@ -532,6 +537,63 @@ test('backend webgpu without a GPU: the page says what is missing and trains on 
   check(c1 < c0, `training cost ${c0} → ${c1} did not fall on the fallback backend`);
   console.log(`    note: ${note}`);
   await page.close();
+});
+
+test('the explorer is cross-origin isolated and its wasm backend trains on two threads', async () => {
+  const page = await open(`${base}#data=mnist&hidden=100&batch=100&backend=wasm`);
+  await page.waitForFunction(() => window.__glassbox.backend() !== null, null, { timeout: 60_000 });
+  const env = await page.evaluate(() => ({ isolated: globalThis.crossOriginIsolated, cores: navigator.hardwareConcurrency }));
+  check(env.isolated === true, 'the page is not cross-origin isolated (COOP/COEP headers missing?)');
+  const expected = env.cores >= 2 ? 2 : 1;
+  check(expected === 2, `this test needs a browser that reports at least 2 cores (navigator.hardwareConcurrency = ${env.cores})`);
+  const note = (await page.textContent('#backend-note')).trim();
+  check(note === 'Training on wasm · 2 threads.', `the backend note should say 'Training on wasm · 2 threads.': '${note}'`);
+  check((await page.getAttribute('#backend-note', 'data-threads')) === '2', 'the note is marked with data-threads="2"');
+  // It trains: steps on [784, 100, 10] at batch 100 (every layer-2 kernel is split) lower the cost of that batch's set.
+  await page.click('#play');
+  await page.waitForFunction(() => window.__glassbox.step() >= 60, null, { timeout: 120_000 });
+  await page.click('#play');
+  await settle(page);
+  const { spec, params } = await hook(page);
+  check(params.every((p) => p.every(Number.isFinite)), 'the trained weights are finite');
+  check(spec.sizes.join() === '784,100,10', `spec ${spec.sizes.join()}`);
+  console.log(`    ${note}`);
+  await page.close();
+});
+
+test('wasm kernels with threads: 2 in the page (spinning join) equal threads: 1 bit for bit', async () => {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'glassbox-threads-page-'));
+  const esbuild = await import('esbuild'); // tsx's own bundler
+  await esbuild.build({
+    entryPoints: [path.join(here, 'wasm-threads-page.ts')], bundle: true, format: 'esm', platform: 'browser', target: 'es2022',
+    outfile: path.join(dir, 'page.js'), logLevel: 'error',
+  });
+  await writeFile(path.join(dir, 'index.html'), '<!doctype html><meta charset="utf-8"><title>glassbox wasm threads</title><link rel="icon" href="data:,"><script type="module" src="./page.js"></script>\n');
+  const url = await serve({ root: dir });
+  const page = await browser.newPage();
+  page.on('pageerror', (e) => problems.push(`uncaught exception on the threads page: ${e.message}`));
+  page.on('console', (m) => {
+    if (m.type() === 'error') problems.push(`console error on the threads page: ${m.text()}`);
+  });
+  await page.goto(url);
+  await page.waitForFunction(() => globalThis.__wasmThreads !== undefined, null, { timeout: 30_000 });
+  const r = await page.evaluate(() => globalThis.__wasmThreads.run());
+  await page.close();
+  const { info, cases, timing, statsAfter } = r;
+  check(info.crossOriginIsolated && info.sharedMemory, `the page should be cross-origin isolated with a shared wasm memory: ${JSON.stringify(info)}`);
+  check(!info.oneHasThreads && info.twoHasThreads, `threads: 1 has no helper, threads: 2 has one: ${JSON.stringify(info)}`);
+  check(info.ready && info.statsBefore?.ready === true && info.statsBefore.spawns === 1, `the helper Web Worker is up: ${JSON.stringify(info)}`);
+  check(cases.length === 3 * 2 * 2 * 2 * 2, `${cases.length} cases ran`);
+  for (const c of cases) {
+    const name = `batch ${c.batch}, nIn ${c.nIn}, nOut ${c.nOut}, ${c.sparse ? 'sparse' : 'random'} x, ${c.act}`;
+    check(c.mismatched.length === 0, `${name}: arrays ${c.mismatched.join(', ')} of ${c.arrays} differ between 1 and 2 threads`);
+    check(c.nonTrivial, `${name}: trivial results (all zero or W unchanged)`);
+    // With nOut 257 all three kernels split (forward, backward and the SGD update each hand the worker a share).
+    if (c.nOut === 257) check(c.jobs >= 3, `${name}: only ${c.jobs} jobs went to the helper thread`);
+  }
+  const jobs = cases.reduce((n, c) => n + c.jobs, 0);
+  check(statsAfter.jobs >= jobs && jobs > 0 && statsAfter.skipped === 0, `helper thread counters: ${JSON.stringify(statsAfter)}, case jobs ${jobs}`);
+  console.log(`    ${cases.length} cases bit-identical, ${jobs} kernel shares ran on the helper Web Worker; [128, 784] → 256 sigmoid layer forward + SGD backward: ${timing.oneThreadMs.toFixed(3)} ms on 1 thread, ${timing.twoThreadsMs.toFixed(3)} ms on 2 (headless Chromium, window main thread)`);
 });
 
 test('no console errors, uncaught exceptions, failed or off-site requests on any page', async () => {

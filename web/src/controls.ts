@@ -121,11 +121,16 @@ export class Controls {
     this.showLayers(state);
   }
 
-  /** Say which backend the worker trains on, and why it is not the one chosen (`note`), if so. */
-  showBackend(inUse: 'webgpu' | 'wasm' | 'js', note: string | null): void {
+  /**
+   * Say which backend the worker trains on, with how many threads the wasm kernels use, and why it
+   * is not the one chosen (`note`), if so.
+   */
+  showBackend(inUse: 'webgpu' | 'wasm' | 'js', note: string | null, threads: number): void {
     this.backendNote.dataset.backend = inUse;
+    this.backendNote.dataset.threads = String(threads);
     this.backendNote.classList.toggle('warning', note !== null);
-    this.backendNote.textContent = note ?? `Training on ${inUse === 'webgpu' ? 'the GPU (WebGPU)' : inUse}.`;
+    const name = inUse === 'webgpu' ? 'the GPU (WebGPU)' : inUse === 'wasm' ? `wasm · ${threads} thread${threads === 1 ? '' : 's'}` : inUse;
+    this.backendNote.textContent = note ?? `Training on ${name}.`;
   }
 
   private showLayers(state: State): void {

@@ -313,7 +313,7 @@ class App implements AppApi {
         break;
       case 'backend':
         this.backendInUse = msg.backend;
-        this.controls.showBackend(msg.backend, msg.note);
+        this.controls.showBackend(msg.backend, msg.note, msg.threads);
         if (msg.note) this.info(msg.note);
         break;
       case 'error':

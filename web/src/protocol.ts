@@ -75,6 +75,8 @@ export type FromWorker = { setup: number } & (
       backend: 'webgpu' | 'wasm' | 'js';
       /** Why it is not the one asked for (what is missing), or null. */
       note: string | null;
+      /** Threads the wasm kernels use (wasmInfo().threads: 2 with a helper Web Worker); 1 for js and webgpu. */
+      threads: number;
     }
   | { type: 'error'; message: string; diverged: boolean }
 );

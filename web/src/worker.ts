@@ -9,10 +9,12 @@
  * can be had) trains with the library's `createWebGpuTrainer`: the model and data stay on the GPU,
  * segments run chunks of batches with `runEpoch`, and the weights come back (`copyToModel`) only
  * when a snapshot is due. When WebGPU cannot be used (no navigator.gpu, no adapter, Adam) the
- * worker says what is missing and trains on wasm.
+ * worker says what is missing and trains on wasm. It also reports how many threads the wasm
+ * kernels use: 2 when the page is cross-origin isolated (shared memory, a helper Web Worker) and
+ * the browser reports two cores, else 1.
  */
 import {
-  ArgumentError, createWebGpuTrainer, DivergenceError, evaluate, fit, GlassboxError, initWasmBackend, Rng, setBackend, UnsupportedError,
+  ArgumentError, createWebGpuTrainer, DivergenceError, evaluate, fit, GlassboxError, initWasmBackend, Rng, setBackend, UnsupportedError, wasmInfo,
   type Dataset, type Sequential, type TrainState, type WebGpuTrainer,
 } from 'glassbox';
 import { loadExplorerData, type ExplorerData } from './data.js';
@@ -246,7 +248,7 @@ async function retuneGpu(run: GpuRun, before: Hyper, next: Hyper): Promise<void>
     gpuRun = null;
     state = cpuStateAfterGpu(run, model, next);
     const cpu = await useCpu('wasm');
-    post({ type: 'backend', backend: cpu.backend, note: `WebGPU is not used from here on: ${why}. Training continues on ${cpu.backend}.` });
+    post({ type: 'backend', backend: cpu.backend, note: `WebGPU is not used from here on: ${why}. Training continues on ${cpuLabel(cpu.backend)}.`, threads: cpuThreads(cpu.backend) });
   }
 }
 
@@ -295,11 +297,23 @@ async function doSetup(next: Setup): Promise<void> {
   }
 }
 
+/** Threads the CPU backend in use runs its kernels on (wasm: 1 or 2; js: 1). */
+function cpuThreads(backend: 'wasm' | 'js'): number {
+  return backend === 'wasm' ? wasmInfo().threads : 1;
+}
+
+/** How a note names the CPU backend: `wasm (2 threads)`, `wasm (1 thread)` or `js`. */
+function cpuLabel(backend: 'wasm' | 'js'): string {
+  if (backend === 'js') return 'js';
+  const n = cpuThreads(backend);
+  return `wasm (${n} thread${n === 1 ? '' : 's'})`;
+}
+
 /** Make the setup's backend active (a GPU trainer for webgpu/auto when possible) and tell the page which one runs. */
 async function chooseBackend(next: Setup, m: Sequential, train: Dataset, gen: number): Promise<void> {
   if (next.backend === 'js' || next.backend === 'wasm') {
     const cpu = await useCpu(next.backend);
-    post({ type: 'backend', backend: cpu.backend, note: cpu.note });
+    post({ type: 'backend', backend: cpu.backend, note: cpu.note, threads: cpuThreads(cpu.backend) });
     return;
   }
   const cpu = await useCpu('wasm'); // for evaluation and the views, and the fallback
@@ -313,15 +327,15 @@ async function chooseBackend(next: Setup, m: Sequential, train: Dataset, gen: nu
     const rng = new Rng(next.seed);
     rng.fork(); // as `fit` does for its rule, so the epochs' orders come from the same stream
     gpuRun = { trainer, rng, order: null, batchInEpoch: 0, epochCostSum: 0, epochSeconds: 0 };
-    post({ type: 'backend', backend: 'webgpu', note: null });
+    post({ type: 'backend', backend: 'webgpu', note: null, threads: 1 });
     return;
   } catch (err) {
     why = gpuRefusal(err);
   }
   const note = next.backend === 'webgpu'
-    ? `WebGPU could not be used: ${why}. Training on ${cpu.backend} instead.`
-    : `auto chose ${cpu.backend}: WebGPU could not be used (${why}).`;
-  post({ type: 'backend', backend: cpu.backend, note: cpu.note ? `${note} ${cpu.note}` : note });
+    ? `WebGPU could not be used: ${why}. Training on ${cpuLabel(cpu.backend)} instead.`
+    : `auto chose ${cpuLabel(cpu.backend)}: WebGPU could not be used (${why}).`;
+  post({ type: 'backend', backend: cpu.backend, note: cpu.note ? `${note} ${cpu.note}` : note, threads: cpuThreads(cpu.backend) });
 }
 
 // Messages are handled one after another, so a `step` that arrives during `setup` waits for it.

@@ -8,8 +8,9 @@
  * never see it — instantiates the module over a WasmHeap (shared memory where possible), and
  * registers the kernels as backend 'wasm' (it does not make it active: `setBackend('wasm')`).
  * The binaries are embedded as base64 (binary.generated.ts, from `npm run build:wasm`), so the same
- * code loads in Node and in the browser with no fetch. In Node with two cores the big dense kernels
- * also run on a helper thread over the same memory (threads.ts; option `threads`).
+ * code loads in Node and in the browser with no fetch. With two cores and a shared memory (Node, or
+ * a cross-origin isolated page) the big dense kernels also run on a helper thread over the same
+ * memory (threads.ts; option `threads`).
  */
 import { ArgumentError, UnsupportedError } from '../../../util/errors.js';
 import { registerBackend } from '../registry.js';
@@ -17,7 +18,7 @@ import type { Kernels } from '../types.js';
 import { relaxedBinary, simdBinary, type WasmBinary } from './binary.generated.js';
 import { WasmHeap, type HeapOptions, type HeapStats } from './heap.js';
 import { makeWasmKernels, type WasmExports } from './kernels.js';
-import { CONTROL_INTS, nodeHasTwoCores, startWasmThreads, type WasmThreads } from './threads.js';
+import { CONTROL_INTS, hasTwoCores, startWasmThreads, type WasmThreads } from './threads.js';
 
 /** Options of `initWasmBackend` / `createWasmKernels`. */
 export interface WasmOptions extends HeapOptions {
@@ -25,8 +26,10 @@ export interface WasmOptions extends HeapOptions {
   relaxedSimd?: boolean;
   /**
    * Threads for the big dense kernels: 1 (off) or 2 (a helper worker thread on the same shared
-   * memory; Node only). Default: 2 in Node when there are at least two cores and the memory is
-   * shared, else 1. Results are bit-identical either way.
+   * memory: worker_threads in Node, a Web Worker in a cross-origin isolated browser context).
+   * Default: 2 when the runtime reports at least two cores (Node's availableParallelism,
+   * navigator.hardwareConcurrency), else 1. Without a shared memory or workers it stays 1 with no
+   * error (`wasmInfo().threads` says which). Results are bit-identical either way.
    */
   threads?: number;
   /**
@@ -46,7 +49,7 @@ export interface WasmInfo {
   sharedMemory: boolean;
   /** Memory counters (null before initialisation). */
   heap: HeapStats | null;
-  /** Threads the dense kernels may use (1 or 2). */
+  /** Threads the dense kernels use (2 only while a helper thread is running or can restart; else 1). */
   threads: number;
   /**
    * The helper thread's counters (null without one): jobs it ran, workers started, pauses (a
@@ -157,7 +160,7 @@ export async function createWasmKernels(options: WasmOptions = {}, name = 'wasm'
   if (!validate(SIMD_PROBE)) {
     throw new UnsupportedError('wasm backend: this runtime\'s WebAssembly lacks 128-bit SIMD (the "simd128" feature)');
   }
-  const threadCount = options.threads ?? ((await nodeHasTwoCores()) ? 2 : 1);
+  const threadCount = options.threads ?? ((await hasTwoCores()) ? 2 : 1);
   if (threadCount !== 1 && threadCount !== 2) {
     throw new ArgumentError(`wasm backend: threads must be 1 or 2, got ${String(options.threads)}`);
   }
@@ -219,7 +222,7 @@ export function wasmInfo(): WasmInfo {
     relaxedSimd: backend?.relaxedSimd ?? false,
     sharedMemory: backend?.heap.shared ?? false,
     heap: backend ? backend.heap.stats() : null,
-    threads: backend?.threads ? 2 : 1,
+    threads: backend?.threads?.running ? 2 : 1,
     threadStats: backend?.threads ? backend.threads.stats() : null,
   };
 }

@@ -3,19 +3,25 @@
  * second instance of the same wasm module on the SAME shared memory, driven through a small control
  * block in that memory with Atomics (no messages, no copies).
  *
- * Node only (worker_threads, reached through a dynamic import so browser bundles never see it); in
- * browsers the backend stays single-threaded. The second instantiation re-applies the module's
+ * In Node the worker is a worker_threads Worker (reached through a dynamic import so browser bundles
+ * never see it). In a browser it is a Web Worker started from a Blob URL, when the page is
+ * cross-origin isolated (the memory is then shared) and has Worker and SharedArrayBuffer; it
+ * receives {module, memory, ctlByte} by postMessage. Both programs are generated from one job loop
+ * (JOB_LOOP below), so they cannot drift. Otherwise the backend stays single-threaded. The second
+ * instantiation re-applies the module's
  * active data segments, which only hold its read-only static data below heapBase (math tables):
  * the same bytes at the same addresses, and the module has no globals, start function or runtime
  * state in memory (checked by test/perf-threads), so it cannot disturb the first instance.
  *
  * Protocol, on the Int32 control block `ctl`: ctl[STATE] is STARTING → IDLE once the worker has
  * instantiated; the main thread writes a job (ctl[OP], ctl[ARGS…]) and moves IDLE → JOB with a
- * compare-exchange, runs its own share, then waits (a short spin, then Atomics.wait) until the
+ * compare-exchange, runs its own share, then waits (a short spin, then Atomics.wait — or only
+ * spinning on a thread that may not block, such as a window's main thread) until the
  * worker sets DONE, and moves DONE → IDLE. A worker idle for IDLE_MS moves IDLE → GONE itself and
  * exits (so a backend nobody uses, e.g. one left by a finished test file, never pins a thread);
- * the next large kernel then runs single-threaded and starts a fresh worker. The worker is
- * unref'd: it never keeps the process alive. Every split keeps each output element's sequence of
+ * the next large kernel then runs single-threaded and starts a fresh worker. The Node worker is
+ * unref'd: it never keeps the process alive (Web Workers have no unref; the idle exit frees them).
+ * Every split keeps each output element's sequence of
  * operations, so results are bit-identical with and without the thread. When the machine is busy
  * (another process on the second core), the worker answers late; after eight late joins in a row
  * `start` declines jobs for a second (the caller then does all the work), so oversubscription costs
@@ -72,62 +78,105 @@ const PAUSE_MS = 1000;
  */
 const WARM_JOBS = 200;
 
-/** The worker's program (CommonJS, run with eval: no file to resolve in tsx, dist or a bundle). */
-const WORKER_SOURCE = `
-const { workerData } = require('node:worker_threads');
-const { module, memory, ctlByte } = workerData;
-const ctl = new Int32Array(memory.buffer, ctlByte, ${CONTROL_INTS});
-let ex;
-try {
-  ex = new WebAssembly.Instance(module, { env: { memory } }).exports;
-} catch (e) {
-  Atomics.store(ctl, ${ERROR}, 2);
-  Atomics.store(ctl, ${STATE}, ${GONE});
+/**
+ * The worker's job loop, shared by the Node and browser programs: `run(module, memory, ctlByte)`
+ * instantiates the module on the shared memory, marks the control word IDLE and serves jobs until
+ * it has been idle for IDLE_MS (or the main thread sets GONE); an instantiation failure sets ERROR
+ * and GONE, then throws.
+ */
+const JOB_LOOP = `
+function run(module, memory, ctlByte) {
+  const ctl = new Int32Array(memory.buffer, ctlByte, ${CONTROL_INTS});
+  let ex;
+  try {
+    ex = new WebAssembly.Instance(module, { env: { memory } }).exports;
+  } catch (e) {
+    Atomics.store(ctl, ${ERROR}, 2);
+    Atomics.store(ctl, ${STATE}, ${GONE});
+    Atomics.notify(ctl, ${STATE});
+    throw e;
+  }
+  Atomics.compareExchange(ctl, ${STATE}, ${STARTING}, ${IDLE});
   Atomics.notify(ctl, ${STATE});
-  throw e;
-}
-Atomics.compareExchange(ctl, ${STATE}, ${STARTING}, ${IDLE});
-Atomics.notify(ctl, ${STATE});
-const a = (i) => ctl[${ARGS} + i];
-const ctlF = new Float32Array(memory.buffer, ctlByte, ${CONTROL_INTS});
-const f = (i) => ctlF[${ARGS} + i];
-for (;;) {
-  let s = Atomics.load(ctl, ${STATE});
-  if (s === ${JOB}) {
-    try {
-      const op = ctl[${OP}];
-      if (op === ${OP_FORWARD_ROWS}) {
-        ex.denseForwardRows(a(0), a(1), a(2), a(3), a(4), a(5), a(6), a(7), a(8), a(9), a(10), a(11), a(12));
-      } else if (op === ${OP_BACKWARD_ROWS}) {
-        ex.denseBackwardRows(a(0), a(1), a(2), a(3), a(4), a(5), a(6), a(7), a(8), a(9), a(10), a(11), a(12), a(13), a(14), a(15));
-      } else if (op === ${OP_FORWARD_UNITS}) {
-        ex.denseForwardUnits(a(0), a(1), a(2), a(3), a(4), a(5), a(6), a(7), a(8), a(9), a(10));
-      } else if (op === ${OP_SGD_UNITS}) {
-        ex.denseSgdUnits(a(0), a(1), a(2), a(3), a(4), f(5), a(6), a(7), a(8), a(9), a(10));
-      } else if (op === ${OP_MOMENTUM}) {
-        ex.momentumStep(a(0), a(1), a(2), a(3), f(4), f(5), f(6), a(7), a(8));
-      } else {
+  const a = (i) => ctl[${ARGS} + i];
+  const ctlF = new Float32Array(memory.buffer, ctlByte, ${CONTROL_INTS});
+  const f = (i) => ctlF[${ARGS} + i];
+  for (;;) {
+    let s = Atomics.load(ctl, ${STATE});
+    if (s === ${JOB}) {
+      try {
+        const op = ctl[${OP}];
+        if (op === ${OP_FORWARD_ROWS}) {
+          ex.denseForwardRows(a(0), a(1), a(2), a(3), a(4), a(5), a(6), a(7), a(8), a(9), a(10), a(11), a(12));
+        } else if (op === ${OP_BACKWARD_ROWS}) {
+          ex.denseBackwardRows(a(0), a(1), a(2), a(3), a(4), a(5), a(6), a(7), a(8), a(9), a(10), a(11), a(12), a(13), a(14), a(15));
+        } else if (op === ${OP_FORWARD_UNITS}) {
+          ex.denseForwardUnits(a(0), a(1), a(2), a(3), a(4), a(5), a(6), a(7), a(8), a(9), a(10));
+        } else if (op === ${OP_SGD_UNITS}) {
+          ex.denseSgdUnits(a(0), a(1), a(2), a(3), a(4), f(5), a(6), a(7), a(8), a(9), a(10));
+        } else if (op === ${OP_MOMENTUM}) {
+          ex.momentumStep(a(0), a(1), a(2), a(3), f(4), f(5), f(6), a(7), a(8));
+        } else {
+          Atomics.store(ctl, ${ERROR}, 1);
+        }
+      } catch (e) {
         Atomics.store(ctl, ${ERROR}, 1);
       }
-    } catch (e) {
-      Atomics.store(ctl, ${ERROR}, 1);
+      Atomics.store(ctl, ${STATE}, ${DONE});
+      Atomics.notify(ctl, ${STATE});
+      continue;
     }
-    Atomics.store(ctl, ${STATE}, ${DONE});
-    Atomics.notify(ctl, ${STATE});
-    continue;
+    if (s !== ${IDLE} && s !== ${DONE}) break;
+    // Spin briefly (the next job of a training step follows within microseconds), then sleep.
+    const t0 = performance.now();
+    let spins = 0;
+    while (Atomics.load(ctl, ${STATE}) === s) {
+      if ((++spins & 255) === 0 && performance.now() - t0 > ${SPIN_MS}) break;
+    }
+    if (Atomics.load(ctl, ${STATE}) !== s) continue;
+    const r = Atomics.wait(ctl, ${STATE}, s, ${IDLE_MS});
+    if (r === 'timed-out' && Atomics.compareExchange(ctl, ${STATE}, ${IDLE}, ${GONE}) === ${IDLE}) break;
   }
-  if (s !== ${IDLE} && s !== ${DONE}) break;
-  // Spin briefly (the next job of a training step follows within microseconds), then sleep.
-  const t0 = performance.now();
-  let spins = 0;
-  while (Atomics.load(ctl, ${STATE}) === s) {
-    if ((++spins & 255) === 0 && performance.now() - t0 > ${SPIN_MS}) break;
-  }
-  if (Atomics.load(ctl, ${STATE}) !== s) continue;
-  const r = Atomics.wait(ctl, ${STATE}, s, ${IDLE_MS});
-  if (r === 'timed-out' && Atomics.compareExchange(ctl, ${STATE}, ${IDLE}, ${GONE}) === ${IDLE}) break;
 }
 `;
+
+/** The Node worker's program (CommonJS, run with eval: no file to resolve in tsx, dist or a bundle). */
+const NODE_WORKER_SOURCE = `${JOB_LOOP}
+const { workerData } = require('node:worker_threads');
+run(workerData.module, workerData.memory, workerData.ctlByte);
+`;
+
+/**
+ * The browser worker's program (a classic Web Worker from a Blob URL): the first message carries
+ * {module, memory, ctlByte}; when the loop ends (idle) it says 'exit' and closes itself.
+ */
+const BROWSER_WORKER_SOURCE = `${JOB_LOOP}
+self.onmessage = (event) => {
+  self.onmessage = null;
+  const { module, memory, ctlByte } = event.data;
+  run(module, memory, ctlByte);
+  self.postMessage('exit');
+  self.close();
+};
+`;
+
+/** What a helper worker is started with (a worker_threads workerData, or a Web Worker's first message). */
+interface WorkerData {
+  module: WebAssembly.Module;
+  memory: WebAssembly.Memory;
+  ctlByte: number;
+}
+
+/** A started helper worker, whichever kind. */
+interface HelperWorker {
+  terminate(): void;
+}
+
+/**
+ * Starts a helper worker running the job loop on `data`; `onError` when it fails (it will not run
+ * jobs), `onExit` once it has left its loop and exits. May throw when no worker can be started.
+ */
+type SpawnWorker = (data: WorkerData, onError: () => void, onExit: () => void) => HelperWorker;
 
 /** The part of node:worker_threads' Worker used here. */
 interface NodeWorker {
@@ -135,7 +184,53 @@ interface NodeWorker {
   on(event: 'error' | 'exit', listener: (arg: unknown) => void): void;
   terminate(): Promise<number>;
 }
-type WorkerConstructor = new (source: string, options: { eval: true; workerData: unknown }) => NodeWorker;
+type NodeWorkerConstructor = new (source: string, options: { eval: true; workerData: unknown }) => NodeWorker;
+
+/** Helper workers from node:worker_threads (eval'd source, unref'd). */
+function nodeSpawner(Worker: NodeWorkerConstructor): SpawnWorker {
+  return (data, onError, onExit) => {
+    const worker = new Worker(NODE_WORKER_SOURCE, { eval: true, workerData: data });
+    worker.on('error', onError);
+    worker.on('exit', onExit);
+    worker.unref();
+    return { terminate: () => void worker.terminate() };
+  };
+}
+
+/** The part of the browser's Worker used here. */
+interface WebWorker {
+  onerror: ((event: { preventDefault(): void }) => void) | null;
+  onmessage: ((event: { data: unknown }) => void) | null;
+  postMessage(message: unknown): void;
+  terminate(): void;
+}
+type WebWorkerConstructor = new (url: string) => WebWorker;
+
+/** Helper workers as Web Workers from a Blob URL of BROWSER_WORKER_SOURCE. */
+function browserSpawner(Worker: WebWorkerConstructor, url: string): SpawnWorker {
+  return (data, onError, onExit) => {
+    const worker = new Worker(url);
+    worker.onerror = (event) => {
+      event.preventDefault(); // handled: the backend goes single-threaded, nothing uncaught to report
+      onError();
+    };
+    worker.onmessage = (event) => {
+      if (event.data === 'exit') onExit();
+    };
+    worker.postMessage(data);
+    return { terminate: () => worker.terminate() };
+  };
+}
+
+/** Whether this thread may block in Atomics.wait (false on a window's main thread, where it throws). */
+function canBlock(ctl: Int32Array): boolean {
+  try {
+    Atomics.wait(ctl, ERROR, -1, 0); // never sleeps: timeout 0
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 /** One helper thread for the wasm kernels. */
 export class WasmThreads {
@@ -143,8 +238,10 @@ export class WasmThreads {
   readonly #ctlByte: number;
   readonly #module: WebAssembly.Module;
   readonly #memory: WebAssembly.Memory;
-  readonly #Worker: WorkerConstructor;
-  #worker: NodeWorker | null = null;
+  readonly #spawnWorker: SpawnWorker;
+  /** Whether join() may sleep in Atomics.wait; else it only spins. */
+  readonly #mayBlock: boolean;
+  #worker: HelperWorker | null = null;
   #broken = false;
   #jobs = 0;
   #spawns = 0;
@@ -157,17 +254,18 @@ export class WasmThreads {
   #workerJobs = 0;
 
   /**
-   * @param Worker node:worker_threads' Worker
+   * @param spawnWorker starts a helper worker (Node's worker_threads or a browser Web Worker)
    * @param module the compiled kernel module (the one the main thread instantiated)
    * @param memory the shared memory both instances use
    * @param ctlByte byte address of CONTROL_INTS int32 words in that memory reserved for the control block
    */
-  constructor(Worker: WorkerConstructor, module: WebAssembly.Module, memory: WebAssembly.Memory, ctlByte: number) {
-    this.#Worker = Worker;
+  constructor(spawnWorker: SpawnWorker, module: WebAssembly.Module, memory: WebAssembly.Memory, ctlByte: number) {
+    this.#spawnWorker = spawnWorker;
     this.#module = module;
     this.#memory = memory;
     this.#ctlByte = ctlByte;
     this.#ctl = new Int32Array(memory.buffer, ctlByte, CONTROL_INTS);
+    this.#mayBlock = canBlock(this.#ctl);
     this.#spawn();
   }
 
@@ -176,18 +274,16 @@ export class WasmThreads {
     Atomics.store(this.#ctl, ERROR, 0);
     Atomics.store(this.#ctl, STATE, STARTING);
     try {
-      const worker = new this.#Worker(WORKER_SOURCE, {
-        eval: true,
-        workerData: { module: this.#module, memory: this.#memory, ctlByte: this.#ctlByte },
-      });
-      worker.on('error', () => {
-        this.#broken = true;
-        Atomics.store(this.#ctl, STATE, GONE);
-      });
-      worker.on('exit', () => {
-        if (this.#worker === worker) this.#worker = null;
-      });
-      worker.unref();
+      const worker: HelperWorker = this.#spawnWorker(
+        { module: this.#module, memory: this.#memory, ctlByte: this.#ctlByte },
+        () => {
+          this.#broken = true;
+          Atomics.store(this.#ctl, STATE, GONE);
+        },
+        () => {
+          if (this.#worker === worker) this.#worker = null;
+        },
+      );
       this.#worker = worker;
       this.#spawns++;
       this.#workerJobs = 0;
@@ -195,6 +291,11 @@ export class WasmThreads {
       this.#broken = true;
       Atomics.store(this.#ctl, STATE, GONE);
     }
+  }
+
+  /** Whether the helper thread is usable (false once it failed or was closed). */
+  get running(): boolean {
+    return !this.#broken;
   }
 
   /**
@@ -235,7 +336,7 @@ export class WasmThreads {
     const t0 = performance.now();
     let spins = 0;
     while (Atomics.load(ctl, STATE) === JOB) {
-      if ((++spins & 255) === 0 && performance.now() - t0 > SPIN_MS) {
+      if ((++spins & 255) === 0 && this.#mayBlock && performance.now() - t0 > SPIN_MS) {
         Atomics.wait(ctl, STATE, JOB, 1000);
       }
     }
@@ -287,32 +388,54 @@ export class WasmThreads {
     this.#broken = true;
     Atomics.store(this.#ctl, STATE, GONE);
     Atomics.notify(this.#ctl, STATE);
-    void this.#worker?.terminate();
+    this.#worker?.terminate();
     this.#worker = null;
   }
 }
 
+let browserWorkerUrl: string | null = null;
+
 /**
- * Start the helper thread when the runtime allows it (Node's worker_threads and a shared memory);
- * null otherwise (browsers, unshared memory).
+ * Start the helper thread when the runtime allows it: in Node through worker_threads; in a browser
+ * as a Web Worker when Worker, Blob URLs and SharedArrayBuffer exist (a cross-origin isolated page
+ * or worker), resolving once it has instantiated. Null otherwise (unshared memory, no workers, or a
+ * browser worker that failed to start within 10 s): the backend then stays single-threaded.
  */
 export async function startWasmThreads(
   module: WebAssembly.Module, memory: WebAssembly.Memory, ctlByte: number,
 ): Promise<WasmThreads | null> {
-  if (!(memory.buffer instanceof SharedArrayBuffer)) return null;
-  if (!(globalThis as { process?: { versions?: { node?: string } } }).process?.versions?.node) return null;
+  if (typeof SharedArrayBuffer === 'undefined' || !(memory.buffer instanceof SharedArrayBuffer)) return null;
+  if ((globalThis as { process?: { versions?: { node?: string } } }).process?.versions?.node) {
+    try {
+      const specifier = 'node:worker_threads';
+      const wt = (await import(/* @vite-ignore */ specifier)) as { Worker: NodeWorkerConstructor };
+      return new WasmThreads(nodeSpawner(wt.Worker), module, memory, ctlByte);
+    } catch {
+      return null;
+    }
+  }
+  const g = globalThis as { Worker?: WebWorkerConstructor; Blob?: typeof Blob; URL?: typeof URL };
+  if (typeof g.Worker !== 'function' || typeof g.Blob !== 'function' || typeof g.URL?.createObjectURL !== 'function') return null;
   try {
-    const specifier = 'node:worker_threads';
-    const wt = (await import(/* @vite-ignore */ specifier)) as { Worker: WorkerConstructor };
-    return new WasmThreads(wt.Worker, module, memory, ctlByte);
+    browserWorkerUrl ??= g.URL.createObjectURL(new g.Blob([BROWSER_WORKER_SOURCE], { type: 'text/javascript' }));
+    const threads = new WasmThreads(browserSpawner(g.Worker, browserWorkerUrl), module, memory, ctlByte);
+    if (await threads.ready()) return threads;
+    threads.close();
+    return null;
   } catch {
     return null;
   }
 }
 
-/** Whether Node says there are at least two cores to use (false outside Node). */
-export async function nodeHasTwoCores(): Promise<boolean> {
-  if (!(globalThis as { process?: { versions?: { node?: string } } }).process?.versions?.node) return false;
+/**
+ * Whether the runtime says there are at least two cores to use: Node's availableParallelism (or
+ * cpu count), a browser's navigator.hardwareConcurrency.
+ */
+export async function hasTwoCores(): Promise<boolean> {
+  if (!(globalThis as { process?: { versions?: { node?: string } } }).process?.versions?.node) {
+    const cores = (globalThis as { navigator?: { hardwareConcurrency?: number } }).navigator?.hardwareConcurrency;
+    return typeof cores === 'number' && cores >= 2;
+  }
   try {
     const specifier = 'node:os';
     const os = (await import(/* @vite-ignore */ specifier)) as { availableParallelism?: () => number; cpus(): unknown[] };
