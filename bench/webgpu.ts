@@ -7,6 +7,9 @@
  *
  *   npx tsx bench/webgpu.ts [--only W1,W3,W4,matmul] [--examples 50000] [--epochs 2] [--matmul 4096]
  *                           [--json FILE] [--dawn backend=vulkan,...]   (options for Dawn's create())
+ *                           [--compare huge4]   (or GLASSBOX_COMPARE_TILE=huge4)
+ * --compare TILE also times the matrix multiply with TILE and W4 with TILE in place of chooseTile's
+ * 'huge' (the trainer's `tiles: { huge: TILE }`), in the same run, and prints both and the ratio.
  * Smaller --examples and --matmul make a quick end-to-end check on a software adapter; --cpu also
  * times one epoch of the CPU engine (`fit`, js backend) on the same data, beside the GPU trainer.
  */
@@ -16,7 +19,7 @@ import { sequential } from '../src/nn/model.js';
 import { sgd } from '../src/optim/optimizers.js';
 import { fit } from '../src/train/fit.js';
 import { Rng } from '../src/util/rng.js';
-import { WebGpuContext, WebGpuKernels, createWebGpuTrainer, type TileName } from '../src/tensor/kernels/webgpu/index.js';
+import { TILES, WebGpuContext, WebGpuKernels, createWebGpuTrainer, type TileName } from '../src/tensor/kernels/webgpu/index.js';
 
 interface GpuWorkload {
   id: 'W1' | 'W3' | 'W4';
@@ -60,6 +63,11 @@ const jsonFile = option('json', '');
 const dawn = option('dawn', '').split(',').filter((s) => s !== '');
 const matmulSize = Number(option('matmul', '4096'));
 const withCpu = process.argv.includes('--cpu');
+const compareTile = option('compare', process.env.GLASSBOX_COMPARE_TILE ?? '') as TileName | '';
+if (compareTile !== '' && !(compareTile in TILES)) {
+  console.error(`--compare: unknown tile '${compareTile}'; tiles: ${Object.keys(TILES).join(', ')}`);
+  process.exit(2);
+}
 
 /** Floating-point operations of one training example: forward, dW for every layer, dX for all but the first. */
 function flopsPerExample(sizes: number[]): number {
@@ -93,7 +101,10 @@ async function main(): Promise<void> {
     const gb = ctx.upload(a);
     const gc = ctx.array(n * n);
     const reps = 10;
-    for (const tile of ['huge', 'large', 'medium'] as TileName[]) {
+    const matmulTiles: TileName[] = ['huge', 'large', 'medium'];
+    if (compareTile !== '' && !matmulTiles.includes(compareTile)) matmulTiles.unshift(compareTile);
+    const tflopsOf = new Map<string, number>();
+    for (const tile of matmulTiles) {
       for (const transB of [false, true]) {
         k.matmul(ga, gb, gc, n, n, n, false, transB, false, tile);
         await ctx.sync(); // warm-up: compile the pipeline, first run
@@ -105,6 +116,17 @@ async function main(): Promise<void> {
         const what = `matmul ${n}³ ${transB ? 'A·Bᵀ' : 'A·B'} ${tile} tile`;
         rows.push({ what, seconds, detail: `${tflops.toPrecision(3)} TFLOP/s (target ≥ 20; a naive 16×16 WGSL kernel: 7.9 on an H200)`, tflops });
         console.log(`${what}: ${(seconds * 1000).toFixed(2)} ms, ${tflops.toPrecision(3)} TFLOP/s`);
+        tflopsOf.set(`${tile}:${transB}`, tflops);
+      }
+    }
+    if (compareTile !== '') {
+      for (const transB of [false, true]) {
+        const base = tflopsOf.get(`huge:${transB}`)!;
+        const other = tflopsOf.get(`${compareTile}:${transB}`)!;
+        const what = `matmul ${n}³ ${transB ? 'A·Bᵀ' : 'A·B'}: ${compareTile} vs huge`;
+        const detail = `${other.toPrecision(3)} vs ${base.toPrecision(3)} TFLOP/s: ${compareTile} ÷ huge = ${(other / base).toFixed(2)}× (same run, same GPU)`;
+        rows.push({ what, seconds: (2 * n ** 3) / other / 1e12, detail, ratio: other / base });
+        console.log(`${what}: ${detail}`);
       }
     }
     [ga, gb, gc].forEach((g) => ctx.release(g));
@@ -117,10 +139,16 @@ async function main(): Promise<void> {
     for (let i = 0; i < x.length; i++) x[i] = rng.uniform();
     const labels = Int32Array.from({ length: examples }, () => rng.int(10));
     const data = datasetFromArrays(x, labels, 784, { name: `random ${examples}×784`, classes: 10 });
-    for (const w of workloads) {
+    // W4 once more with the compared tile in place of 'huge' (W1 and W3 never use 'huge').
+    const runs: { w: GpuWorkload; tile: TileName | '' }[] = workloads.map((w) => ({ w, tile: '' as const }));
+    if (compareTile !== '') runs.push(...workloads.filter((w) => w.id === 'W4').map((w) => ({ w, tile: compareTile })));
+    const bestOf = new Map<string, number>();
+    for (const { w, tile } of runs) {
       const model = sequential({ sizes: w.sizes, activation: w.hidden, output: w.output, cost: w.cost, init: w.init, rng: 1 });
       const build0 = performance.now();
-      const trainer = await createWebGpuTrainer(model, data, { context: ctx, batchSize: w.batch, eta: w.eta, momentum: w.momentum });
+      const trainer = await createWebGpuTrainer(model, data, {
+        context: ctx, batchSize: w.batch, eta: w.eta, momentum: w.momentum, tiles: tile === '' ? 'auto' : { huge: tile },
+      });
       await trainer.runEpoch(new Rng(0).permutation(examples), { batches: Math.min(3, trainer.batchesPerEpoch) }); // compile, first submit
       const setup = (performance.now() - build0) / 1000;
       const times: number[] = [];
@@ -140,9 +168,17 @@ async function main(): Promise<void> {
       const detail =
         `epochs ${times.map((t) => t.toFixed(3)).join(', ')} s; ${trainer.batchesPerEpoch} batches × ${trainer.dispatchesPerBatch} dispatches; ` +
         `${tflops.toPrecision(3)} TFLOP/s; train cost ${last.cost.toFixed(4)}; setup ${setup.toFixed(2)} s | ${quoted}`;
-      rows.push({ what: `${w.id} ${w.title}`, seconds: best, detail, epochs: times, tflops });
-      console.log(`${w.id}: ${best.toFixed(3)} s per epoch — ${detail}`);
-      if (withCpu) {
+      const id = tile === '' ? w.id : `${w.id} (${tile} for huge)`;
+      rows.push({ what: `${id} ${w.title}`, seconds: best, detail, epochs: times, tflops });
+      console.log(`${id}: ${best.toFixed(3)} s per epoch — ${detail}`);
+      bestOf.set(`${w.id}:${tile}`, best);
+      if (tile !== '') {
+        const base = bestOf.get(`${w.id}:`)!;
+        const detail2 = `${best.toFixed(3)} s vs ${base.toFixed(3)} s per epoch: ${tile} ÷ huge time = ${(best / base).toFixed(2)} (< 1: faster; same run, same GPU)`;
+        rows.push({ what: `${w.id}: ${tile} vs huge`, seconds: best, detail: detail2, ratio: best / base });
+        console.log(`${w.id}: ${tile} vs huge: ${detail2}`);
+      }
+      if (withCpu && tile === '') {
         const c0 = performance.now();
         const result = await fit(model, data, { epochs: 1, batchSize: w.batch, rng: 3, optimizer: sgd({ eta: w.eta, momentum: w.momentum }) });
         const seconds = (performance.now() - c0) / 1000;

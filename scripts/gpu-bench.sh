@@ -10,8 +10,9 @@
 #   bash scripts/gpu-bench.sh run [bench options]
 #                                       there: unpack the loader, find the NVIDIA Vulkan driver, print
 #                                       the GPU, run the exactness tests on it (test/browser-webgpu/node.mjs),
-#                                       bench/webgpu.ts, then the PyTorch baseline; the logs and JSON go
-#                                       to $OUT (or .gpu-bench/out)
+#                                       bench/webgpu.ts (with the 'huge4' tile timed beside 'huge' on
+#                                       the matmul and W4; GLASSBOX_COMPARE_TILE= turns that off), then
+#                                       the PyTorch baseline; the logs and JSON go to $OUT (or .gpu-bench/out)
 #
 # With the device tool: run(command="bash scripts/gpu-bench.sh run", carry=[".gl", ".gpu-bench"],
 # timeout_s=540). docs/webgpu.md has the details.
@@ -146,7 +147,8 @@ run() {
   echo "== exactness: every WGSL kernel against the reference backend, the trainer against the CPU engine, on this GPU"
   "$node_bin" test/browser-webgpu/node.mjs "$DIR/page.mjs" "$DIR/node_modules/webgpu" 2>&1 | tee "$out/exactness.log" || status=$?
   echo "== benchmark"
-  "$node_bin" "$DIR/bench.mjs" --json "$out/webgpu.json" "$@" 2>&1 | tee "$out/webgpu.log" || status=$?
+  # GLASSBOX_COMPARE_TILE (default huge4; empty: off) also times that tile beside 'huge': matmul and W4.
+  GLASSBOX_COMPARE_TILE="${GLASSBOX_COMPARE_TILE-huge4}" "$node_bin" "$DIR/bench.mjs" --json "$out/webgpu.json" "$@" 2>&1 | tee "$out/webgpu.log" || status=$?
   echo "== PyTorch CUDA baseline, same GPU"
   if [ "${TORCH_BASELINE:-1}" = 0 ]; then
     echo "skipped (TORCH_BASELINE=0)"

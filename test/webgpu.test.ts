@@ -12,7 +12,7 @@ import { kernels, registerBackend, setBackend } from '../src/tensor/kernels/regi
 import { ArgumentError, ShapeError, UnsupportedError } from '../src/util/errors.js';
 import {
   TILES, activationDeltaShader, argmaxShader, autoBackend, chooseTile, columnSumsShader, countCorrectShader, createWebGpuTrainer,
-  gatherRowsShader, gemmShader, grid, outputShader, requestWebGpuDevice, sgdShader, softmaxShader,
+  gatherRowsShader, gemmShader, gemmVectorLoads, grid, outputShader, pickTile, requestWebGpuDevice, sgdShader, softmaxShader,
   type GemmEpilogue, type GpuLike, type ShaderSource, type TileName,
 } from '../src/tensor/kernels/webgpu/index.js';
 
@@ -130,6 +130,8 @@ describe('createWebGpuTrainer checks its arguments before asking for a device', 
       ArgumentError, /cross-entropy cost needs a sigmoid output layer, got softmax/,
     ],
     ['an unknown cost', () => [{ layers: model.layers, cost: { name: 'hinge' } }, data, { batchSize: 2, eta: 1 }], ArgumentError, /unsupported cost 'hinge'/],
+    ['an unknown tile', () => [model, data, { batchSize: 2, eta: 1, tiles: 'giant' as TileName }], ArgumentError, /unknown tile 'giant'/],
+    ['a tile map to an unknown tile', () => [model, data, { batchSize: 2, eta: 1, tiles: { huge: 'giant' as TileName } }], ArgumentError, /tiles maps 'huge' to 'giant'/],
   ];
   for (const [what, args, ErrorClass, message] of bad) {
     it(`refuses ${what}`, async () => {
@@ -215,6 +217,50 @@ describe('WGSL generators', () => {
     expect(chooseTile(128, 256, 784)).toBe('deep'); // W3 first layer: only 32 medium tiles, 128 small ones
     expect(chooseTile(10, 30, 784)).toBe('deep'); // W1 first layer forward
     expect(chooseTile(30, 785, 10)).toBe('small'); // W1 first layer update, K = batch
+  });
+
+  it("tile choice: 'auto' is chooseTile, a name is used everywhere, a map replaces chooseTile's answer", () => {
+    for (const [m, n, k] of [[1024, 4096, 4096], [1024, 10, 4096], [128, 256, 784], [30, 785, 10]]) {
+      expect(pickTile(undefined, m, n, k)).toBe(chooseTile(m, n, k));
+      expect(pickTile('auto', m, n, k)).toBe(chooseTile(m, n, k));
+      expect(pickTile('huge4', m, n, k)).toBe('huge4');
+    }
+    expect(pickTile({ huge: 'huge4' }, 1024, 4096, 4096)).toBe('huge4'); // W4's hidden-layer products
+    expect(pickTile({ huge: 'huge4' }, 1024, 10, 4096)).toBe(chooseTile(1024, 10, 4096)); // its output layer: not 'huge'
+    expect(() => pickTile('giant' as TileName, 1, 1, 1)).toThrow(/unknown tile 'giant'/);
+  });
+
+  it("huge4 reads an operand with vec4 loads exactly when its stored rows are a multiple of 4 long", () => {
+    expect(gemmVectorLoads('huge4', 784, 4096)).toEqual({ vec4A: true, vec4B: true });
+    expect(gemmVectorLoads('huge4', 10, 4096)).toEqual({ vec4A: false, vec4B: true });
+    expect(gemmVectorLoads('huge4', 4096, 785)).toEqual({ vec4A: true, vec4B: false });
+    expect(gemmVectorLoads('huge4', 784, 784, false)).toEqual({ vec4A: false, vec4B: false });
+    expect(gemmVectorLoads('huge', 784, 784)).toEqual({ vec4A: false, vec4B: false });
+    const store: GemmEpilogue = { kind: 'store', accumulate: false };
+    const both = gemmShader({ transA: false, transB: true, tile: 'huge4', epilogue: store, vec4A: true, vec4B: true });
+    const scalar = gemmShader({ transA: false, transB: true, tile: 'huge4', epilogue: store });
+    const onlyB = gemmShader({ transA: false, transB: true, tile: 'huge4', epilogue: store, vec4B: true });
+    expect(both.code).toMatch(/var<storage, read> A: array<vec4<f32>>;/);
+    expect(both.code).toMatch(/var<storage, read> B: array<vec4<f32>>;/);
+    expect(scalar.code).toMatch(/var<storage, read> A: array<f32>;/);
+    expect(scalar.code).toMatch(/var<storage, read> B: array<f32>;/);
+    expect(onlyB.code).toMatch(/var<storage, read> A: array<f32>;/);
+    expect(onlyB.code).toMatch(/var<storage, read> B: array<vec4<f32>>;/);
+    expect(new Set([both.key, scalar.key, onlyB.key]).size).toBe(3);
+    for (const s of [both, scalar, onlyB]) checkBindings(s);
+    // 16 KiB of workgroup memory (WebGPU's default limit): two tiles of 16 × 128 floats.
+    expect(both.code.match(/var<workgroup> \w+: array<vec4<f32>, 512>;/g)).toHaveLength(2);
+  });
+
+  it('vec4 loads are refused where they would be wrong', () => {
+    const store: GemmEpilogue = { kind: 'store', accumulate: false };
+    expect(() => gemmShader({ transA: false, transB: false, tile: 'huge', epilogue: store, vec4A: true })).toThrow(/only for the 'huge4' tile, got 'huge'/);
+    // A's stored rows are K long, and K is step.rows: not fixed, so not known to be a multiple of 4.
+    expect(() => gemmShader({ transA: false, transB: false, tile: 'huge4', kFromStep: true, epilogue: store, vec4A: true })).toThrow(/row length fixed by params/);
+    expect(() => gemmShader({ transA: true, transB: false, tile: 'huge4', mFromStep: true, epilogue: store, vec4A: true })).toThrow(/row length fixed by params/);
+    expect(() => gemmShader({ transA: false, transB: true, tile: 'huge4', kFromStep: true, epilogue: store, vec4B: true })).toThrow(/row length fixed by params/);
+    // The trainer's update: δ stored [rows, nOut] (transA, K = rows) and a [rows, nIn]: both fixed.
+    checkBindings(gemmShader({ transA: true, transB: false, tile: 'huge4', kFromStep: true, rowMapB: 'gather', vec4A: true, vec4B: true, epilogue: { kind: 'update', momentum: true, decay: true } }));
   });
 
   it('grids stay within 65,535 workgroups per dimension and cover every workgroup', () => {

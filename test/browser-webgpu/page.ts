@@ -20,7 +20,7 @@ import type { ActivationKind } from '../../src/tensor/kernels/types.js';
 import { Rng } from '../../src/util/rng.js';
 import {
   WebGpuContext, WebGpuKernels, createWebGpuTrainer, requestWebGpuDevice,
-  type CostKind, type GpuArray, type OutputActivation, type TileName,
+  gemmVectorLoads, type CostKind, type GpuArray, type OutputActivation, type TileChoice, type TileName,
 } from '../../src/tensor/kernels/webgpu/index.js';
 
 const EPS = 2 ** -23; // float32 unit round-off (relative spacing at 1)
@@ -134,10 +134,52 @@ async function main(): Promise<void> {
     }
   }
 
+  // ---------------------------------------------------------------- the 'huge4' tile (vec4 loads, register prefetch)
+  // Shapes not multiples of 128 (M, N) or 16 (K), K not a multiple of 4, several K slices; the
+  // vec4 loads are chosen per operand from its stored row length (gemmVectorLoads), so these
+  // shapes run vec4, scalar and mixed variants; a second set forces scalar loads on aligned shapes.
+  const shapes4: [number, number, number][] = [...shapes, [132, 136, 36], [257, 131, 100], [130, 260, 44]];
+  const countVec4 = (m: number, n: number, kk: number, transA: boolean, transB: boolean) => {
+    const v = gemmVectorLoads('huge4', transA ? m : kk, transB ? kk : n);
+    return (v.vec4A ? 1 : 0) + (v.vec4B ? 1 : 0);
+  };
+  const rng4 = new Rng(4096); // its own stream, so the tests after these draw the same data as before
+  for (const [vec4, list] of [[true, shapes4], [false, [[132, 136, 36], [64, 64, 64], [128, 256, 48]]]] as const) {
+    const k4 = new WebGpuKernels(ctx, { tiles: 'huge4', vec4 });
+    for (const [p, [transA, transB]] of ([[false, false], [false, true], [true, false], [true, true]] as const).entries()) {
+      const accumulate = p % 2 === (vec4 ? 1 : 0);
+      const label = `${transA ? 'T' : 'N'}${transB ? 'T' : 'N'}${accumulate ? '+=' : ''}`;
+      await test(`matmul ${label} huge4 tile, ${vec4 ? 'vec4 loads where rows allow' : 'scalar loads forced'}, on ${list.map((s) => s.join('×')).join(', ')}`, async () => {
+        let worst = 0;
+        let vecOperands = 0;
+        for (const [m, n, kk] of list) {
+          const a = random(rng4, m * kk);
+          const b = random(rng4, kk * n);
+          const c0 = random(rng4, m * n);
+          const want = Float32Array.from(c0);
+          ref.matmul(a, b, want, m, n, kk, transA, transB, accumulate);
+          const [ga, gb, gc] = [a, b, c0].map(up);
+          k4.matmul(ga, gb, gc, m, n, kk, transA, transB, accumulate);
+          const got = await read(gc, m * n);
+          const tol = matmulTolerance(a, b, m, n, kk, transA, transB, accumulate ? c0 : undefined);
+          worst = Math.max(worst, expectClose(`C ${m}×${n}×${kk}`, got, want, (i) => tol[i] + EPS * Math.abs(want[i])));
+          [ga, gb, gc].forEach((g) => ctx.release(g));
+          if (vec4) vecOperands += countVec4(m, n, kk, transA, transB);
+        }
+        if (vec4 && vecOperands === 0) throw new Error('no shape used vec4 loads');
+        return `worst error ${(worst * 100).toFixed(1)}% of bound; ${vecOperands} of ${2 * list.length} operands read as vec4`;
+      });
+    }
+  }
+
   // ---------------------------------------------------------------- dense forward (bias + activation)
-  for (const act of ACTS) {
-    await test(`denseForward ${act} (z and a) on 1×1→1, 5×13→7, 33×70→40, 0 rows`, async () => {
-      for (const [batch, nIn, nOut] of [[1, 1, 1], [5, 13, 7], [33, 70, 40], [0, 4, 3]]) {
+  const forwardRuns: [ActivationKind, WebGpuKernels, string][] = ACTS.map((act) => [act, k, '']);
+  for (const act of ['relu', 'sigmoid'] as const) forwardRuns.push([act, new WebGpuKernels(ctx, { tiles: 'huge4' }), ' huge4 tile']);
+  for (const [act, kf, tileLabel] of forwardRuns) {
+    await test(`denseForward ${act}${tileLabel} (z and a) on 1×1→1, 5×13→7, 33×70→40, 0 rows${tileLabel ? ', 130×68→132 (vec4), 131×70→129' : ''}`, async () => {
+      const list = [[1, 1, 1], [5, 13, 7], [33, 70, 40], [0, 4, 3]];
+      if (tileLabel) list.push([130, 68, 132], [131, 70, 129]);
+      for (const [batch, nIn, nOut] of list) {
         const x = random(rng, batch * nIn, 2);
         const W = random(rng, nOut * nIn);
         const b = random(rng, nOut);
@@ -145,7 +187,7 @@ async function main(): Promise<void> {
         const a = new Float32Array(batch * nOut);
         ref.denseForward(x, W, b, z, a, batch, nIn, nOut, act);
         const [gx, gW, gb, gz, ga] = [x, W, b, z, a].map(up);
-        k.denseForward(gx, gW, gb, gz, ga, batch, nIn, nOut, act);
+        kf.denseForward(gx, gW, gb, gz, ga, batch, nIn, nOut, act);
         const tolZ = matmulTolerance(x, W, batch, nOut, nIn, false, true);
         for (let j = 0; j < tolZ.length; j++) tolZ[j] += (nIn + 4) * EPS * Math.abs(b[j % nOut]);
         expectClose(`z ${batch}×${nIn}→${nOut}`, await read(gz, batch * nOut), z, (i) => tolZ[i]);
@@ -156,10 +198,15 @@ async function main(): Promise<void> {
   }
 
   // ---------------------------------------------------------------- dense backward (delta, dW, db, dX)
-  for (const act of ACTS) {
-    for (const accumulate of [false, true]) {
-      await test(`denseBackward ${act}${accumulate ? ' accumulate' : ''}: delta, dW, db, dX on 1×1→1, 6×9→5, 40×70→33 (and no dX)`, async () => {
-        for (const [batch, nIn, nOut, withDX] of [[1, 1, 1, true], [6, 9, 5, true], [40, 70, 33, true], [7, 5, 3, false]] as const) {
+  const backwardRuns: [ActivationKind, boolean, WebGpuKernels, string][] = [];
+  for (const act of ACTS) for (const accumulate of [false, true]) backwardRuns.push([act, accumulate, k, '']);
+  for (const act of ['relu', 'tanh'] as const) backwardRuns.push([act, act === 'relu', new WebGpuKernels(ctx, { tiles: 'huge4' }), ' huge4 tile']);
+  for (const [act, accumulate, kb, tileLabel] of backwardRuns) {
+    {
+      await test(`denseBackward ${act}${accumulate ? ' accumulate' : ''}${tileLabel}: delta, dW, db, dX on 1×1→1, 6×9→5, 40×70→33 (and no dX)${tileLabel ? ', 132×68→36' : ''}`, async () => {
+        const list: (readonly [number, number, number, boolean])[] = [[1, 1, 1, true], [6, 9, 5, true], [40, 70, 33, true], [7, 5, 3, false]];
+        if (tileLabel) list.push([132, 68, 36, true]);
+        for (const [batch, nIn, nOut, withDX] of list) {
           const x = random(rng, batch * nIn);
           const W = random(rng, nOut * nIn);
           const zIn = random(rng, batch * nOut, 3);
@@ -173,18 +220,29 @@ async function main(): Promise<void> {
           const dX = new Float32Array(batch * nIn);
           ref.denseBackward(x, W, zIn, aIn, dA, delta, dW, db, withDX ? dX : null, batch, nIn, nOut, act, accumulate);
           const g = [x, W, zIn, aIn, dA, new Float32Array(batch * nOut), dW0, db0, new Float32Array(batch * nIn)].map(up);
-          k.denseBackward(g[0], g[1], g[2], g[3], g[4], g[5], g[6], g[7], withDX ? g[8] : null, batch, nIn, nOut, act, accumulate);
+          kb.denseBackward(g[0], g[1], g[2], g[3], g[4], g[5], g[6], g[7], withDX ? g[8] : null, batch, nIn, nOut, act, accumulate);
           // act'(z) from a in float32: 1 − a² (tanh) loses up to ε·a² to cancellation, so the bound is
           // relative to |dA|·(a² + |act'|), not to |delta|.
-          expectClose('delta', await read(g[5], batch * nOut), delta, (i) => 4 * EPS * Math.abs(dA[i]) * (aIn[i] * aIn[i] + Math.abs(activatePrime(act, zIn[i], aIn[i]))) + 1e-30);
+          const tolDelta = Float32Array.from(dA, (d, i) => 4 * EPS * Math.abs(d) * (aIn[i] * aIn[i] + Math.abs(activatePrime(act, zIn[i], aIn[i]))) + 1e-30);
+          expectClose('delta', await read(g[5], batch * nOut), delta, (i) => tolDelta[i]);
+          // dW, db and dX are products of the GPU's delta, so its error (tolDelta) carries into them:
+          // Σ_r tolDelta[r, j]·|x[r, i]| (dW), Σ_r tolDelta[r, j] (db), Σ_j tolDelta[r, j]·|W[j, i]| (dX).
+          const carried = (b: Float32Array, m: number, n: number, kk: number, transA: boolean) => {
+            const c = new Float32Array(m * n);
+            ref.matmul(tolDelta, abs(b), c, m, n, kk, transA, false, false);
+            return c;
+          };
           const tolW = matmulTolerance(delta, x, nOut, nIn, batch, true, false, accumulate ? dW0 : undefined);
-          expectClose('dW', await read(g[6], nOut * nIn), dW, (i) => tolW[i] + 4 * EPS * Math.abs(dW[i]));
+          const carriedW = carried(x, nOut, nIn, batch, true);
+          expectClose('dW', await read(g[6], nOut * nIn), dW, (i) => tolW[i] + carriedW[i] + 4 * EPS * Math.abs(dW[i]));
           const onesB = new Float32Array(batch).fill(1);
           const tolB = matmulTolerance(onesB, delta, 1, nOut, batch, false, false, accumulate ? db0 : undefined);
-          expectClose('db', await read(g[7], nOut), db, (i) => tolB[i] + 4 * EPS * Math.abs(db[i]));
+          const carriedB = carried(onesB, nOut, 1, batch, true);
+          expectClose('db', await read(g[7], nOut), db, (i) => tolB[i] + carriedB[i] + 4 * EPS * Math.abs(db[i]));
           if (withDX) {
             const tolX = matmulTolerance(delta, W, batch, nIn, nOut, false, false);
-            expectClose('dX', await read(g[8], batch * nIn), dX, (i) => tolX[i] + 4 * EPS * Math.abs(dX[i]));
+            const carriedX = carried(W, batch, nIn, nOut, false);
+            expectClose('dX', await read(g[8], batch * nIn), dX, (i) => tolX[i] + carriedX[i] + 4 * EPS * Math.abs(dX[i]));
           }
           g.forEach((a) => ctx.release(a));
         }
@@ -328,7 +386,7 @@ async function main(): Promise<void> {
   // ---------------------------------------------------------------- the trainer against the CPU engine
   interface TrainCase {
     name: string; sizes: number[]; hidden: ActivationKind; output: OutputActivation; cost: CostKind;
-    batch: number; n: number; eta: number; momentum: number; lambda: number;
+    batch: number; n: number; eta: number; momentum: number; lambda: number; tiles?: TileChoice;
   }
   const cases: TrainCase[] = [
     { name: 'sigmoid/sigmoid quadratic', sizes: [12, 8, 4], hidden: 'sigmoid', output: 'sigmoid', cost: 'quadratic', batch: 10, n: 95, eta: 3, momentum: 0, lambda: 0 },
@@ -336,6 +394,11 @@ async function main(): Promise<void> {
     { name: 'tanh/sigmoid cross-entropy, L2 λ=5', sizes: [12, 7, 4], hidden: 'tanh', output: 'sigmoid', cost: 'cross-entropy', batch: 8, n: 64, eta: 0.5, momentum: 0, lambda: 5 },
     { name: 'linear/softmax quadratic, momentum + L2', sizes: [12, 9, 4], hidden: 'linear', output: 'softmax', cost: 'quadratic', batch: 7, n: 50, eta: 0.4, momentum: 0.5, lambda: 1 },
     { name: 'one layer, linear output, quadratic', sizes: [12, 4], hidden: 'relu', output: 'linear', cost: 'quadratic', batch: 5, n: 33, eta: 0.02, momentum: 0, lambda: 0 },
+    // Every product on the 'huge4' tile: forward (gather, bias + activation), δ (act'), update (ones
+    // column, gather, momentum, L2); rows of 10 and 6 give scalar loads, 12 vec4 ones.
+    { name: 'huge4 tile: relu/softmax log-likelihood, momentum 0.9', sizes: [12, 10, 6, 4], hidden: 'relu', output: 'softmax', cost: 'log-likelihood', batch: 16, n: 100, eta: 0.05, momentum: 0.9, lambda: 0, tiles: 'huge4' },
+    // All stored rows a multiple of 4 (16, 12, 8, batch 8): vec4 loads in every product.
+    { name: 'huge4 tile, vec4 loads: tanh/sigmoid cross-entropy, momentum + L2', sizes: [16, 12, 8], hidden: 'tanh', output: 'sigmoid', cost: 'cross-entropy', batch: 8, n: 60, eta: 0.5, momentum: 0.5, lambda: 5, tiles: 'huge4' },
   ];
   for (const c of cases) {
     await test(`trainer ${c.name} ${JSON.stringify(c.sizes)} batch ${c.batch}, n ${c.n}: every batch cost and the weights after each part of an epoch equal the CPU engine's`, async () => {
@@ -345,7 +408,7 @@ async function main(): Promise<void> {
       const optimizer = sgd({ eta: c.eta, momentum: c.momentum, lambda: c.lambda, trainingSize: c.n });
       const params = cpu.parameters();
       const state = optimizer.init(params);
-      const trainer = await createWebGpuTrainer(model, data, { context: ctx, batchSize: c.batch, eta: c.eta, momentum: c.momentum, lambda: c.lambda });
+      const trainer = await createWebGpuTrainer(model, data, { context: ctx, batchSize: c.batch, eta: c.eta, momentum: c.momentum, lambda: c.lambda, tiles: c.tiles });
       const order = new Rng(11).permutation(c.n);
       const batches = Math.ceil(c.n / c.batch);
       const split = Math.max(1, Math.floor(batches / 2));

@@ -5,7 +5,7 @@
  */
 export { requestWebGpuDevice, type WebGpuDeviceOptions, type WebGpuDeviceInfo, type AcquiredDevice } from './device.js';
 export { WebGpuContext, GpuArray, grid, type GpuDType, type GpuTypedArray, type ContextStats, type Pipeline, type UniformRange, type Resource } from './context.js';
-export { WebGpuKernels, chooseTile, gemmGrid, type SgdStep } from './kernels.js';
+export { WebGpuKernels, chooseTile, gemmGrid, gemmVectorLoads, pickTile, type SgdStep, type TileChoice, type WebGpuKernelOptions } from './kernels.js';
 export {
   TILES, gemmShader, outputShader, activationDeltaShader, columnSumsShader, sgdShader, softmaxShader, argmaxShader,
   countCorrectShader, gatherRowsShader,

@@ -29,6 +29,47 @@ export function chooseTile(M: number, N: number, K: number): TileName {
   return K >= 128 ? 'deep' : 'small';
 }
 
+/**
+ * Which tile the matrix multiplies use: 'auto' (chooseTile's answer, the default), one tile name for
+ * every product, or a map from chooseTile's answer to the tile to use instead — `{ huge: 'huge4' }`
+ * runs the vec4 kernel wherever the 128 × 128 scalar one would have run.
+ */
+export type TileChoice = 'auto' | TileName | Partial<Record<TileName, TileName>>;
+
+/** The tile for an M × N output summed over K under a TileChoice (undefined: 'auto'). */
+export function pickTile(choice: TileChoice | undefined, M: number, N: number, K: number): TileName {
+  if (choice === undefined || choice === 'auto') return chooseTile(M, N, K);
+  if (typeof choice === 'string') {
+    if (!(choice in TILES)) throw new ArgumentError(`webgpu: unknown tile '${choice}'; tiles: auto, ${Object.keys(TILES).join(', ')}`);
+    return choice;
+  }
+  const auto = chooseTile(M, N, K);
+  const tile = choice[auto] ?? auto;
+  if (!(tile in TILES)) throw new ArgumentError(`webgpu: unknown tile '${tile}' (for '${auto}'); tiles: ${Object.keys(TILES).join(', ')}`);
+  return tile;
+}
+
+/**
+ * Whether the 'huge4' kernel may read each operand with vec4 loads: only when every stored row of
+ * it is a multiple of 4 elements long (rows of A: K, or M when transA; of B: ldB, or K when
+ * transB), so that a group of 4 never straddles two rows (buffers are whole multiples of 16 bytes:
+ * the pool rounds them to 256). Other tiles never use vec4 loads; `allow` false forces scalar loads.
+ */
+export function gemmVectorLoads(
+  tile: TileName, rowLengthA: number, rowLengthB: number, allow = true,
+): { vec4A: boolean; vec4B: boolean } {
+  const on = tile === 'huge4' && allow;
+  return { vec4A: on && rowLengthA % 4 === 0, vec4B: on && rowLengthB % 4 === 0 };
+}
+
+/** Options of `WebGpuKernels`. */
+export interface WebGpuKernelOptions {
+  /** Tile for calls that name none (default 'auto': chooseTile). */
+  tiles?: TileChoice;
+  /** Let the 'huge4' tile use vec4 global loads where rows allow (default true; false: scalar loads). */
+  vec4?: boolean;
+}
+
 /** Workgroups of a matrix multiply with `tile` over an M × N output: [x over N, y over M]. */
 export function gemmGrid(tile: TileName, M: number, N: number): [number, number] {
   return [Math.ceil(N / TILES[tile].BN), Math.ceil(M / TILES[tile].BM)];
@@ -43,7 +84,11 @@ export interface SgdStep {
 
 /** WGSL kernels over GPU arrays on one context. */
 export class WebGpuKernels {
-  constructor(readonly ctx: WebGpuContext) {}
+  constructor(readonly ctx: WebGpuContext, readonly options: WebGpuKernelOptions = {}) {}
+
+  private tile(m: number, n: number, k: number): TileName {
+    return pickTile(this.options.tiles, m, n, k);
+  }
 
   private run(source: ShaderSource, words: number[], floats: number[], arrays: GpuArray[], groups: readonly [number, number?]): void {
     const pipeline: Pipeline = this.ctx.pipeline(source);
@@ -59,18 +104,20 @@ export class WebGpuKernels {
   /** C[m, n] (+)= op(A) · op(B): A [m, k] (or [k, m] when transA), B [k, n] (or [n, k] when transB). */
   matmul(
     a: GpuArray, b: GpuArray, c: GpuArray, m: number, n: number, k: number,
-    transA: boolean, transB: boolean, accumulate: boolean, tile: TileName = chooseTile(m, n, k),
+    transA: boolean, transB: boolean, accumulate: boolean, tile: TileName = this.tile(m, n, k),
   ): void {
-    const spec: GemmSpec = { transA, transB, tile, epilogue: { kind: 'store', accumulate } };
+    const loads = gemmVectorLoads(tile, transA ? m : k, transB ? k : n, this.options.vec4 ?? true);
+    const spec: GemmSpec = { transA, transB, tile, epilogue: { kind: 'store', accumulate }, ...loads };
     this.run(gemmShader(spec), [m, n, k, n], [0, 0, 0], [a, b, c], gemmGrid(tile, m, n));
   }
 
   /** Fused dense forward: z = x · Wᵀ + b, a = act(z); x [batch, nIn], W [nOut, nIn], b [nOut]. */
   denseForward(
     x: GpuArray, W: GpuArray, b: GpuArray, z: GpuArray, a: GpuArray,
-    batch: number, nIn: number, nOut: number, act: ActivationKind, tile: TileName = chooseTile(batch, nOut, nIn),
+    batch: number, nIn: number, nOut: number, act: ActivationKind, tile: TileName = this.tile(batch, nOut, nIn),
   ): void {
-    const spec: GemmSpec = { transA: false, transB: true, tile, epilogue: { kind: 'bias-act', act, storeZ: true } };
+    const loads = gemmVectorLoads(tile, nIn, nIn, this.options.vec4 ?? true);
+    const spec: GemmSpec = { transA: false, transB: true, tile, epilogue: { kind: 'bias-act', act, storeZ: true }, ...loads };
     this.run(gemmShader(spec), [batch, nOut, nIn, nOut], [0, 0, 0], [x, W, b, a, z], gemmGrid(tile, batch, nOut));
   }
 

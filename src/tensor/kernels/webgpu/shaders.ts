@@ -123,6 +123,14 @@ export const TILES = {
   large: { BM: 64, BN: 64, BK: 16, RM: 4, RN: 4 },
   /** The classic SGEMM blocking (64 accumulators per thread), for big products like W4's. */
   huge: { BM: 128, BN: 128, BK: 8, RM: 8, RN: 8 },
+  /**
+   * The same 128 × 128 blocking, built for speed (its own generator, `gemmHuge4`): 16 deep, operand
+   * tiles kept in workgroup memory as vec4s (A transposed) so each thread reads 4 + 4 vec4s per step
+   * of the sum, the next slice of A and B loaded into registers while the current one is multiplied,
+   * and vec4 global loads where a stored row's length is a multiple of 4 (`vec4A`, `vec4B`).
+   * Exactness-tested on SwiftShader; not yet timed on a GPU, so chooseTile never picks it.
+   */
+  huge4: { BM: 128, BN: 128, BK: 16, RM: 8, RN: 8 },
 } as const;
 
 /** A tile name. */
@@ -157,6 +165,14 @@ export interface GemmSpec {
   /** Row map of B's stored rows (B not transposed only). */
   rowMapB?: RowMap;
   epilogue: GemmEpilogue;
+  /**
+   * 'huge4' only: read A from global memory as vec4s. Needs every stored row of A ([M, K], or
+   * [K, M] when transA) to be a multiple of 4 long and that length fixed by params (not step.rows);
+   * the caller decides (kernels.ts `gemmVectorLoads`), the shader cannot check.
+   */
+  vec4A?: boolean;
+  /** 'huge4' only: read B as vec4s (stored rows of ldB, or K when transB, a multiple of 4). */
+  vec4B?: boolean;
 }
 
 /**
@@ -172,13 +188,19 @@ export function gemmShader(spec: GemmSpec): ShaderSource {
   if (spec.transA && rowMapA !== 'none') throw new ArgumentError('gemmShader: a row map needs A not transposed (transA false)');
   if (spec.transB && rowMapB !== 'none') throw new ArgumentError('gemmShader: a row map needs B not transposed (transB false)');
   const e = spec.epilogue;
+  const huge4 = spec.tile === 'huge4';
+  if (!huge4 && (spec.vec4A || spec.vec4B)) throw new ArgumentError(`gemmShader: vec4 loads exist only for the 'huge4' tile, got '${spec.tile}'`);
+  if (spec.vec4A && (spec.transA ? spec.mFromStep : spec.kFromStep)) {
+    throw new ArgumentError('gemmShader: vec4 loads of A need its stored row length fixed by params (not step.rows)');
+  }
+  if (spec.vec4B && spec.transB && spec.kFromStep) throw new ArgumentError('gemmShader: vec4 loads of B need its stored row length fixed by params (not step.rows)');
   const ones = e.kind === 'update';
   const needIdx = rowMapA === 'gather' || rowMapB === 'gather';
   const list: [BindingKind, string, string][] = [
     ['uniform', 'params', 'Params'],
     ['step', 'step', 'Step'],
-    ['read', 'A', 'array<f32>'],
-    ['read', 'B', 'array<f32>'],
+    ['read', 'A', spec.vec4A ? 'array<vec4<f32>>' : 'array<f32>'],
+    ['read', 'B', spec.vec4B ? 'array<vec4<f32>>' : 'array<f32>'],
   ];
   if (needIdx) list.push(['read', 'idx', 'array<i32>']);
   switch (e.kind) {
@@ -238,6 +260,12 @@ export function gemmShader(spec: GemmSpec): ShaderSource {
         }`;
       break;
     }
+  }
+
+  if (huge4) {
+    const code = gemmHuge4(spec, decls, epilogue, ones);
+    const key = `gemm:${spec.transA ? 'T' : 'N'}${spec.transB ? 'T' : 'N'}:${spec.tile}${spec.vec4A ? ':v4A' : ''}${spec.vec4B ? ':v4B' : ''}:${spec.mFromStep ? 'mS' : ''}${spec.kFromStep ? 'kS' : ''}:${rowMapA}:${rowMapB}:${JSON.stringify(e)}`;
+    return { key, code, bindings };
   }
 
   // Loops over the thread's RM × RN outputs and the tile loads are unrolled here, with scalar
@@ -311,6 +339,170 @@ ${finish}
 `;
   const key = `gemm:${spec.transA ? 'T' : 'N'}${spec.transB ? 'T' : 'N'}:${spec.tile}:${spec.mFromStep ? 'mS' : ''}${spec.kFromStep ? 'kS' : ''}:${rowMapA}:${rowMapB}:${JSON.stringify(e)}`;
   return { key, code, bindings };
+}
+
+/**
+ * The body of the 'huge4' matrix multiply (TILES.huge4) around gemmShader's bindings and epilogue.
+ * Workgroup memory, 16 KiB (WebGPU's default limit), one slice of the sum at a time:
+ *   As[c · 32 + r4] = op(A)[i0 + 4·r4 … i0 + 4·r4 + 3, k0 + c]   (vec4 over 4 rows: A transposed)
+ *   Bs[c · 32 + s4] = op(B)[k0 + c, j0 + 4·s4 … j0 + 4·s4 + 3]
+ * Thread (x, y) of the 16 × 16 owns rows i0 + 4y + {0…3}, i0 + 64 + 4y + {0…3} and columns
+ * j0 + 4x + {0…3}, j0 + 64 + 4x + {0…3}: per step c of the sum it reads 2 vec4s of As (the 16
+ * threads of a row of the block read the same ones: a broadcast) and 2 of Bs (16 consecutive
+ * vec4s: no bank conflict) and does 64 multiply-adds into 16 vec4 accumulators acc{m}_{h}
+ * (row m, columns 64h + 4x + {0…3}).
+ * Global loads go by groups of 4 consecutive elements of a stored row: one vec4 load when the
+ * operand's vec4 flag is set (its rows are a multiple of 4 long, so a group is wholly inside or
+ * outside the matrix), else 4 scalar loads each checked against the bounds. Each thread loads 2
+ * groups of A and 2 of B of the next slice into registers right after the current slice is in
+ * workgroup memory, so those loads are in flight while the slice is multiplied.
+ */
+function gemmHuge4(spec: GemmSpec, decls: string, epilogue: (acc: string) => string, ones: boolean): string {
+  const rowMapA = spec.rowMapA ?? 'none';
+  const rowMapB = spec.rowMapB ?? 'none';
+  const q4 = [0, 1, 2, 3];
+  const comp = 'xyzw';
+  // v = the 4 elements src[base + q] whose in-bounds test is `inside(q)`; all or none when vec4.
+  const group = (src: string, vec4: boolean, inside: (q: number) => string) =>
+    vec4
+      ? `if (${inside(0)}) { v = ${src}[base / 4u]; }`
+      : q4.map((q) => `if (${inside(q)}) { v.${comp[q]} = ${src}[base${q ? ` + ${q}u` : ''}]; }`).join(' ');
+  const loadA = (l: number) => spec.transA
+    ? `    { // A stored [K, M]: row p, 4 columns from i
+      let flat = ${l * 256}u + tid;
+      let c = flat / 32u;
+      let i = i0 + 4u * (flat % 32u);
+      let p = kb + c;
+      var v = vec4<f32>(0.0);
+      if (p < K) {
+        let base = p * M + i;
+        ${group('A', !!spec.vec4A, (q) => `i${q ? ` + ${q}u` : ''} < M`)}
+      }
+      ra${l} = v;
+    }`
+    : `    { // A stored [M, K]: row i, 4 columns from p
+      let flat = ${l * 256}u + tid;
+      let i = i0 + flat / 4u;
+      let p = kb + 4u * (flat % 4u);
+      var v = vec4<f32>(0.0);
+      if (i < M) {
+        let base = ${rowExpr(rowMapA, 'i')} * K + p;
+        ${group('A', !!spec.vec4A, (q) => `p${q ? ` + ${q}u` : ''} < K`)}
+      }
+      ra${l} = v;
+    }`;
+  const storeA = (l: number) => spec.transA
+    ? `    As[${l * 256}u + tid] = ra${l};`
+    : `    {
+      let flat = ${l * 256}u + tid;
+      let at = 4u * (flat % 4u) * 32u + (flat / 4u) / 4u;
+      let lane = (flat / 4u) % 4u;
+${q4.map((q) => `      As[at${q ? ` + ${q * 32}u` : ''}][lane] = ra${l}.${comp[q]};`).join('\n')}
+    }`;
+  let loadBGroup: string;
+  if (spec.transB) {
+    const plain = group('B', !!spec.vec4B, (q) => `p${q ? ` + ${q}u` : ''} < K`);
+    const one = q4.map((q) => `if (p${q ? ` + ${q}u` : ''} < K) { v.${comp[q]} = 1.0; }`).join(' ');
+    loadBGroup = ones ? `if (j == params.ldB) { ${one} } else { ${plain} }` : plain;
+  } else if (ones) {
+    loadBGroup = spec.vec4B
+      ? 'if (j < params.ldB) { v = B[base / 4u]; } else if (j == params.ldB && j < N) { v = vec4<f32>(1.0, 0.0, 0.0, 0.0); }'
+      : q4.map((q) => {
+        const jq = `j${q ? ` + ${q}u` : ''}`;
+        return `if (${jq} == params.ldB) { v.${comp[q]} = 1.0; } else if (${jq} < N) { v.${comp[q]} = B[base${q ? ` + ${q}u` : ''}]; }`;
+      }).join(' ');
+  } else {
+    loadBGroup = group('B', !!spec.vec4B, (q) => `j${q ? ` + ${q}u` : ''} < N`);
+  }
+  const loadB = (l: number) => spec.transB
+    ? `    { // B stored [N, K]: row j, 4 columns from p
+      let flat = ${l * 256}u + tid;
+      let j = j0 + flat / 4u;
+      let p = kb + 4u * (flat % 4u);
+      var v = vec4<f32>(0.0);
+      if (j < N) {
+        let base = j * K + p;
+        ${loadBGroup}
+      }
+      rb${l} = v;
+    }`
+    : `    { // B stored [K, ldB]: row p, 4 columns from j
+      let flat = ${l * 256}u + tid;
+      let p = kb + flat / 32u;
+      let j = j0 + 4u * (flat % 32u);
+      var v = vec4<f32>(0.0);
+      if (p < K) {
+        let base = ${rowExpr(rowMapB, 'p')} * params.ldB + j;
+        ${loadBGroup}
+      }
+      rb${l} = v;
+    }`;
+  const storeB = (l: number) => spec.transB
+    ? `    {
+      let flat = ${l * 256}u + tid;
+      let at = 4u * (flat % 4u) * 32u + (flat / 4u) / 4u;
+      let lane = (flat / 4u) % 4u;
+${q4.map((q) => `      Bs[at${q ? ` + ${q * 32}u` : ''}][lane] = rb${l}.${comp[q]};`).join('\n')}
+    }`
+    : `    Bs[${l * 256}u + tid] = rb${l};`;
+  const ms = [0, 1, 2, 3, 4, 5, 6, 7];
+  const accs = ms.flatMap((m) => [0, 1].map((h) => `acc${m}_${h}`));
+  const loads = [loadA(0), loadA(1), loadB(0), loadB(1)].join('\n');
+  const inner = ms.flatMap((m) => [0, 1].map((h) => `      acc${m}_${h} = acc${m}_${h} + a${m >> 2}.${comp[m % 4]} * b${h};`)).join('\n');
+  const finish = ms.flatMap((m) => [0, 1].flatMap((h) => q4.map((q) => `  {
+    let i = i0 + ${m >= 4 ? '64u + ' : ''}4u * lid.y + ${m % 4}u;
+    let j = j0 + ${h ? '64u + ' : ''}4u * lid.x + ${q}u;
+    if (i < M && j < N) {
+      ${epilogue(`acc${m}_${h}.${comp[q]}`)}
+    }
+  }`))).join('\n');
+  return `${COMMON}
+struct Params { M: u32, N: u32, K: u32, ldB: u32, eta: f32, mu: f32, decay: f32, pad: u32 }
+${decls}
+
+const BK = 16u;
+var<workgroup> As: array<vec4<f32>, 512>; // As[c * 32 + r4] = op(A)[i0 + 4 r4 + (0…3), k0 + c]
+var<workgroup> Bs: array<vec4<f32>, 512>; // Bs[c * 32 + s4] = op(B)[k0 + c, j0 + 4 s4 + (0…3)]
+
+// A 16 × 16 thread block computes a 128 × 128 tile of C; thread (x, y) owns rows 4y + (0…3) and
+// 64 + 4y + (0…3), columns 4x + (0…3) and 64 + 4x + (0…3) of it.
+@compute @workgroup_size(16, 16, 1)
+fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>,
+        @builtin(local_invocation_index) tid: u32) {
+  let M = ${spec.mFromStep ? 'step.rows' : 'params.M'};
+  let N = params.N;
+  let K = ${spec.kFromStep ? 'step.rows' : 'params.K'};
+  let i0 = wid.y * 128u;
+  let j0 = wid.x * 128u;
+${accs.map((a) => `  var ${a} = vec4<f32>(0.0);`).join('\n')}
+  // The slice being loaded, in registers: 2 groups of 4 of A, 2 of B.
+  var ra0 = vec4<f32>(0.0);
+  var ra1 = vec4<f32>(0.0);
+  var rb0 = vec4<f32>(0.0);
+  var rb1 = vec4<f32>(0.0);
+  {
+    let kb = 0u;
+${loads}
+  }
+  for (var k0 = 0u; k0 < K; k0 = k0 + BK) {
+${[storeA(0), storeA(1), storeB(0), storeB(1)].join('\n')}
+    workgroupBarrier();
+    if (k0 + BK < K) { // the next slice, into registers, while this one is multiplied
+      let kb = k0 + BK;
+${loads}
+    }
+    for (var c = 0u; c < BK; c = c + 1u) {
+      let a0 = As[c * 32u + lid.y];
+      let a1 = As[c * 32u + 16u + lid.y];
+      let b0 = Bs[c * 32u + lid.x];
+      let b1 = Bs[c * 32u + 16u + lid.x];
+${inner}
+    }
+    workgroupBarrier();
+  }
+${finish}
+}
+`;
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -26,8 +26,8 @@ import { ArgumentError, DivergenceError, ShapeError } from '../../../util/errors
 import type { ActivationKind, FloatArray } from '../types.js';
 import { WebGpuContext, type GpuArray, type Pipeline, type Resource, type UniformRange } from './context.js';
 import type { WebGpuDeviceOptions } from './device.js';
-import { chooseTile, gemmGrid } from './kernels.js';
-import { gemmShader, outputShader, type CostKind, type OutputActivation, type RowMap } from './shaders.js';
+import { gemmGrid, gemmVectorLoads, pickTile, type TileChoice } from './kernels.js';
+import { TILES, gemmShader, outputShader, type CostKind, type OutputActivation, type RowMap } from './shaders.js';
 import type { GpuBindGroupLike } from './gpu-types.js';
 
 /** A tensor as the trainer sees it (a glassbox `Tensor` fits). */
@@ -75,6 +75,11 @@ export interface WebGpuTrainerOptions {
   device?: WebGpuDeviceOptions;
   /** Submit the recorded commands every this many batches (default 256), so the GPU starts early. */
   batchesPerSubmit?: number;
+  /**
+   * The matrix multiplies' tiles (default 'auto': chooseTile per product). `{ huge: 'huge4' }`
+   * runs the vec4 128 × 128 kernel where the scalar one would run (bench/webgpu.ts compares them).
+   */
+  tiles?: TileChoice;
 }
 
 /** What one (part of an) epoch produced. */
@@ -210,6 +215,12 @@ function checkOptions(o: WebGpuTrainerOptions, n: number): { momentum: number; d
   if (!(Number.isFinite(trainingSize) && trainingSize > 0)) throw new ArgumentError(`webgpu trainer: trainingSize must be a positive number, got ${trainingSize}`);
   const every = o.batchesPerSubmit ?? 256;
   if (!Number.isInteger(every) || every < 1) throw new ArgumentError(`webgpu trainer: batchesPerSubmit must be an integer ≥ 1, got ${every}`);
+  pickTile(o.tiles, 1, 1, 1); // throws on an unknown tile name
+  if (o.tiles !== undefined && typeof o.tiles === 'object') {
+    for (const [from, to] of Object.entries(o.tiles)) {
+      if (!(from in TILES) || !(to in TILES)) throw new ArgumentError(`webgpu trainer: tiles maps '${from}' to '${to}'; both must be tiles: ${Object.keys(TILES).join(', ')}`);
+    }
+  }
   return { momentum, decay: lambda / trainingSize };
 }
 
@@ -245,6 +256,7 @@ class Trainer implements WebGpuTrainer {
   private readonly decay: number;
   private eta: number;
   private readonly every: number;
+  private readonly tiles: TileChoice | undefined;
   private readonly stride: number;
   private readonly train: GpuData;
   private readonly order: GpuArray;
@@ -286,6 +298,7 @@ class Trainer implements WebGpuTrainer {
     this.decay = decay;
     this.eta = options.eta;
     this.every = options.batchesPerSubmit ?? 256;
+    this.tiles = options.tiles;
     this.stride = Math.max(256, context.device.limits.minUniformBufferOffsetAlignment);
     const ctx = context;
     const B = this.batch;
@@ -348,9 +361,10 @@ class Trainer implements WebGpuTrainer {
     const sites: Site[] = [];
     this.shapes.forEach((s, i) => {
       const last = i === L - 1;
-      const tile = chooseTile(B, s.nOut, s.nIn);
+      // a [rows, nOut] = act(x [rows, nIn] · W [nOut, nIn]ᵀ + b): both stored rows are nIn long.
+      const tile = pickTile(this.tiles, B, s.nOut, s.nIn);
       const pipeline = ctx.pipeline(gemmShader({
-        transA: false, transB: true, tile, mFromStep: true, rowMapA: i === 0 ? rowMap : 'none',
+        transA: false, transB: true, tile, mFromStep: true, rowMapA: i === 0 ? rowMap : 'none', ...gemmVectorLoads(tile, s.nIn, s.nIn),
         epilogue: { kind: 'bias-act', act: last ? 'linear' : s.act, storeZ: false },
       }));
       const input = i === 0 ? data.x : this.act[i - 1];
@@ -377,18 +391,19 @@ class Trainer implements WebGpuTrainer {
       const s = this.shapes[i];
       if (i > 0) {
         // δ^(l−1) [rows, nIn] = (δ^l [rows, nOut] · W^l [nOut, nIn]) ⊙ σ'(a^(l−1)), with the old W^l.
-        const tile = chooseTile(B, s.nIn, s.nOut);
+        const tile = pickTile(this.tiles, B, s.nIn, s.nOut);
         const pipeline = ctx.pipeline(gemmShader({
-          transA: false, transB: false, tile, mFromStep: true, epilogue: { kind: 'act-prime', act: this.shapes[i - 1].act },
+          transA: false, transB: false, tile, mFromStep: true, ...gemmVectorLoads(tile, s.nOut, s.nIn), epilogue: { kind: 'act-prime', act: this.shapes[i - 1].act },
         }));
         const resources: Resource[] = [this.gemmParams(0, s.nIn, s.nOut, s.nIn, `delta ${i + 1}`), this.steps, this.delta[i], this.W[i], this.act[i - 1], this.delta[i - 1]];
         this.sites.push({ pipeline, group: ctx.bindGroup(pipeline, resources), grid: gemmGrid(tile, B, s.nIn) });
       }
       // [W^l | b^l] [nOut, nIn + 1] stepped by δ^lᵀ [nOut, rows] · [a^(l−1) | 1] [rows, nIn + 1].
-      const tile = chooseTile(s.nOut, s.nIn + 1, B);
+      // Stored rows: δ [rows, nOut] (A, transposed) and a^(l−1) [rows, nIn] (B, ldB = nIn).
+      const tile = pickTile(this.tiles, s.nOut, s.nIn + 1, B);
       const momentum = this.momentum > 0;
       const pipeline = ctx.pipeline(gemmShader({
-        transA: true, transB: false, tile, kFromStep: true, rowMapB: i === 0 ? 'gather' : 'none',
+        transA: true, transB: false, tile, kFromStep: true, rowMapB: i === 0 ? 'gather' : 'none', ...gemmVectorLoads(tile, s.nOut, s.nIn),
         epilogue: { kind: 'update', momentum, decay: this.decay !== 0 },
       }));
       const params = this.gemmParams(s.nOut, s.nIn + 1, 0, s.nIn, `update ${i + 2}`);
