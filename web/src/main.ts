@@ -68,6 +68,7 @@ export interface TestHook {
   backend: () => 'webgpu' | 'wasm' | 'js' | null;
   running: () => boolean;
   version: () => number;
+  /** Not playing, no step pending, and the worker has reported that its last segment ended. */
   idle: () => boolean;
 }
 
@@ -110,6 +111,8 @@ class App implements AppApi {
   private traceCache: { key: string; trace: TraceReport } | null = null;
   private exampleRng = 0;
   private pendingSteps = 0;
+  /** Pause was asked for and the worker has not yet reported its segment's end (running: false). */
+  private stopping = false;
   /** The backend the training worker reports it runs on (null until it says). */
   private backendInUse: 'webgpu' | 'wasm' | 'js' | null = null;
   /** Id of the latest setup sent to the worker; messages about older ones are ignored. */
@@ -206,6 +209,7 @@ class App implements AppApi {
     this.backendInUse = null;
     this.running = false;
     this.pendingSteps = 0;
+    this.stopping = false;
     this.updatePlay();
     this.send({ type: 'setup', setup: { ...this.currentSetup(), id: ++this.setupId } });
     void this.loadPageData();
@@ -302,6 +306,7 @@ class App implements AppApi {
           h.smooth = h.smooth.filter(keep);
         }
         if (!msg.running && this.pendingSteps > 0) this.pendingSteps--;
+        if (!msg.running) this.stopping = false;
         this.running = msg.running;
         this.updatePlay();
         this.schedule();
@@ -319,6 +324,7 @@ class App implements AppApi {
       case 'error':
         this.running = false;
         this.pendingSteps = 0;
+        this.stopping = false;
         this.updatePlay();
         this.banner(msg.diverged ? `Training stopped: ${msg.message}` : msg.message);
         break;
@@ -345,6 +351,7 @@ class App implements AppApi {
   private togglePlay(): void {
     if (!this.model) return;
     this.running = !this.running;
+    if (!this.running) this.stopping = true;
     this.send({ type: this.running ? 'play' : 'pause' });
     this.updatePlay();
     this.schedule();
@@ -603,7 +610,7 @@ class App implements AppApi {
       backend: () => this.backendInUse,
       running: () => this.running,
       version: () => this.version,
-      idle: () => !this.running && this.pendingSteps === 0,
+      idle: () => !this.running && this.pendingSteps === 0 && !this.stopping,
     };
   }
 }
