@@ -279,14 +279,16 @@ export function makeWasmKernels(
           // cache. With few units, or a batch so large that x outweighs W (evaluation's chunks of
           // 1000), the batch rows at a multiple of 16 instead: then each thread reads half of x.
           const jHalf = splitPoint(nOut, 8);
-          if (batch < ROWS_SPLIT_BATCH && jHalf < nOut && threads.start(OP_FORWARD_UNITS, [px, pw, pb, pz, batch, nIn, nOut, f.scratch, sparse, jHalf, nOut])) {
+          const half = splitPoint(batch, 16);
+          const byUnits = batch < ROWS_SPLIT_BATCH && jHalf < nOut;
+          if (byUnits && threads.start(OP_FORWARD_UNITS, [px, pw, pb, pz, batch, nIn, nOut, f.scratch, sparse, jHalf, nOut])) {
             ex.denseForwardUnits(px, pw, pb, pz, batch, nIn, nOut, f.scratch, sparse, 0, jHalf);
             threads.join();
             ex.activate(code, pz, pa, batch * nOut);
             return;
           }
-          const half = splitPoint(batch, 16);
-          if (half < batch && threads.start(OP_FORWARD_ROWS, [px, pw, pb, pz, pa, batch, nIn, nOut, code, f.scratch, sparse, half, batch])) {
+          // (A worker that declined the units split is not asked again for the rows split.)
+          if (!byUnits && half < batch && threads.start(OP_FORWARD_ROWS, [px, pw, pb, pz, pa, batch, nIn, nOut, code, f.scratch, sparse, half, batch])) {
             ex.denseForwardRows(px, pw, pb, pz, pa, batch, nIn, nOut, code, f.scratch, sparse, 0, half);
             threads.join();
             return;
