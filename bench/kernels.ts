@@ -24,8 +24,6 @@ const X = data.x.dataSync() as Float32Array;
 console.log(`wasm dense kernels on ${fashion ? 'Fashion-MNIST' : 'MNIST'} batches (first layer's inputs; later layers get the same pixels as stand-ins)`);
 
 const one = await createWasmKernels({ threads: 1 });
-const two = await createWasmKernels({ threads: 2, threadMinWork: 0 });
-if (!two.threads || !(await two.threads.ready())) console.log('(no helper thread available: both rows are single-threaded)');
 
 function time(be: WasmBackend, batch: number, nIn: number, nOut: number): number[] {
   const k = be.kernels;
@@ -69,9 +67,12 @@ function time(be: WasmBackend, batch: number, nIn: number, nOut: number): number
 
 console.log('µs per call             forward (1 / 2 threads)   backward (1 / 2)     SGD update (1 / 2)');
 for (const [batch, nIn, nOut] of shapes) {
-  const t2 = time(two, batch, nIn, nOut); // the threaded one first: its worker exits after 5 s idle
+  // A fresh two-thread backend per shape (a helper idle for 5 s exits), warmed up before timing.
+  const two = await createWasmKernels({ threads: 2, threadMinWork: 0 });
+  if (!two.threads || !(await two.threads.ready())) console.log('(no helper thread available: both rows are single-threaded)');
+  const t2 = time(two, batch, nIn, nOut);
+  two.threads?.close();
   const t1 = time(one, batch, nIn, nOut);
   const cell = (i: number) => `${t1[i].toFixed(1).padStart(7)} / ${t2[i].toFixed(1).padStart(7)} (${(t1[i] / t2[i]).toFixed(2)}×)`;
   console.log(`[${batch}, ${nIn}, ${nOut}]`.padEnd(22), cell(0), ' ', cell(1), ' ', cell(2));
 }
-two.threads?.close();
