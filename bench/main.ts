@@ -7,6 +7,7 @@
  * says so. A benchmark, never a test.
  *
  *   npm run bench                       all workloads, all engines
+ *   npm run bench -- --repeat 3         glassbox and batched numpy: the median of 3 epochs
  *   npm run bench -- --only W1 --budget 5 --engines glassbox-js,plain-js
  */
 import { execFileSync } from 'node:child_process';
@@ -32,6 +33,13 @@ interface Row {
   secondsPerEpoch: number;
   /** Fraction of the epoch actually timed (1 = the whole epoch). */
   fraction: number;
+  /** Measurements the seconds are the median of (absent: one). */
+  runs?: number;
+}
+
+function median(values: number[]): number {
+  const v = [...values].sort((a, b) => a - b);
+  return v.length % 2 === 1 ? v[v.length >> 1] : (v[v.length / 2 - 1] + v[v.length / 2]) / 2;
 }
 
 const program = new Command('bench')
@@ -40,8 +48,10 @@ const program = new Command('bench')
   .option('--budget <seconds>', 'time budget per measurement before extrapolating', '12')
   .option('--json <file>', 'also write the rows as JSON to this file')
   .option('--cold', 'time glassbox\'s first epoch without the 300-step warm-up on a throwaway model')
+  .option('--repeat <n>', 'time glassbox\'s and batched numpy\'s epochs n times and report the median (the slow engines run once)', '1')
   .parse();
-const opts = program.opts<{ only: string; engines: string; budget: string; json?: string; cold?: boolean }>();
+const opts = program.opts<{ only: string; engines: string; budget: string; json?: string; cold?: boolean; repeat: string }>();
+const repeat = Math.max(1, Math.floor(Number(opts.repeat)) || 1);
 const budget = Number(opts.budget);
 const only = new Set(opts.only.split(','));
 const wanted = (engine: string) => opts.engines === '' || opts.engines.split(',').includes(engine);
@@ -148,8 +158,12 @@ function numpyRows(w: Workload, train: Dataset, dir: string): Row[] {
     const threaded = run(null, false);
     const single = run('1', true);
     const best = single.batched < threaded.batched ? { ...single, label: '1 thread' } : { ...threaded, label: 'default threads' };
+    // With --repeat, more batched runs with the winning thread setting; the median is reported.
+    const times = [best.batched];
+    for (let r = 1; r < repeat; r++) times.push(run(best.label === '1 thread' ? '1' : null, true).batched);
+    const seconds = median(times);
     const rows: Row[] = [
-      { workload: w.id, engine: `numpy-batched (${best.label})`, secondsPerEpoch: best.batched, fraction: best.batchedFull ? 1 : Math.min(1, budget / best.batched) },
+      { workload: w.id, engine: `numpy-batched (${best.label})`, secondsPerEpoch: seconds, fraction: best.batchedFull ? 1 : Math.min(1, budget / seconds), runs: times.length },
     ];
     if (threaded.perExample !== null) {
       rows.push({ workload: w.id, engine: 'numpy-per-example', secondsPerEpoch: threaded.perExample, fraction: threaded.perExampleFull ? 1 : Math.min(1, budget / threaded.perExample) });
@@ -175,22 +189,31 @@ async function main(): Promise<void> {
       console.log(`${w.id}: ${w.title}`);
       const add = (r: Row) => {
         rows.push(r);
-        console.log(`  ${r.engine.padEnd(30)} ${r.secondsPerEpoch.toFixed(3).padStart(9)} s/epoch${r.fraction < 1 ? `  (extrapolated from ${(100 * r.fraction).toFixed(1)}% of an epoch)` : ''}`);
+        const notes = [r.fraction < 1 ? `extrapolated from ${(100 * r.fraction).toFixed(1)}% of an epoch` : '', (r.runs ?? 1) > 1 ? `median of ${r.runs}` : ''].filter(Boolean);
+        console.log(`  ${r.engine.padEnd(30)} ${r.secondsPerEpoch.toFixed(3).padStart(9)} s/epoch${notes.length ? `  (${notes.join('; ')})` : ''}`);
+      };
+      /** A glassbox row, timed `repeat` times (median). */
+      const glassboxRow = async (time: () => Promise<Row>): Promise<Row> => {
+        const runs: Row[] = [];
+        for (let r = 0; r < repeat; r++) {
+          collectGarbage();
+          runs.push(await time());
+        }
+        const seconds = median(runs.map((x) => x.secondsPerEpoch));
+        return { ...runs[0], secondsPerEpoch: seconds, fraction: Math.min(...runs.map((x) => x.fraction)), runs: repeat };
       };
       // wasm first: a long js-backend run leaves a large heap whose collection would land in the
       // next measurement; and a full collection before each glassbox measurement.
       for (const b of [...backends].sort((p, q) => Number(q === 'wasm') - Number(p === 'wasm'))) {
         if (!wanted(`glassbox-${b}`)) continue;
-        collectGarbage();
-        add(await timeGlassbox(w, train, b));
+        add(await glassboxRow(() => timeGlassbox(w, train, b)));
       }
       if (backends.includes('wasm') && wanted('glassbox-wasm-1thread')) {
         // The same wasm kernels without the helper thread, registered as 'wasm' for this row only
         // (the fused step runs on the backend named 'wasm').
         const threaded = getBackend('wasm');
         registerBackend((await createWasmKernels({ threads: 1 })).kernels);
-        collectGarbage();
-        const row = await timeGlassbox(w, train, 'wasm');
+        const row = await glassboxRow(() => timeGlassbox(w, train, 'wasm'));
         add({ ...row, engine: 'glassbox-wasm-1thread' });
         registerBackend(threaded);
       }
