@@ -109,13 +109,7 @@ async function detectRelaxedSimd(): Promise<boolean> {
   const nodeVersion = (globalThis as { process?: { versions?: { node?: string } } }).process?.versions?.node;
   if (!nodeVersion || relaxedFlagTried) return false;
   relaxedFlagTried = true;
-  try {
-    const specifier = 'node:v8';
-    const v8 = (await import(/* @vite-ignore */ specifier)) as { setFlagsFromString(flags: string): void };
-    v8.setFlagsFromString('--experimental-wasm-relaxed-simd');
-  } catch {
-    return false;
-  }
+  if (!(await setV8Flag('--experimental-wasm-relaxed-simd'))) return false;
   return validate(RELAXED_PROBE);
 }
 
@@ -132,12 +126,18 @@ async function preferOptimisedWasm(): Promise<void> {
   const nodeVersion = (globalThis as { process?: { versions?: { node?: string } } }).process?.versions?.node;
   if (!nodeVersion || tieringFlagTried) return;
   tieringFlagTried = true;
+  await setV8Flag('--no-wasm-dynamic-tiering'); // if refused: the baseline tier is correct, only slower to start
+}
+
+/** Set a V8 flag through node:v8 (Node only; a dynamic import keeps browser bundles free of it). */
+async function setV8Flag(flag: string): Promise<boolean> {
   try {
     const specifier = 'node:v8';
     const v8 = (await import(/* @vite-ignore */ specifier)) as { setFlagsFromString(flags: string): void };
-    v8.setFlagsFromString('--no-wasm-dynamic-tiering');
+    v8.setFlagsFromString(flag);
+    return true;
   } catch {
-    // Not fatal: the baseline tier is correct, only slower to start.
+    return false;
   }
 }
 

@@ -55,9 +55,10 @@ export function denseScratchBytes(batch: i32, nIn: i32, nOut: i32): i32 {
  * For every group of G samples of x [batch, nIn], list the 4-blocks non-zero in any of them: the
  * group's list (at lists + g·listBytes) holds the count then byte offsets; its blocks (at blocks +
  * g·blockBytes) hold, per listed block, the G samples' 16 bytes (zeros past the last sample).
- * Returns the total number of listed blocks.
+ * Returns the total number of listed blocks. With `copy` false it only counts (lists and blocks are
+ * not touched) and stops as soon as the count passes `limit`.
  */
-function listGroups(x: usize, batch: i32, nIn: i32, lists: usize, blocks: usize): i32 {
+function listGroups(x: usize, batch: i32, nIn: i32, lists: usize, blocks: usize, copy: bool, limit: f64): i32 {
   const nb = nIn >> 2;
   const rb = <usize>nIn << 2;
   const lb = listBytes(nb), bb = blockBytes(nb);
@@ -78,6 +79,7 @@ function listGroups(x: usize, batch: i32, nIn: i32, lists: usize, blocks: usize)
       const v3 = rows > 3 ? v128.load(p3 + off) : zero;
       if (v128.any_true(v128.or(v128.or(v0, v1), v128.or(v2, v3)))) {
         cnt++;
+        if (!copy) continue;
         store<i32>(list + (<usize>cnt << 2), <i32>off);
         v128.store(out, v0);
         v128.store(out, v1, 16);
@@ -86,46 +88,21 @@ function listGroups(x: usize, batch: i32, nIn: i32, lists: usize, blocks: usize)
         out += 64;
       }
     }
-    store<i32>(list, cnt);
     total += cnt;
+    if (!copy) {
+      if (<f64>total > limit) return total;
+      continue;
+    }
+    store<i32>(list, cnt);
   }
   return total;
 }
 
-/**
- * Whether the groups' union blocks of x are sparse enough for the block-sparse forward: the count
- * listGroups would return, without copying anything, stopping as soon as it passes the bound (so a
- * dense batch, e.g. Fashion-MNIST's 89 % at 4 samples a group, costs part of one read of x).
- */
-function groupsSparse(x: usize, batch: i32, nIn: i32): bool {
-  const nb = nIn >> 2;
-  const rb = <usize>nIn << 2;
-  const groups = (batch + G - 1) / G;
-  const limit = SPARSE_MAX_DENSITY * <f64>groups * <f64>nb;
-  const zero = f32x4.splat(0);
-  let total = 0;
-  for (let s0 = 0; s0 < batch; s0 += G) {
-    const rows = min<i32>(G, batch - s0);
-    const p0 = x + <usize>s0 * rb;
-    const p1 = p0 + rb, p2 = p1 + rb, p3 = p2 + rb;
-    for (let q = 0; q < nb; q++) {
-      const off = <usize>q << 4;
-      const v0 = v128.load(p0 + off);
-      const v1 = rows > 1 ? v128.load(p1 + off) : zero;
-      const v2 = rows > 2 ? v128.load(p2 + off) : zero;
-      const v3 = rows > 3 ? v128.load(p3 + off) : zero;
-      if (v128.any_true(v128.or(v128.or(v0, v1), v128.or(v2, v3)))) total++;
-    }
-    if (<f64>total > limit) return false;
-  }
-  return true;
+/** The most listed blocks over the groups for which the block-sparse forward runs. */
+@inline function sparseLimit(batch: i32, nIn: i32): f64 {
+  return SPARSE_MAX_DENSITY * <f64>((batch + G - 1) / G) * <f64>(nIn >> 2);
 }
 
-/** Whether `total` listed blocks over the groups is sparse enough for the block-sparse path. */
-@inline function sparseEnough(total: i32, batch: i32, nIn: i32): bool {
-  const groups = (batch + G - 1) / G;
-  return <f64>total <= SPARSE_MAX_DENSITY * <f64>groups * <f64>(nIn >> 2);
-}
 
 /**
  * z[s0.., j0..j1) = b + W·x over one group's listed blocks (rows = samples present, ≤ G). Rows of W
@@ -217,9 +194,12 @@ export function denseForwardPrepare(x: usize, batch: i32, nIn: i32, scratch: usi
   const groups = (batch + G - 1) / G;
   const lists = scratch;
   const blocks = lists + <usize>groups * listBytes(nb);
-  if (!groupsSparse(x, batch, nIn)) return 0;
-  const total = listGroups(x, batch, nIn, lists, blocks);
-  return sparseEnough(total, batch, nIn) ? 1 : 0;
+  // Count first, without copying, stopping once past the bound (a dense batch, e.g. Fashion-MNIST's
+  // 89 % at 4 samples a group, then costs part of one read of x); list and copy only when sparse.
+  const limit = sparseLimit(batch, nIn);
+  if (<f64>listGroups(x, batch, nIn, 0, 0, false, limit) > limit) return 0;
+  listGroups(x, batch, nIn, lists, blocks, true, limit);
+  return 1;
 }
 
 /**
