@@ -6,6 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { defineConfig, type Plugin } from 'vite';
+import { contentSecurityPolicy } from '../src/cli/csp.js';
 
 const here = (p: string): string => fileURLToPath(new URL(p, import.meta.url));
 
@@ -62,23 +63,8 @@ function mnistAssets(): Plugin {
   };
 }
 
-/**
- * The page's Content-Security-Policy: nothing but its own origin (no remote scripts, styles,
- * fonts or connections), workers from itself, no plugins, no framing. 'wasm-unsafe-eval' lets the
- * library compile its WebAssembly kernels; it does not allow JavaScript eval.
- */
-export const CONTENT_SECURITY_POLICY = [
-  "default-src 'self'",
-  "script-src 'self' 'wasm-unsafe-eval'",
-  "worker-src 'self' blob:",
-  "style-src 'self'",
-  "img-src 'self' data: blob:",
-  "connect-src 'self'",
-  "font-src 'self'",
-  "object-src 'none'",
-  "base-uri 'none'",
-  "form-action 'none'",
-].join('; ');
+/** The page's Content-Security-Policy (cli/csp.ts; a meta tag may not carry frame-ancestors). */
+export const CONTENT_SECURITY_POLICY = contentSecurityPolicy(false);
 
 /** Put the CSP into the built page as a meta tag, so it holds even on a plain static server. */
 function cspMeta(): Plugin {

@@ -20,6 +20,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Command, InvalidArgumentError } from 'commander';
 import { ArgumentError, ModelFileError, parseModel, UnsupportedError } from '../index.js';
+import { contentSecurityPolicy } from './csp.js';
 
 /** The fixed URL at which the given model is served. */
 export const MODEL_URL = '/model.json';
@@ -37,21 +38,10 @@ export const MAX_MODEL_BYTES = 512 * 1024 * 1024;
  * The Content-Security-Policy sent with every response: the page's own origin only (no remote
  * scripts, styles, fonts or connections), workers from itself, no plugins, no framing, no forms.
  * 'wasm-unsafe-eval' permits compiling the library's WebAssembly kernels, not JavaScript eval.
- * The built page carries the same policy (without frame-ancestors) as a meta tag (web/vite.config.ts).
+ * The built page carries the same policy (without frame-ancestors) as a meta tag (web/vite.config.ts);
+ * both come from cli/csp.ts.
  */
-export const CONTENT_SECURITY_POLICY = [
-  "default-src 'self'",
-  "script-src 'self' 'wasm-unsafe-eval'",
-  "worker-src 'self' blob:",
-  "style-src 'self'",
-  "img-src 'self' data: blob:",
-  "connect-src 'self'",
-  "font-src 'self'",
-  "object-src 'none'",
-  "base-uri 'none'",
-  "form-action 'none'",
-  "frame-ancestors 'none'",
-].join('; ');
+export const CONTENT_SECURITY_POLICY = contentSecurityPolicy(true);
 
 /** Host names that mean "this machine only". */
 const LOOPBACK_HOSTS = ['127.0.0.1', 'localhost', '::1', '[::1]'];
