@@ -229,6 +229,22 @@ export function makeWasmKernels(
 ): Kernels {
   const frame = new Frame(heap);
   const js = jsKernels;
+  // The frame slots of the last bindInOut (the same array as input and output shares one slot).
+  let inSlot = 0;
+  let outSlot = 0;
+  /**
+   * Bind a one-input (nx floats), one-output (nOut elements) kernel's arrays, copying foreign
+   * float inputs in only when `copy`; false (frame reset) when it cannot run in wasm. The kernel
+   * then reads frame.ptr(inSlot), writes frame.ptr(outSlot), and calls frame.finish().
+   */
+  const bindInOut = (x: FloatArray, nx: number, out: FloatArray | Int32Array, nOut: number, copy: boolean): boolean => {
+    const f = frame.reset();
+    inSlot = f.add(x as Float32Array, nx, IN);
+    outSlot = f.add(out as Float32Array | Int32Array, nOut, OUT);
+    if (f.bind(0, copy)) return true;
+    f.reset();
+    return false;
+  };
 
   return {
     name,
@@ -405,16 +421,10 @@ export function makeWasmKernels(
     },
 
     unary(op, x, out, n) {
-      if (n > 0 && f32s(x, out)) {
-        const f = frame.reset();
-        const ix = f.add(x as Float32Array, n, IN);
-        const io = f.add(out as Float32Array, n, OUT);
-        if (f.bind(0, true)) {
-          ex.unary(UNARY_CODE[op], f.ptr(ix), f.ptr(io), n);
-          f.finish();
-          return;
-        }
-        f.reset();
+      if (n > 0 && f32s(x, out) && bindInOut(x, n, out, n, true)) {
+        ex.unary(UNARY_CODE[op], frame.ptr(inSlot), frame.ptr(outSlot), n);
+        frame.finish();
+        return;
       }
       js.unary(op, x, out, n);
     },
@@ -452,31 +462,19 @@ export function makeWasmKernels(
     },
 
     sumAxis(x, out, outer, mid, inner) {
-      if (outer * inner > 0 && f32s(x, out)) {
-        const f = frame.reset();
-        const ix = f.add(x as Float32Array, outer * mid * inner, IN);
-        const io = f.add(out as Float32Array, outer * inner, OUT);
-        if (f.bind(0, true)) {
-          ex.sumAxis(f.ptr(ix), f.ptr(io), outer, mid, inner);
-          f.finish();
-          return;
-        }
-        f.reset();
+      if (outer * inner > 0 && f32s(x, out) && bindInOut(x, outer * mid * inner, out, outer * inner, true)) {
+        ex.sumAxis(frame.ptr(inSlot), frame.ptr(outSlot), outer, mid, inner);
+        frame.finish();
+        return;
       }
       js.sumAxis(x, out, outer, mid, inner);
     },
 
     maxAxis(x, out, outer, mid, inner) {
-      if (outer * inner > 0 && f32s(x, out)) {
-        const f = frame.reset();
-        const ix = f.add(x as Float32Array, outer * mid * inner, IN);
-        const io = f.add(out as Float32Array, outer * inner, OUT);
-        if (f.bind(0, false)) {
-          ex.maxAxis(f.ptr(ix), f.ptr(io), outer, mid, inner);
-          f.finish();
-          return;
-        }
-        f.reset();
+      if (outer * inner > 0 && f32s(x, out) && bindInOut(x, outer * mid * inner, out, outer * inner, false)) {
+        ex.maxAxis(frame.ptr(inSlot), frame.ptr(outSlot), outer, mid, inner);
+        frame.finish();
+        return;
       }
       js.maxAxis(x, out, outer, mid, inner);
     },
@@ -560,46 +558,28 @@ export function makeWasmKernels(
     },
 
     softmaxRows(x, out, rows, cols) {
-      if (rows * cols > 0 && f32s(x, out)) {
-        const f = frame.reset();
-        const ix = f.add(x as Float32Array, rows * cols, IN);
-        const io = f.add(out as Float32Array, rows * cols, OUT);
-        if (f.bind(0, true)) {
-          ex.softmaxRows(f.ptr(ix), f.ptr(io), rows, cols);
-          f.finish();
-          return;
-        }
-        f.reset();
+      if (rows * cols > 0 && f32s(x, out) && bindInOut(x, rows * cols, out, rows * cols, true)) {
+        ex.softmaxRows(frame.ptr(inSlot), frame.ptr(outSlot), rows, cols);
+        frame.finish();
+        return;
       }
       js.softmaxRows(x, out, rows, cols);
     },
 
     logSoftmaxRows(x, out, rows, cols) {
-      if (rows * cols > 0 && f32s(x, out)) {
-        const f = frame.reset();
-        const ix = f.add(x as Float32Array, rows * cols, IN);
-        const io = f.add(out as Float32Array, rows * cols, OUT);
-        if (f.bind(0, true)) {
-          ex.logSoftmaxRows(f.ptr(ix), f.ptr(io), rows, cols);
-          f.finish();
-          return;
-        }
-        f.reset();
+      if (rows * cols > 0 && f32s(x, out) && bindInOut(x, rows * cols, out, rows * cols, true)) {
+        ex.logSoftmaxRows(frame.ptr(inSlot), frame.ptr(outSlot), rows, cols);
+        frame.finish();
+        return;
       }
       js.logSoftmaxRows(x, out, rows, cols);
     },
 
     argmaxRows(x, out, rows, cols) {
-      if (rows > 0 && cols > 0 && f32s(x)) {
-        const f = frame.reset();
-        const ix = f.add(x as Float32Array, rows * cols, IN);
-        const io = f.add(out, rows, OUT);
-        if (f.bind(0, false)) {
-          ex.argmaxRows(f.ptr(ix), f.ptr(io), rows, cols);
-          f.finish();
-          return;
-        }
-        f.reset();
+      if (rows > 0 && cols > 0 && f32s(x) && bindInOut(x, rows * cols, out, rows, false)) {
+        ex.argmaxRows(frame.ptr(inSlot), frame.ptr(outSlot), rows, cols);
+        frame.finish();
+        return;
       }
       js.argmaxRows(x, out, rows, cols);
     },
