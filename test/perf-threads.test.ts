@@ -1,8 +1,9 @@
 /**
  * test/perf-threads — the wasm backend's two-thread dense kernels (a worker instance on the same
  * shared memory) against the single-threaded wasm kernels, bit for bit: forward and backward on
- * random and MNIST-like sparse inputs and odd sizes, the fused SGD update included; the second instantiation leaves memory as it
- * was; a 2-epoch W3-shaped `fit` on MNIST digits gives the same model with threads on and off.
+ * random and MNIST-like sparse inputs and odd sizes, the fused SGD update and momentumStep included;
+ * a late worker pauses the split; the second instantiation leaves memory as it was; a 2-epoch
+ * W3-shaped `fit` on MNIST digits gives the same model with threads on and off.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import v8 from 'node:v8';
@@ -13,6 +14,7 @@ import { registerBackend, setBackend } from '../src/tensor/kernels/registry.js';
 import type { ActivationKind } from '../src/tensor/kernels/types.js';
 import { relaxedBinary, simdBinary } from '../src/tensor/kernels/wasm/binary.generated.js';
 import { createWasmKernels, type WasmBackend } from '../src/tensor/kernels/wasm/index.js';
+import { OP_FORWARD_UNITS } from '../src/tensor/kernels/wasm/threads.js';
 import { fit } from '../src/train/fit.js';
 import { Rng } from '../src/util/rng.js';
 
@@ -145,6 +147,52 @@ describe('momentumStep equals the axpy calls it replaces, bit for bit, on one an
         expect(bitsEqual(r[2], gg), `g, l2 ${l2}`).toBe(true);
       }
       expect(t.some((x, i) => x !== theta[i])).toBe(true);
+    }
+  });
+});
+
+describe('a late helper thread pauses the split', () => {
+  it('after eight late joins in a row (past the warm-up), jobs are declined for a second, then offered again', async () => {
+    const b = await createWasmKernels({ threads: 2, threadMinWork: 0 });
+    const threads = b.threads!;
+    try {
+      expect(await threads.ready()).toBe(true);
+      const [batch, nIn, nOut] = [256, 784, 512];
+      const rng = new Rng(21);
+      const [x, W, bias, z] = [put(b, values(rng, batch * nIn, false)), put(b, values(rng, nOut * nIn, false)), put(b, values(rng, nOut, false)), put(b, new Float32Array(batch * nOut))];
+      // A forward job over units [j0, j1), all of it on the worker (dense x: sparse = 0, no scratch).
+      const job = (j0: number, j1: number) => [x.byteOffset, W.byteOffset, bias.byteOffset, z.byteOffset, batch, nIn, nOut, 0, 0, j0, j1];
+      // The warm-up jobs (empty ranges) never count as late.
+      for (let i = 0; i < 200; i++) {
+        expect(threads.start(OP_FORWARD_UNITS, job(0, 0))).toBe(true);
+        threads.join();
+      }
+      expect(threads.stats().pauses).toBe(0);
+      // Now the worker does a whole 256 × 784 × 512 forward while this thread does nothing: each join
+      // waits milliseconds, far past LATE_MS plus half of this thread's (empty) share.
+      let started = 0;
+      for (let i = 0; i < 8; i++) {
+        if (threads.start(OP_FORWARD_UNITS, job(0, nOut))) {
+          started++;
+          threads.join();
+        }
+      }
+      expect(started).toBe(8);
+      expect(threads.stats().pauses).toBe(1);
+      const skipped = threads.stats().skipped;
+      expect(threads.start(OP_FORWARD_UNITS, job(0, 0))).toBe(false);
+      expect(threads.stats().skipped).toBe(skipped + 1);
+      // The work was done all the same: z = x·Wᵀ + b on the worker.
+      let s = bias[3];
+      for (let i = 0; i < nIn; i++) s += x[5 * nIn + i] * W[3 * nIn + i];
+      expect(Math.abs(z[5 * nOut + 3] - s)).toBeLessThan(1e-3 * (1 + Math.abs(s)));
+      // After the pause (1 s) jobs are offered again.
+      await new Promise((resolve) => setTimeout(resolve, 1100));
+      expect(await threads.ready()).toBe(true);
+      expect(threads.start(OP_FORWARD_UNITS, job(0, 0))).toBe(true);
+      threads.join();
+    } finally {
+      threads.close();
     }
   });
 });
