@@ -20,7 +20,7 @@ import {
 } from '../index.js';
 import { intFlag, numberFlag, printJson, printTable, sizesFlag, UsageError } from './common.js';
 import { percent } from './progress.js';
-import { resolveSizes } from './train.js';
+import { resolveSizes, type RunConfig } from './train.js';
 
 /**
  * Default SGD learning rate of each rule for the default network ([784, 100, 10] sigmoid,
@@ -87,17 +87,8 @@ export interface CompareReport {
   version: 1;
   created: string;
   command: string;
-  config: {
-    data: string;
-    limit: number | null;
-    sizes: number[];
-    activation: ActivationName;
-    output: ActivationName;
-    cost: CostName;
-    init: InitName;
+  config: Pick<RunConfig, 'data' | 'limit' | 'sizes' | 'activation' | 'output' | 'cost' | 'init' | 'batch' | 'seed'> & {
     optimizer: 'sgd' | 'adam';
-    batch: number;
-    seed: number;
     budget: Budget;
     target: number;
     evalEvery: number;

@@ -132,13 +132,7 @@ export function gradcheckModel(model: Sequential, data: { x: Tensor; y: Tensor }
       maxRelativeError: 0, worst: { to: 0 }, analytic: 0, numeric: 0, failures: 0,
     };
     for (const e of indices) {
-      const original = values[e];
-      values[e] = original + epsilon;
-      const plus = costAt(perturbed);
-      values[e] = original - epsilon;
-      const minus = costAt(perturbed);
-      values[e] = original;
-      const numeric = (plus - minus) / (2 * epsilon);
+      const numeric = ad.centralDifference(values, e, epsilon, () => costAt(perturbed));
       const err = Math.abs(g[e] - numeric) / Math.max(Math.abs(g[e]) + Math.abs(numeric), floor);
       if (!(err <= tolerance)) rowOut.failures++; // NaN counts as a failure
       if (err >= rowOut.maxRelativeError || Number.isNaN(err)) {

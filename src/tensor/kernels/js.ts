@@ -20,6 +20,22 @@ function nonzeros(row: FloatArray, offset: number, n: number): number {
   return count;
 }
 
+/**
+ * t[to + k] += alpha · x[xo + k] for k < n, where the last `nonzeros(x, xo, n)` call found `count`
+ * non-zeros: over those indices only when fewer than half are non-zero, else a dense axpy.
+ */
+function addScaledRow(alpha: number, x: FloatArray, xo: number, t: FloatArray, to: number, n: number, count: number): void {
+  if (count * 2 < n) {
+    const idx = nonzeroScratch;
+    for (let i = 0; i < count; i++) {
+      const k = idx[i];
+      t[to + k] += alpha * x[xo + k];
+    }
+  } else {
+    axpyAt(alpha, x, xo, t, to, n);
+  }
+}
+
 /** Σ_k a[ao + k] · b[bo + k], unrolled by 4. */
 function dot(a: FloatArray, ao: number, b: FloatArray, bo: number, n: number): number {
   let s0 = 0, s1 = 0, s2 = 0, s3 = 0;
@@ -195,15 +211,11 @@ export const jsKernels: Kernels = {
     for (let s = 0; s < batch; s++) {
       const xo = s * nIn;
       const count = nonzeros(x, xo, nIn);
-      const sparse = count * 2 < nIn;
-      const idx = nonzeroScratch;
       for (let j = 0; j < nOut; j++) {
         const d = delta[s * nOut + j];
         if (d === 0) continue;
         db[j] += d;
-        const wo = j * nIn;
-        if (sparse) for (let t = 0; t < count; t++) { const k = idx[t]; dW[wo + k] += d * x[xo + k]; }
-        else axpyAt(d, x, xo, dW, wo, nIn);
+        addScaledRow(d, x, xo, dW, j * nIn, nIn, count);
       }
     }
     if (dX) {
@@ -246,15 +258,10 @@ export const jsKernels: Kernels = {
     for (let s = 0; s < batch; s++) {
       const xo = s * nIn;
       const count = nonzeros(x, xo, nIn);
-      const sparse = count * 2 < nIn;
-      const idx = nonzeroScratch;
       for (let j = 0; j < nOut; j++) {
         const d = delta[s * nOut + j];
         if (d === 0) continue;
-        const c = -eta * d;
-        const wo = j * nIn;
-        if (sparse) for (let t = 0; t < count; t++) { const k = idx[t]; W[wo + k] += c * x[xo + k]; }
-        else axpyAt(c, x, xo, W, wo, nIn);
+        addScaledRow(-eta * d, x, xo, W, j * nIn, nIn, count);
       }
     }
   },
