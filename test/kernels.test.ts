@@ -88,6 +88,14 @@ function rand(rng: Rng, n: number, g: Gen = {}): Float32Array {
   return a;
 }
 
+/**
+ * Make about `off` of z negative (a ReLU unit that did not fire: δ = 0 there), so the backward's
+ * sparse-δ path runs (it takes over at ≤ 40 % non-zero δ).
+ */
+function turnOff(rng: Rng, z: Float32Array, off = 0): void {
+  if (off > 0) for (let i = 0; i < z.length; i++) if (rng.uniform() < off) z[i] = -Math.abs(z[i]);
+}
+
 /** MNIST-like rows: mostly zero, with runs of non-zeros. */
 function strokes(rng: Rng, rows: number, cols: number, density: number): Float32Array {
   const a = new Float32Array(rows * cols);
@@ -189,12 +197,15 @@ interface BackwardOpts {
   withDX: boolean;
   /** Pass dA itself as delta (allowed to be overwritten). */
   deltaIsDA: boolean;
+  /** Fraction of z made negative (see turnOff). */
+  off?: number;
 }
 
 function runDenseBackward(be: Backend, seed: number, batch: number, nIn: number, nOut: number, x: Float32Array, o: BackwardOpts, g: Gen): void {
   const rng = new Rng(seed);
   const W = rand(rng, nOut * nIn, g);
   const z = rand(rng, batch * nOut, g);
+  turnOff(rng, z, o.off);
   const a = new Float32Array(batch * nOut);
   for (let i = 0; i < a.length; i++) {
     const zi = z[i];
@@ -214,7 +225,7 @@ function runDenseBackward(be: Backend, seed: number, batch: number, nIn: number,
   const DW = place(be, dW0), DB = place(be, db0);
   const DX = o.withDX ? place(be, new Float32Array(batch * nIn)) : null;
   be.kernels.denseBackward(X, Wp, Z, Ap, DA, D, DW, DB, DX, batch, nIn, nOut, o.act, o.accumulate);
-  const what = `${be.label} denseBackward batch=${batch} nIn=${nIn} nOut=${nOut} ${o.act} acc=${o.accumulate} dX=${o.withDX} delta=dA:${o.deltaIsDA}`;
+  const what = `${be.label} denseBackward batch=${batch} nIn=${nIn} nOut=${nOut} ${o.act} acc=${o.accumulate} dX=${o.withDX} delta=dA:${o.deltaIsDA} off=${o.off ?? 0}`;
   const delta = unplace(D, batch * nOut, `${what} delta`);
   expectClose(`${what} delta`, delta, deltaW, (i) => (g.int && o.act !== 'sigmoid' && o.act !== 'tanh' ? 0 : 4 * EPS * Math.abs(deltaW[i]) + TINY));
   const exactInts = g.int && (o.act === 'linear' || o.act === 'relu');
@@ -250,6 +261,8 @@ interface SgdOpts {
   deltaIsDA: boolean;
   eta: number;
   decay: number;
+  /** Fraction of z made negative (see turnOff). */
+  off?: number;
 }
 
 /**
@@ -260,6 +273,7 @@ function runDenseBackwardSgd(be: Backend, seed: number, batch: number, nIn: numb
   const rng = new Rng(seed);
   const W0 = rand(rng, nOut * nIn, g), b0 = rand(rng, nOut, g);
   const z = rand(rng, batch * nOut, g);
+  turnOff(rng, z, o.off);
   const a = new Float32Array(batch * nOut);
   for (let i = 0; i < a.length; i++) {
     const zi = z[i];
@@ -278,7 +292,7 @@ function runDenseBackwardSgd(be: Backend, seed: number, batch: number, nIn: numb
   const DX = o.withDX ? place(be, new Float32Array(batch * nIn)) : null;
   expect(be.kernels.denseBackwardSgd, `${be.label} has denseBackwardSgd`).toBeDefined();
   be.kernels.denseBackwardSgd!(X, Wp, Z, Ap, DA, D, Bp, DX, batch, nIn, nOut, o.act, o.eta, o.decay);
-  const what = `${be.label} denseBackwardSgd batch=${batch} nIn=${nIn} nOut=${nOut} ${o.act} dX=${o.withDX} delta=dA:${o.deltaIsDA} eta=${o.eta} decay=${o.decay}`;
+  const what = `${be.label} denseBackwardSgd batch=${batch} nIn=${nIn} nOut=${nOut} ${o.act} dX=${o.withDX} delta=dA:${o.deltaIsDA} eta=${o.eta} decay=${o.decay} off=${o.off ?? 0}`;
   const delta = unplace(D, batch * nOut, `${what} delta`);
   expectClose(`${what} delta`, delta, deltaW, (i) => (g.int && o.act !== 'sigmoid' && o.act !== 'tanh' ? 0 : 4 * EPS * Math.abs(deltaW[i]) + TINY));
   const exactInts = g.int && (o.act === 'linear' || o.act === 'relu');
@@ -432,15 +446,30 @@ describe.each(LABELS)('kernels: %s', (label) => {
         }
       }
     });
+    it('relu with most units off (δ mostly zero: the sparse-δ products), every tail of the 32-column strips', () => {
+      let seed = 250;
+      const shapes: [number, number, number][] = [[1, 1, 1], [2, 7, 1], [5, 33, 13], [10, 784, 30], [33, 70, 37], [128, 100, 40], [64, 130, 12]];
+      for (const [batch, nIn, nOut] of shapes) {
+        for (const accumulate of [false, true]) {
+          for (const off of [0.75, 0.97]) {
+            const rng = new Rng(seed++);
+            const opts = { act: 'relu' as const, accumulate, withDX: seed % 2 === 0, deltaIsDA: seed % 3 === 0, off };
+            runDenseBackward(be(), seed++, batch, nIn, nOut, rand(rng, batch * nIn), opts, {});
+            runDenseBackward(be(), seed++, batch, nIn, nOut, strokes(rng, batch, nIn, 0.2), { ...opts, withDX: !opts.withDX }, {});
+            runDenseBackward(be(), seed++, batch, nIn, nOut, rand(rng, batch * nIn, { int: true }), { ...opts, withDX: true }, { int: true });
+          }
+        }
+      }
+    });
     it('random shapes and sparsity (fast-check)', () => {
       fc.assert(
         fc.property(
           fc.integer({ min: 0, max: 12 }), fc.integer({ min: 0, max: 45 }), fc.integer({ min: 0, max: 20 }),
           fc.constantFrom(0, 0.5, 0.8, 0.95), fc.constantFrom<ActivationKind>('linear', 'relu'),
-          fc.boolean(), fc.boolean(), fc.boolean(), fc.integer({ min: 0, max: 1e9 }),
-          (batch, nIn, nOut, zeroFrac, act, accumulate, withDX, deltaIsDA, seed) => {
+          fc.boolean(), fc.boolean(), fc.boolean(), fc.constantFrom(0, 0.8), fc.integer({ min: 0, max: 1e9 }),
+          (batch, nIn, nOut, zeroFrac, act, accumulate, withDX, deltaIsDA, off, seed) => {
             const x = rand(new Rng(seed + 1), batch * nIn, { int: true, zeros: zeroFrac });
-            runDenseBackward(be(), seed, batch, nIn, nOut, x, { act, accumulate, withDX, deltaIsDA }, { int: true });
+            runDenseBackward(be(), seed, batch, nIn, nOut, x, { act, accumulate, withDX, deltaIsDA, off }, { int: true });
           },
         ),
         { seed: 4242, numRuns: 60 },
@@ -465,15 +494,28 @@ describe.each(LABELS)('kernels: %s', (label) => {
         }
       }
     });
+    it('relu with most units off (the sparse-δ update and x̄), decay 1 and < 1', () => {
+      let seed = 350;
+      const shapes: [number, number, number][] = [[1, 1, 1], [5, 33, 13], [10, 784, 30], [33, 70, 37], [128, 100, 40]];
+      for (const [batch, nIn, nOut] of shapes) {
+        for (const decay of [1, 0.75]) {
+          const rng = new Rng(seed++);
+          const opts = { act: 'relu' as const, withDX: seed % 2 === 0, deltaIsDA: seed % 3 === 0, eta: 0.5, decay, off: 0.8 };
+          runDenseBackwardSgd(be(), seed++, batch, nIn, nOut, rand(rng, batch * nIn), { ...opts, eta: 0.3, decay: decay === 1 ? 1 : 0.9993 }, {});
+          runDenseBackwardSgd(be(), seed++, batch, nIn, nOut, strokes(rng, batch, nIn, 0.2), { ...opts, withDX: !opts.withDX }, {});
+          runDenseBackwardSgd(be(), seed++, batch, nIn, nOut, rand(rng, batch * nIn, { int: true }), { ...opts, withDX: true }, { int: true });
+        }
+      }
+    });
     it('random shapes and sparsity, integer data: exact agreement (fast-check)', () => {
       fc.assert(
         fc.property(
           fc.integer({ min: 0, max: 12 }), fc.integer({ min: 0, max: 45 }), fc.integer({ min: 0, max: 20 }),
           fc.constantFrom(0, 0.5, 0.8, 0.95), fc.constantFrom<ActivationKind>('linear', 'relu'),
-          fc.boolean(), fc.boolean(), fc.constantFrom(0.25, 0.5, 2), fc.constantFrom(1, 0.75, 0.5), fc.integer({ min: 0, max: 1e9 }),
-          (batch, nIn, nOut, zeroFrac, act, withDX, deltaIsDA, eta, decay, seed) => {
+          fc.boolean(), fc.boolean(), fc.constantFrom(0.25, 0.5, 2), fc.constantFrom(1, 0.75, 0.5), fc.constantFrom(0, 0.8), fc.integer({ min: 0, max: 1e9 }),
+          (batch, nIn, nOut, zeroFrac, act, withDX, deltaIsDA, eta, decay, off, seed) => {
             const x = rand(new Rng(seed + 1), batch * nIn, { int: true, zeros: zeroFrac });
-            runDenseBackwardSgd(be(), seed, batch, nIn, nOut, x, { act, withDX, deltaIsDA, eta, decay }, { int: true });
+            runDenseBackwardSgd(be(), seed, batch, nIn, nOut, x, { act, withDX, deltaIsDA, eta, decay, off }, { int: true });
           },
         ),
         { seed: 5151, numRuns: 60 },

@@ -76,7 +76,11 @@ describe('two-thread dense kernels equal the single-threaded ones bit for bit', 
     const offered = () => two.threads!.stats().jobs + two.threads!.stats().skipped; // skipped: refused during a pause (a busy machine)
     const jobsBefore = offered();
     for (const sparse of [false, true]) {
-      for (const act of ['relu', 'sigmoid'] as ActivationKind[]) {
+      // 'relu, mostly off': three quarters of z made negative before the backward, so δ is mostly
+      // zeros and the sparse-δ products run.
+      for (const kind of ['relu', 'sigmoid', 'relu, mostly off'] as const) {
+        const act: ActivationKind = kind === 'sigmoid' ? 'sigmoid' : 'relu';
+        const off = values(rng, batch * nOut, false).map((v) => (kind === 'relu, mostly off' && v < 0.5 ? 1 : 0));
         const x = values(rng, batch * nIn, sparse);
         const W = values(rng, nOut * nIn, false);
         const b = values(rng, nOut, false);
@@ -88,6 +92,7 @@ describe('two-thread dense kernels equal the single-threaded ones bit for bit', 
           const z = put(k, new Float32Array(batch * nOut));
           const a = put(k, new Float32Array(batch * nOut));
           k.kernels.denseForward(xk, Wk, bk, z, a, batch, nIn, nOut, act);
+          for (let i = 0; i < z.length; i++) if (off[i]) z[i] = -Math.abs(z[i]);
           const delta = put(k, new Float32Array(batch * nOut));
           const dX = put(k, new Float32Array(batch * nIn));
           const out: Float32Array[] = [z.slice(), a.slice()];
@@ -109,17 +114,17 @@ describe('two-thread dense kernels equal the single-threaded ones bit for bit', 
           return out;
         });
         const [single, threaded] = results;
-        threaded.forEach((arr, i) => expect(bitsEqual(arr, single[i]), `array ${i}, sparse ${sparse}, ${act}`).toBe(true));
+        threaded.forEach((arr, i) => expect(bitsEqual(arr, single[i]), `array ${i}, sparse ${sparse}, ${kind}`).toBe(true));
         // The results are not trivially zero.
         expect(single[0].some((v) => v !== 0)).toBe(true);
         expect(single[3].some((v, i) => v !== dW0[i])).toBe(true);
       }
     }
-    // What really went to the worker: every backward when nOut > 8 (4 × 2 calls); every forward,
-    // split by units when nOut > 8 and batch < 256, else by batch rows when batch > 16 (4 calls);
-    // the SGD update, split by units when nOut ≥ 16 (4 × 2 calls).
+    // What really went to the worker: every backward when nOut > 8 (6 × 2 calls); every forward,
+    // split by units when nOut > 8 and batch < 256, else by batch rows when batch > 16 (6 calls);
+    // the SGD update, split by units when nOut ≥ 16 (6 × 2 calls).
     const forwardSplit = (nOut > 8 && batch < 256) || batch > 16;
-    const expected = (nOut > 8 ? 8 : 0) + (forwardSplit ? 4 : 0) + (nOut >= 16 ? 8 : 0);
+    const expected = (nOut > 8 ? 12 : 0) + (forwardSplit ? 6 : 0) + (nOut >= 16 ? 12 : 0);
     expect(offered() - jobsBefore).toBe(expected);
   });
 });

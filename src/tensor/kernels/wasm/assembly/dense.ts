@@ -12,12 +12,19 @@
  *    skips the samples whose 8 values are all zero (40 % of sample × strip pairs remain on MNIST).
  *  - backward with the SGD update, W ← decay·W − η·δᵀ·x: the same sparse outer-product GEMM,
  *    accumulating −η·δ straight into W, so ∂C/∂W is never written.
+ *  - backward of a ReLU layer whose δ is mostly exact zeros (units that did not fire): both
+ *    products, δᵀ·x and δ·W, through the sparse-times-dense engine of spmm.ts, one row of δᵀ (or δ)
+ *    at a time over its non-zeros only.
  * Skipped terms are exactly 0 (0·w = 0 for finite w), so results agree with the reference to float32
  * round-off. In the forward, the nIn % 4 tail columns are handled as dense scalars.
+ *
+ * The backward kernels' `sparse` flags: bit 0, x's zero blocks are skipped in δᵀ·x; bit 1, δ's zeros
+ * are skipped in both products.
  */
 import { madd, hsum4 } from './simd';
 import { gemmDot, gemmOuter, matmulScratchBytes } from './gemm';
 import { activate, activationDelta } from './elementwise';
+import { nonzeroAtMost, spmmRows, spmmScratchBytes } from './spmm';
 
 /** Samples per group. */
 const G: i32 = 4;
@@ -30,6 +37,17 @@ const SPARSE_MAX_DENSITY: f64 = 0.6;
  */
 @inline function backwardSparse(x: usize, batch: i32, nIn: i32): i32 {
   return blockDensityAtMost(x, batch, nIn, batch >= 64 ? 0.8 : SPARSE_MAX_DENSITY) ? 1 : 0;
+}
+
+/**
+ * A ReLU layer's backward runs on δ's non-zeros when at most this fraction of δ is non-zero.
+ * Measured with bench/kernels.ts (Fashion-MNIST batches, δ from a ReLU): see docs/performance.md.
+ */
+const DELTA_SPARSE_MAX_DENSITY: f64 = 0.4;
+
+/** The `sparse` flag bit for δ (see above): set for ReLU when δ is sparse enough. */
+@inline function deltaSparse(act: i32, delta: usize, n: i32): i32 {
+  return act == 3 && nonzeroAtMost(delta, n, DELTA_SPARSE_MAX_DENSITY) ? 2 : 0;
 }
 
 /** Bytes of one group's list: count, then up to nb block offsets (i32). */
@@ -48,7 +66,8 @@ export function denseScratchBytes(batch: i32, nIn: i32, nOut: i32): i32 {
   const groups = (batch + G - 1) / G;
   const lists = <i32>(<usize>groups * (listBytes(nb) + blockBytes(nb)));
   const gemm = max<i32>(matmulScratchBytes(nOut, nIn, batch, true, false), matmulScratchBytes(batch, nIn, nOut, false, false));
-  return lists + gemm;
+  const spmm = max<i32>(spmmScratchBytes(nOut, batch), spmmScratchBytes(batch, nOut));
+  return max<i32>(lists + gemm, spmm);
 }
 
 /**
@@ -317,8 +336,9 @@ export function denseBackward(
 }
 
 /**
- * The first, serial part of denseBackward: delta = dA ⊙ act'(z), db (+)= Σ_s delta, and whether x
- * is sparse enough for the zero-skipping dW (returns 1) or not (0).
+ * The first, serial part of denseBackward: delta = dA ⊙ act'(z), db (+)= Σ_s delta, and the
+ * `sparse` flags (bit 0: x sparse enough for the zero-skipping dW; bit 1: δ sparse enough for the
+ * sparse-times-dense products).
  */
 export function denseBackwardPrepare(
   x: usize, z: usize, a: usize, dA: usize, delta: usize, db: usize,
@@ -334,7 +354,8 @@ export function denseBackwardPrepare(
     for (let o: usize = 0; o < n4; o += 16) v128.store(db + o, f32x4.add(v128.load(db + o), v128.load(d + o)));
     for (let o = n4; o < zb; o += 4) store<f32>(db + o, load<f32>(db + o) + load<f32>(d + o));
   }
-  return backwardSparse(x, batch, nIn);
+  const sparseDelta = deltaSparse(act, delta, batch * nOut);
+  return sparseDelta != 0 ? sparseDelta : backwardSparse(x, batch, nIn);
 }
 
 /**
@@ -352,10 +373,17 @@ export function denseBackwardRows(
   const rb = <usize>nIn << 2;
   j1 = min<i32>(j1, nOut);
   s1 = min<i32>(s1, batch);
+  if (sparse & 2) {
+    // δ mostly zeros (a ReLU layer): both products over δ's non-zeros. Row j of δᵀ is column j of
+    // δ (byte offset 4j, next sample zb further).
+    if (j0 < j1) spmmRows(delta, 4, zb, batch, x, rb, nIn, dW, rb, j0, j1, accumulate, 1, scratch);
+    if (hasDX && s0 < s1) spmmRows(delta, zb, 4, nOut, W, rb, nIn, dX, rb, s0, s1, false, 1, scratch);
+    return;
+  }
   // dW = deltaᵀ·x: the outer-product GEMM, skipping the samples whose 8 columns of x are all zero
   // in each 8-column strip when x is sparse (MNIST: 40 % of sample × strip pairs are non-zero).
   // Row j of deltaᵀ is column j of delta: byte offset 4j.
-  if (j0 < j1) gemmOuter(delta + (<usize>j0 << 2), 4, zb, x, rb, dW + <usize>j0 * rb, j1 - j0, nIn, batch, accumulate, scratch, sparse != 0);
+  if (j0 < j1) gemmOuter(delta + (<usize>j0 << 2), 4, zb, x, rb, dW + <usize>j0 * rb, j1 - j0, nIn, batch, accumulate, scratch, (sparse & 1) != 0);
   // dX = delta · W
   if (hasDX && s0 < s1) gemmOuter(delta + <usize>s0 * zb, zb, 4, W, rb, dX + <usize>s0 * rb, s1 - s0, nIn, nOut, false, scratch);
 }
@@ -385,7 +413,7 @@ export function denseBackwardSgd(
 
 /**
  * The first, serial part of denseBackwardSgd: delta, dX with the old W (when hasDX), −η·delta into
- * scratch, b ← b − η Σ_s delta; returns whether x is sparse enough for the zero-skipping update.
+ * scratch, b ← b − η Σ_s delta; returns the `sparse` flags for the update (as denseBackwardPrepare).
  */
 export function denseSgdPrepare(
   x: usize, W: usize, z: usize, a: usize, dA: usize, delta: usize, b: usize, dX: usize,
@@ -395,10 +423,14 @@ export function denseSgdPrepare(
   const rb = <usize>nIn << 2;
   const bo = batch * nOut;
   activationDelta(act, dA, z, a, delta, bo);
+  const sparseDelta = deltaSparse(act, delta, bo);
   const scaled = scratch; // −η·delta [batch, nOut]
   const gemmScratch = scratch + <usize>sgdScaledBytes(batch, nOut);
   // dX = delta · W, before W changes.
-  if (hasDX) gemmOuter(delta, zb, 4, W, rb, dX, batch, nIn, nOut, false, gemmScratch);
+  if (hasDX) {
+    if (sparseDelta) spmmRows(delta, zb, 4, nOut, W, rb, nIn, dX, rb, 0, batch, false, 1, gemmScratch);
+    else gemmOuter(delta, zb, 4, W, rb, dX, batch, nIn, nOut, false, gemmScratch);
+  }
   // scaled = −η·delta
   const minusEta = f32x4.splat(-eta);
   const total = <usize>bo << 2;
@@ -412,7 +444,7 @@ export function denseSgdPrepare(
     for (let o: usize = 0; o < n4; o += 16) v128.store(b + o, f32x4.add(v128.load(b + o), v128.load(d + o)));
     for (let o = n4; o < zb; o += 4) store<f32>(b + o, load<f32>(b + o) + load<f32>(d + o));
   }
-  return backwardSparse(x, batch, nIn);
+  return sparseDelta != 0 ? sparseDelta : backwardSparse(x, batch, nIn);
 }
 
 /**
@@ -429,5 +461,6 @@ export function denseSgdUnits(
   const zb = <usize>nOut << 2;
   const rb = <usize>nIn << 2;
   // The decay is the GEMM's β: applied as each tile of W is stored, no separate pass over W.
-  gemmOuter(scratch + (<usize>j0 << 2), 4, zb, x, rb, W + <usize>j0 * rb, j1 - j0, nIn, batch, true, gemmScratch, sparse != 0, decay);
+  if (sparse & 2) spmmRows(scratch, 4, zb, batch, x, rb, nIn, W, rb, j0, j1, true, decay, gemmScratch);
+  else gemmOuter(scratch + (<usize>j0 << 2), 4, zb, x, rb, W + <usize>j0 * rb, j1 - j0, nIn, batch, true, gemmScratch, (sparse & 1) != 0, decay);
 }
