@@ -184,7 +184,8 @@ export async function fit(model: Sequential, train: Dataset, options: FitOptions
       const indices = order.subarray(batch * batchSize, Math.min(n, (batch + 1) * batchSize));
       let result: { cost: number; grads: Tensor[] };
       if (fast) {
-        result = { cost: fast.step(train.x, train.y, indices, state.optimizer), grads: [] };
+        const next = batch + 1 < batchesPerEpoch ? order.subarray((batch + 1) * batchSize, Math.min(n, (batch + 2) * batchSize)) : undefined;
+        result = { cost: fast.step(train.x, train.y, indices, state.optimizer, next), grads: [] };
       } else {
         const x = T.gatherRows(train.x, indices);
         const y = T.gatherRows(train.y, indices);
