@@ -4,8 +4,13 @@
  * batches, µs per call (best of 5 passes over 200 random batches). Shows where the second thread
  * pays (W3's layers) and where it does not (batch 10). A benchmark, never a test.
  *
+ * Then the ReLU backward (∂C/∂W, and x̄ where marked) with δ non-zero in a given fraction of
+ * places (z made positive with that probability): at ≤ 40 % the sparse-δ engine (spmm.ts) runs,
+ * above it the dense GEMM.
+ *
  *   npx tsx bench/kernels.ts                      Fashion-MNIST if installed, else MNIST
  *   npx tsx bench/kernels.ts --shapes 10x784x100,128x784x256
+ *   npx tsx bench/kernels.ts --densities 0.25,0.5 --sparse-shapes 128x784x256,128x256x128dx
  */
 import { Command } from 'commander';
 import { loadDataset } from '../src/data/index.js';
@@ -14,8 +19,10 @@ import { Rng } from '../src/util/rng.js';
 
 const opts = new Command('bench-kernels')
   .option('--shapes <list>', 'batch x nIn x nOut, comma-separated', '10x784x30,10x784x100,128x784x256,128x256x128')
+  .option('--densities <list>', 'fractions of non-zero δ for the ReLU backward table (empty: skip it)', '0.25,0.35,0.5,0.65')
+  .option('--sparse-shapes <list>', 'shapes for that table; a trailing "dx" also computes x̄', '128x784x256,128x256x128dx,10x784x100')
   .parse()
-  .opts<{ shapes: string }>();
+  .opts<{ shapes: string; densities: string; sparseShapes: string }>();
 const shapes = opts.shapes.split(',').map((s) => s.split('x').map(Number) as [number, number, number]);
 
 const fashion = await loadDataset('fashion-mnist').catch(() => null);
@@ -75,4 +82,52 @@ for (const [batch, nIn, nOut] of shapes) {
   const t1 = time(one, batch, nIn, nOut);
   const cell = (i: number) => `${t1[i].toFixed(1).padStart(7)} / ${t2[i].toFixed(1).padStart(7)} (${(t1[i] / t2[i]).toFixed(2)}×)`;
   console.log(`[${batch}, ${nIn}, ${nOut}]`.padEnd(22), cell(0), ' ', cell(1), ' ', cell(2));
+}
+
+/** µs per ReLU denseBackward with δ non-zero in about `density` of places (best of 5 × 100 calls). */
+function sparseDelta(be: WasmBackend, batch: number, nIn: number, nOut: number, withDX: boolean, density: number): number {
+  const k = be.kernels;
+  const al = (n: number) => k.allocate!('float32', n) as Float32Array;
+  const rng = new Rng(2);
+  const x = al(batch * nIn), W = al(nOut * nIn), z = al(batch * nOut), a = al(batch * nOut);
+  const dA = al(batch * nOut), delta = al(batch * nOut), dW = al(nOut * nIn), db = al(nOut), dX = al(batch * nIn);
+  for (let i = 0; i < W.length; i++) W[i] = rng.normal() * 0.05;
+  for (let i = 0; i < dA.length; i++) {
+    dA[i] = rng.normal();
+    z[i] = rng.uniform() < density ? 1 : -1;
+  }
+  const rows = Math.floor(X.length / 784);
+  for (let s = 0; s < batch; s++) {
+    const r = rng.int(rows);
+    for (let i = 0; i < nIn; i++) x[s * nIn + i] = X[r * 784 + (i % 784)];
+  }
+  const f = () => k.denseBackward(x, W, z, a, dA, delta, dW, db, withDX ? dX : null, batch, nIn, nOut, 'relu', false);
+  for (let i = 0; i < 200; i++) f();
+  let best = Infinity;
+  for (let pass = 0; pass < 5; pass++) {
+    const t0 = performance.now();
+    for (let i = 0; i < 100; i++) f();
+    best = Math.min(best, (performance.now() - t0) * 10);
+  }
+  for (const arr of [x, W, z, a, dA, delta, dW, db, dX]) k.release!(arr);
+  return best;
+}
+
+const densities = opts.densities ? opts.densities.split(',').map(Number) : [];
+if (densities.length > 0) {
+  console.log(`\nReLU backward, µs per call (one / two threads), by fraction of non-zero δ (sparse-δ engine at ≤ 40 %)`);
+  console.log('shape'.padEnd(22) + densities.map((d) => `${(d * 100).toFixed(0)} %`.padStart(18)).join(''));
+  for (const spec of opts.sparseShapes.split(',')) {
+    const withDX = spec.endsWith('dx');
+    const [batch, nIn, nOut] = spec.replace(/dx$/, '').split('x').map(Number);
+    const two = await createWasmKernels({ threads: 2, threadMinWork: 0 });
+    if (two.threads) await two.threads.ready();
+    const cells = densities.map((d) => {
+      const t1 = sparseDelta(one, batch, nIn, nOut, withDX, d);
+      const t2 = sparseDelta(two, batch, nIn, nOut, withDX, d);
+      return `${t1.toFixed(0)} / ${t2.toFixed(0)}`.padStart(18);
+    });
+    two.threads?.close();
+    console.log(`[${batch}, ${nIn}, ${nOut}]${withDX ? ' + x̄' : ''}`.padEnd(22) + cells.join(''));
+  }
 }

@@ -47,7 +47,8 @@ const SPARSE_MAX_DENSITY: f64 = 0.6;
 
 /**
  * A ReLU layer's backward runs on δ's non-zeros when at most this fraction of δ is non-zero.
- * Measured with bench/kernels.ts (Fashion-MNIST batches, δ from a ReLU): see docs/performance.md.
+ * Measured with `npx tsx bench/kernels.ts` (its second table; docs/performance.md, item 10): the
+ * break-even is near 35–45 % on this machine.
  */
 const DELTA_SPARSE_MAX_DENSITY: f64 = 0.4;
 
