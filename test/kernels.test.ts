@@ -191,9 +191,9 @@ function runDenseForward(be: Backend, seed: number, batch: number, nIn: number, 
   expectClose(`${what} a`, unplace(A, batch * nOut, what), aWant, (i) => (exact ? 0 : zTol(i) + 8 * EPS * Math.abs(aWant[i]) + TINY));
 }
 
-interface BackwardOpts {
+/** What the backward kernels' checks share. */
+interface VjpOpts {
   act: ActivationKind;
-  accumulate: boolean;
   withDX: boolean;
   /** Pass dA itself as delta (allowed to be overwritten). */
   deltaIsDA: boolean;
@@ -201,16 +201,26 @@ interface BackwardOpts {
   off?: number;
 }
 
-function runDenseBackward(be: Backend, seed: number, batch: number, nIn: number, nOut: number, x: Float32Array, o: BackwardOpts, g: Gen): void {
-  const rng = new Rng(seed);
-  const W = rand(rng, nOut * nIn, g);
-  const z = rand(rng, batch * nOut, g);
+interface BackwardOpts extends VjpOpts {
+  accumulate: boolean;
+}
+
+/** A layer's z (about `o.off` of it made negative) and a = act(z), n values each. */
+function layerOutput(rng: Rng, n: number, o: VjpOpts, g: Gen): { z: Float32Array; a: Float32Array } {
+  const z = rand(rng, n, g);
   turnOff(rng, z, o.off);
-  const a = new Float32Array(batch * nOut);
-  for (let i = 0; i < a.length; i++) {
+  const a = new Float32Array(n);
+  for (let i = 0; i < n; i++) {
     const zi = z[i];
     a[i] = o.act === 'sigmoid' ? 1 / (1 + Math.exp(-zi)) : o.act === 'tanh' ? Math.tanh(zi) : o.act === 'relu' ? Math.max(zi, 0) : zi;
   }
+  return { z, a };
+}
+
+function runDenseBackward(be: Backend, seed: number, batch: number, nIn: number, nOut: number, x: Float32Array, o: BackwardOpts, g: Gen): void {
+  const rng = new Rng(seed);
+  const W = rand(rng, nOut * nIn, g);
+  const { z, a } = layerOutput(rng, batch * nOut, o, g);
   const dA = rand(rng, batch * nOut, g);
   const dW0 = rand(rng, nOut * nIn, g), db0 = rand(rng, nOut, g);
   // Reference
@@ -254,15 +264,9 @@ function runDenseBackward(be: Backend, seed: number, batch: number, nIn: number,
   expectUnchanged(`${what} W`, unplace(Wp, nOut * nIn, what), W);
 }
 
-interface SgdOpts {
-  act: ActivationKind;
-  withDX: boolean;
-  /** Pass dA itself as delta (allowed to be overwritten). */
-  deltaIsDA: boolean;
+interface SgdOpts extends VjpOpts {
   eta: number;
   decay: number;
-  /** Fraction of z made negative (see turnOff). */
-  off?: number;
 }
 
 /**
@@ -272,13 +276,7 @@ interface SgdOpts {
 function runDenseBackwardSgd(be: Backend, seed: number, batch: number, nIn: number, nOut: number, x: Float32Array, o: SgdOpts, g: Gen): void {
   const rng = new Rng(seed);
   const W0 = rand(rng, nOut * nIn, g), b0 = rand(rng, nOut, g);
-  const z = rand(rng, batch * nOut, g);
-  turnOff(rng, z, o.off);
-  const a = new Float32Array(batch * nOut);
-  for (let i = 0; i < a.length; i++) {
-    const zi = z[i];
-    a[i] = o.act === 'sigmoid' ? 1 / (1 + Math.exp(-zi)) : o.act === 'tanh' ? Math.tanh(zi) : o.act === 'relu' ? Math.max(zi, 0) : zi;
-  }
+  const { z, a } = layerOutput(rng, batch * nOut, o, g);
   const dA = rand(rng, batch * nOut, g);
   // Reference
   const dAw = dA.slice();
