@@ -5,7 +5,18 @@
  * backend is tested against this one (test/kernels.test.ts).
  */
 import { activate, activatePrime, binaryFn, unaryFn } from './scalar.js';
-import type { Kernels } from './types.js';
+import type { FloatArray, Kernels } from './types.js';
+
+/** dX [batch, nIn] = delta [batch, nOut] · W [nOut, nIn]: dX[s, k] = Σ_j delta[s, j]·W[j, k]. */
+function inputGradient(delta: FloatArray, W: FloatArray, dX: FloatArray, batch: number, nIn: number, nOut: number): void {
+  for (let s = 0; s < batch; s++) {
+    for (let k = 0; k < nIn; k++) {
+      let sx = 0;
+      for (let j = 0; j < nOut; j++) sx += delta[s * nOut + j] * W[j * nIn + k];
+      dX[s * nIn + k] = sx;
+    }
+  }
+}
 
 /** The reference backend. */
 export const referenceKernels: Kernels = {
@@ -132,29 +143,12 @@ export const referenceKernels: Kernels = {
         dW[j * nIn + k] = accumulate ? dW[j * nIn + k] + sw : sw;
       }
     }
-    if (dX) {
-      for (let s = 0; s < batch; s++) {
-        for (let k = 0; k < nIn; k++) {
-          let sx = 0;
-          for (let j = 0; j < nOut; j++) sx += delta[s * nOut + j] * W[j * nIn + k];
-          dX[s * nIn + k] = sx;
-        }
-      }
-    }
+    if (dX) inputGradient(delta, W, dX, batch, nIn, nOut);
   },
 
   denseBackwardSgd(x, W, z, a, dA, delta, b, dX, batch, nIn, nOut, act, eta, decay) {
     for (let i = 0; i < batch * nOut; i++) delta[i] = dA[i] * activatePrime(act, z[i], a[i]);
-    if (dX) {
-      // Before the update: dX uses the old W.
-      for (let s = 0; s < batch; s++) {
-        for (let k = 0; k < nIn; k++) {
-          let sx = 0;
-          for (let j = 0; j < nOut; j++) sx += delta[s * nOut + j] * W[j * nIn + k];
-          dX[s * nIn + k] = sx;
-        }
-      }
-    }
+    if (dX) inputGradient(delta, W, dX, batch, nIn, nOut); // before the update: the old W
     for (let j = 0; j < nOut; j++) {
       let sb = 0;
       for (let s = 0; s < batch; s++) sb += delta[s * nOut + j];
