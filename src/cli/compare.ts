@@ -16,11 +16,11 @@ import { Command, Option } from 'commander';
 import {
   activationNames, adam, ArgumentError, costNames, DivergenceError, evaluate, fit, formatNumber, formatSeconds, initNames, loadDataset,
   isolatedRule, warmUpRule, Rng, RULE_NAMES, ruleByName, sequential, sgd, sliceDataset, writeFileAtomic,
-  type ActivationName, type CostName, type Dataset, type InitName, type LearningRule, type Optimizer, type RuleName, type Sequential,
+  type Dataset, type LearningRule, type Optimizer, type RuleName, type Sequential,
 } from '../index.js';
 import { intFlag, numberFlag, printJson, printTable, sizesFlag, UsageError } from './common.js';
 import { percent } from './progress.js';
-import { resolveSizes, type RunConfig } from './train.js';
+import { resolveSizes, type RunConfig, type TrainFlags } from './train.js';
 
 /**
  * Default SGD learning rate of each rule for the default network ([784, 100, 10] sigmoid,
@@ -104,14 +104,9 @@ export interface CompareReport {
 /** How long each rule trains. */
 export type Budget = { kind: 'epochs'; value: number } | { kind: 'seconds'; value: number } | { kind: 'examples'; value: number };
 
-interface CompareFlags {
+/** `glassbox compare`'s option values; the network's come as `glassbox train` takes them. */
+interface CompareFlags extends Pick<TrainFlags, 'data' | 'layers' | 'activation' | 'output' | 'cost' | 'init'> {
   rules: string;
-  data: string;
-  layers?: number[];
-  activation: ActivationName;
-  output: ActivationName;
-  cost: CostName;
-  init: InitName;
   optimizer: 'sgd' | 'adam';
   eta?: string;
   batch: number;
