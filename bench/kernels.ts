@@ -5,7 +5,7 @@
  * pays (W3's layers) and where it does not (batch 10). A benchmark, never a test.
  *
  * Then the ReLU backward (∂C/∂W, and x̄ where marked) with δ non-zero in a given fraction of
- * places (z made positive with that probability): at ≤ 40 % the sparse-δ engine (spmm.ts) runs,
+ * places (z made positive with that probability): at ≤ 45 % the sparse-δ engine (spmm.ts) runs,
  * above it the dense GEMM.
  *
  *   npx tsx bench/kernels.ts                      Fashion-MNIST if installed, else MNIST
@@ -115,7 +115,7 @@ function sparseDelta(be: WasmBackend, batch: number, nIn: number, nOut: number, 
 
 const densities = opts.densities ? opts.densities.split(',').map(Number) : [];
 if (densities.length > 0) {
-  console.log(`\nReLU backward, µs per call (one / two threads), by fraction of non-zero δ (sparse-δ engine at ≤ 40 %)`);
+  console.log(`\nReLU backward, µs per call (one / two threads), by fraction of non-zero δ (sparse-δ engine at ≤ 45 %)`);
   console.log('shape'.padEnd(22) + densities.map((d) => `${(d * 100).toFixed(0)} %`.padStart(18)).join(''));
   for (const spec of opts.sparseShapes.split(',')) {
     const withDX = spec.endsWith('dx');

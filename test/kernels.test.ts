@@ -90,7 +90,7 @@ function rand(rng: Rng, n: number, g: Gen = {}): Float32Array {
 
 /**
  * Make about `off` of z negative (a ReLU unit that did not fire: δ = 0 there), so the backward's
- * sparse-δ path runs (it takes over at ≤ 40 % non-zero δ).
+ * sparse-δ path runs (it takes over at ≤ 45 % non-zero δ).
  */
 function turnOff(rng: Rng, z: Float32Array, off = 0): void {
   if (off > 0) for (let i = 0; i < z.length; i++) if (rng.uniform() < off) z[i] = -Math.abs(z[i]);
@@ -444,9 +444,9 @@ describe.each(LABELS)('kernels: %s', (label) => {
         }
       }
     });
-    it('relu with most units off (δ mostly zero: the sparse-δ products), every tail of the 32-column strips', () => {
+    it('relu with most units off (δ mostly zero: the sparse-δ products), every tail of the 24-column strips', () => {
       let seed = 250;
-      const shapes: [number, number, number][] = [[1, 1, 1], [2, 7, 1], [5, 33, 13], [10, 784, 30], [33, 70, 37], [128, 100, 40], [64, 130, 12]];
+      const shapes: [number, number, number][] = [[1, 1, 1], [2, 7, 1], [5, 33, 13], [10, 784, 30], [33, 70, 37], [128, 100, 40], [64, 130, 12], [9, 40, 20], [17, 47, 9]];
       for (const [batch, nIn, nOut] of shapes) {
         for (const accumulate of [false, true]) {
           for (const off of [0.75, 0.97]) {

@@ -48,9 +48,9 @@ const SPARSE_MAX_DENSITY: f64 = 0.6;
 /**
  * A ReLU layer's backward runs on δ's non-zeros when at most this fraction of δ is non-zero.
  * Measured with `npx tsx bench/kernels.ts` (its second table; docs/performance.md, item 10): the
- * break-even is near 35–45 % on this machine.
+ * break-even was near 35–45 % with 32-column strips and is near 45–50 % with 24-column ones (spmm.ts).
  */
-const DELTA_SPARSE_MAX_DENSITY: f64 = 0.4;
+const DELTA_SPARSE_MAX_DENSITY: f64 = 0.45;
 
 /** The `sparse` flag bit for δ (see above): set for ReLU when δ is sparse enough. */
 @inline function deltaSparse(act: i32, delta: usize, n: i32): i32 {
