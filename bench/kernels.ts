@@ -9,6 +9,7 @@
  * above it the dense GEMM.
  *
  *   npx tsx bench/kernels.ts                      Fashion-MNIST if installed, else MNIST
+ *   npx tsx bench/kernels.ts --dataset mnist
  *   npx tsx bench/kernels.ts --shapes 10x784x100,128x784x256
  *   npx tsx bench/kernels.ts --densities 0.25,0.5 --sparse-shapes 128x784x256,128x256x128dx
  */
@@ -21,11 +22,15 @@ const opts = new Command('bench-kernels')
   .option('--shapes <list>', 'batch x nIn x nOut, comma-separated', '10x784x30,10x784x100,128x784x256,128x256x128')
   .option('--densities <list>', 'fractions of non-zero δ for the ReLU backward table (empty: skip it)', '0.25,0.35,0.5,0.65')
   .option('--sparse-shapes <list>', 'shapes for that table; a trailing "dx" also computes x̄', '128x784x256,128x256x128dx,10x784x100')
+  .option('--dataset <name>', 'fashion-mnist or mnist (default: Fashion-MNIST when installed, else MNIST)')
   .parse()
-  .opts<{ shapes: string; densities: string; sparseShapes: string }>();
+  .opts<{ shapes: string; densities: string; sparseShapes: string; dataset?: string }>();
 const shapes = opts.shapes.split(',').map((s) => s.split('x').map(Number) as [number, number, number]);
 
-const fashion = await loadDataset('fashion-mnist').catch(() => null);
+const fashion = opts.dataset === 'mnist' ? null : await loadDataset('fashion-mnist').catch((e: unknown) => {
+  if (opts.dataset === 'fashion-mnist') throw e;
+  return null;
+});
 const data = (fashion ?? (await loadDataset('mnist'))).train;
 const X = data.x.dataSync() as Float32Array;
 console.log(`wasm dense kernels on ${fashion ? 'Fashion-MNIST' : 'MNIST'} batches (first layer's inputs; later layers get the same pixels as stand-ins)`);

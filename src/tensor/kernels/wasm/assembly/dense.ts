@@ -2,12 +2,14 @@
  * wasm/assembly/dense — the fused dense layer, forward and backward, with zero skipping.
  *
  * Inputs to the first layer are mostly exact zeros (MNIST: 19 % of pixels are non-zero, 28.5 % of
- * aligned 4-pixel blocks, 48 % of the blocks in the union of 4 samples), and both kernels skip them,
- * still 4-wide SIMD, whenever x is sparse enough (otherwise they call the plain GEMM engines):
- *  - forward, z[s, j] = b[j] + Σ_blocks W[j, block]·x[s, block]: the samples go in groups of G = 4;
- *    the 4-float blocks non-zero in any of them (any bit set: −0 and NaN count) are listed and
- *    copied, interleaved by sample, into a compact buffer; a tile of 4 samples × 2 rows of W runs
- *    over the listed blocks only, so each W block loaded serves all four samples.
+ * aligned 4-pixel blocks; Fashion-MNIST: 50 % and 61 %), and both kernels skip them, still 4-wide
+ * SIMD, whenever x is sparse enough (otherwise they call the plain GEMM engines):
+ *  - forward, z[s, j] = b[j] + Σ_blocks W[j, block]·x[s, block]: the samples go in pairs (G = 2);
+ *    the 4-float blocks non-zero in either (any bit set: −0 and NaN count; Fashion-MNIST: 78 % of
+ *    blocks) are listed and copied, interleaved by sample, into a compact buffer; a tile of
+ *    2 samples × 4 rows of W runs over the listed blocks only. It runs about as fast per block as
+ *    the dense GEMM, so it is used unless nearly every block is listed. (Groups of 4 samples, tried
+ *    first, list 89 % of Fashion-MNIST's blocks.)
  *  - backward, dW = δᵀ·x: the outer-product GEMM with `sparseB`, which in every 8-column strip of x
  *    skips the samples whose 8 values are all zero (40 % of sample × strip pairs remain on MNIST).
  *  - backward with the SGD update, W ← decay·W − η·δᵀ·x: the same sparse outer-product GEMM,
@@ -21,21 +23,17 @@
  * The backward kernels' `sparse` flags: bit 0, x's zero blocks are skipped in δᵀ·x; bit 1, δ's zeros
  * are skipped in both products.
  */
-import { madd, hsum4 } from './simd';
+import { madd, hsum, hsum4 } from './simd';
 import { gemmDot, gemmOuter, matmulScratchBytes } from './gemm';
 import { activate, activationDelta } from './elementwise';
 import { nonzeroAtMost, spmmRows, spmmScratchBytes } from './spmm';
 
-/** Samples per group. */
-const G: i32 = 4;
-/**
- * The forward's glance at its first 16 samples: above this fraction of listed blocks there, the
- * batch is dense without counting further (the full count stops only once past 60 %, after reading
- * about two thirds of a Fashion-MNIST batch).
- */
-const SPARSE_GLANCE_MAX_DENSITY: f64 = 0.75;
-/** Skip zeros when at most this fraction of the (grouped, forward; per-sample, backward) blocks is non-zero. */
+/** Samples per group (the forward's tile is G samples × 4 rows of W). */
+const G: i32 = 2;
+/** The backward skips zeros when at most this fraction of the per-sample blocks is non-zero (batch < 64). */
 const SPARSE_MAX_DENSITY: f64 = 0.6;
+/** The forward runs over the listed blocks when at most this fraction of the pairs' blocks is listed. */
+const FORWARD_MAX_DENSITY: f64 = 0.95;
 /**
  * The backward's zero skipping (per sample and 8-column strip) when at most this fraction of 4-blocks
  * is non-zero; from batch 64 up, a looser bound (measured on Fashion-MNIST, 61 % of blocks non-zero:
@@ -62,9 +60,9 @@ const DELTA_SPARSE_MAX_DENSITY: f64 = 0.45;
   return <usize>((nb + 4) & ~3) << 2;
 }
 
-/** Bytes of one group's copied blocks: nb blocks × 4 samples × 16 bytes. */
+/** Bytes of one group's copied blocks: nb blocks × G samples × 16 bytes. */
 @inline function blockBytes(nb: i32): usize {
-  return <usize>nb << 6;
+  return <usize>nb << 5;
 }
 
 /** Bytes of scratch denseForward / denseBackward need. */
@@ -81,59 +79,52 @@ export function denseScratchBytes(batch: i32, nIn: i32, nOut: i32): i32 {
  * For every group of G samples of x [batch, nIn], list the 4-blocks non-zero in any of them: the
  * group's list (at lists + g·listBytes) holds the count then byte offsets; its blocks (at blocks +
  * g·blockBytes) hold, per listed block, the G samples' 16 bytes (zeros past the last sample).
- * Returns the total number of listed blocks. With `copy` false it only counts (lists and blocks are
- * not touched) and stops as soon as the count passes `limit`.
+ * Branch-free: every block is written, the cursors move only past a listed one (at Fashion-MNIST's
+ * 78 % a branch would mispredict often). Lists the groups that start at samples [from, to) and
+ * returns how many blocks they listed.
  */
-function listGroups(x: usize, batch: i32, nIn: i32, lists: usize, blocks: usize, copy: bool, limit: f64): i32 {
+function listGroups(x: usize, batch: i32, nIn: i32, lists: usize, blocks: usize, from: i32, to: i32): i32 {
   const nb = nIn >> 2;
   const rb = <usize>nIn << 2;
   const lb = listBytes(nb), bb = blockBytes(nb);
   const zero = f32x4.splat(0);
   let total = 0;
-  for (let s0 = 0, g = 0; s0 < batch; s0 += G, g++) {
-    const rows = min<i32>(G, batch - s0);
+  for (let s0 = from, g = from / G; s0 < to; s0 += G, g++) {
     const p0 = x + <usize>s0 * rb;
-    const p1 = p0 + rb, p2 = p1 + rb, p3 = p2 + rb;
+    const p1 = p0 + rb;
+    const pair = s0 + 1 < batch;
     const list = lists + <usize>g * lb;
+    let entry = list + 4;
     let out = blocks + <usize>g * bb;
-    let cnt = 0;
     for (let q = 0; q < nb; q++) {
       const off = <usize>q << 4;
       const v0 = v128.load(p0 + off);
-      const v1 = rows > 1 ? v128.load(p1 + off) : zero;
-      const v2 = rows > 2 ? v128.load(p2 + off) : zero;
-      const v3 = rows > 3 ? v128.load(p3 + off) : zero;
-      if (v128.any_true(v128.or(v128.or(v0, v1), v128.or(v2, v3)))) {
-        cnt++;
-        if (!copy) continue;
-        store<i32>(list + (<usize>cnt << 2), <i32>off);
-        v128.store(out, v0);
-        v128.store(out, v1, 16);
-        v128.store(out, v2, 32);
-        v128.store(out, v3, 48);
-        out += 64;
-      }
+      const v1 = pair ? v128.load(p1 + off) : zero;
+      store<i32>(entry, <i32>off);
+      v128.store(out, v0);
+      v128.store(out, v1, 16);
+      const listed = v128.any_true(v128.or(v0, v1));
+      entry += listed ? 4 : 0;
+      out += listed ? 32 : 0;
     }
-    total += cnt;
-    if (!copy) {
-      if (<f64>total > limit) return total;
-      continue;
-    }
+    const cnt = <i32>((entry - list - 4) >> 2);
     store<i32>(list, cnt);
+    total += cnt;
   }
   return total;
 }
 
 /** The most listed blocks over the groups for which the block-sparse forward runs. */
 @inline function sparseLimit(batch: i32, nIn: i32): f64 {
-  return SPARSE_MAX_DENSITY * <f64>((batch + G - 1) / G) * <f64>(nIn >> 2);
+  return FORWARD_MAX_DENSITY * <f64>((batch + G - 1) / G) * <f64>(nIn >> 2);
 }
 
 
 /**
  * z[s0.., j0..j1) = b + W·x over one group's listed blocks (rows = samples present, ≤ G). Rows of W
- * go in pairs from j0 (a single last one when j1 − j0 is odd): a caller splitting the units at an
- * even j0 with only the last part odd gets the unsplit result.
+ * go in fours from j0, then one at a time: a caller splitting the units at multiples of 4 gets the
+ * unsplit result. Per listed block the 2 × 4 tile loads one block of each of the two samples and of
+ * four rows of W for eight multiply-adds (14 SIMD registers: V8 keeps them all, see spmm.ts).
  */
 function groupForward(list: usize, blocks: usize, rows: i32, W: usize, b: usize, z: usize, nIn: i32, nOut: i32, j0: i32, j1: i32): void {
   const rb = <usize>nIn << 2;
@@ -141,58 +132,47 @@ function groupForward(list: usize, blocks: usize, rows: i32, W: usize, b: usize,
   const cnt = load<i32>(list);
   const offs = list + 4;
   const offsEnd = offs + (<usize>cnt << 2);
-  const z1 = z + zb, z2 = z1 + zb, z3 = z2 + zb;
+  const z1 = z + zb;
   let j = j0;
-  for (; j + 2 <= j1; j += 2) {
+  for (; j + 4 <= j1; j += 4) {
     const w0 = W + <usize>j * rb;
-    const w1 = w0 + rb;
-    let c00 = f32x4.splat(0), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00, c30 = c00, c31 = c00;
+    const w1 = w0 + rb, w2 = w1 + rb, w3 = w2 + rb;
+    let c00 = f32x4.splat(0), c01 = c00, c02 = c00, c03 = c00, c10 = c00, c11 = c00, c12 = c00, c13 = c00;
     let xb = blocks;
     for (let l = offs; l < offsEnd; l += 4) {
       const off = <usize>load<i32>(l);
-      const a = v128.load(w0 + off);
-      const c = v128.load(w1 + off);
-      let v = v128.load(xb);
-      c00 = madd(a, v, c00);
-      c01 = madd(c, v, c01);
-      v = v128.load(xb, 16);
-      c10 = madd(a, v, c10);
-      c11 = madd(c, v, c11);
-      v = v128.load(xb, 32);
-      c20 = madd(a, v, c20);
-      c21 = madd(c, v, c21);
-      v = v128.load(xb, 48);
-      c30 = madd(a, v, c30);
-      c31 = madd(c, v, c31);
-      xb += 64;
+      const a0 = v128.load(w0 + off), a1 = v128.load(w1 + off), a2 = v128.load(w2 + off), a3 = v128.load(w3 + off);
+      const v0 = v128.load(xb), v1 = v128.load(xb, 16);
+      c00 = madd(a0, v0, c00);
+      c01 = madd(a1, v0, c01);
+      c02 = madd(a2, v0, c02);
+      c03 = madd(a3, v0, c03);
+      c10 = madd(a0, v1, c10);
+      c11 = madd(a1, v1, c11);
+      c12 = madd(a2, v1, c12);
+      c13 = madd(a3, v1, c13);
+      xb += 32;
     }
-    const bias = v128.load64_splat(b + (<usize>j << 2)); // [b_j, b_j+1, b_j, b_j+1]
-    const r01 = f32x4.add(hsum4(c00, c01, c10, c11), bias); // samples 0, 1 × rows j, j+1
-    const r23 = f32x4.add(hsum4(c20, c21, c30, c31), bias); // samples 2, 3
+    const bias = v128.load(b + (<usize>j << 2));
     const o = <usize>j << 2;
-    v128.store64_lane(z + o, r01, 0);
-    if (rows > 1) v128.store64_lane(z1 + o, r01, 1);
-    if (rows > 2) v128.store64_lane(z2 + o, r23, 0);
-    if (rows > 3) v128.store64_lane(z3 + o, r23, 1);
+    v128.store(z + o, f32x4.add(hsum4(c00, c01, c02, c03), bias)); // sample 0 × rows j..j+3
+    if (rows > 1) v128.store(z1 + o, f32x4.add(hsum4(c10, c11, c12, c13), bias));
   }
-  if (j < j1) {
+  for (; j < j1; j++) {
+    // One row of W: hsum(c) is lane k of hsum4 above, so the value is the same either way.
     const w0 = W + <usize>j * rb;
-    let c0 = f32x4.splat(0), c1 = c0, c2 = c0, c3 = c0;
+    let c0 = f32x4.splat(0), c1 = c0;
     let xb = blocks;
     for (let l = offs; l < offsEnd; l += 4) {
       const a = v128.load(w0 + <usize>load<i32>(l));
       c0 = madd(a, v128.load(xb), c0);
       c1 = madd(a, v128.load(xb, 16), c1);
-      c2 = madd(a, v128.load(xb, 32), c2);
-      c3 = madd(a, v128.load(xb, 48), c3);
-      xb += 64;
+      xb += 32;
     }
-    const r = f32x4.add(hsum4(c0, c1, c2, c3), v128.load32_splat(b + (<usize>j << 2)));
+    const bj = load<f32>(b + (<usize>j << 2));
     const o = <usize>j << 2;
-    store<f32>(z + o, f32x4.extract_lane(r, 0));
-    if (rows > 1) store<f32>(z1 + o, f32x4.extract_lane(r, 1));
-    if (rows > 2) store<f32>(z2 + o, f32x4.extract_lane(r, 2));
-    if (rows > 3) store<f32>(z3 + o, f32x4.extract_lane(r, 3));
+    store<f32>(z + o, hsum(c0) + bj);
+    if (rows > 1) store<f32>(z1 + o, hsum(c1) + bj);
   }
 }
 
@@ -220,17 +200,15 @@ export function denseForwardPrepare(x: usize, batch: i32, nIn: i32, scratch: usi
   const groups = (batch + G - 1) / G;
   const lists = scratch;
   const blocks = lists + <usize>groups * listBytes(nb);
-  // Count first, without copying, stopping once past the bound (a dense batch, e.g. Fashion-MNIST's
-  // 89 % at 4 samples a group, then costs part of one read of x); list and copy only when sparse.
-  // First a glance at the first 16 samples: well past the bound there (a first layer on
-  // Fashion-MNIST: ~89 %), the batch is taken as dense without counting the rest.
+  // One pass lists and copies every pair's blocks. The pair tile runs about as fast per block as
+  // the dense GEMM, so the listed path is taken unless nearly every block is listed; the first 16
+  // samples decide early for a dense batch (e.g. a sigmoid layer's output), which then costs the
+  // listing of those 16 only.
   const head = min<i32>(batch, 16);
-  const headLimit = SPARSE_GLANCE_MAX_DENSITY * <f64>((head + G - 1) / G) * <f64>(nIn >> 2);
-  if (head < batch && <f64>listGroups(x, head, nIn, 0, 0, false, headLimit) > headLimit) return 0;
-  const limit = sparseLimit(batch, nIn);
-  if (<f64>listGroups(x, batch, nIn, 0, 0, false, limit) > limit) return 0;
-  listGroups(x, batch, nIn, lists, blocks, true, limit);
-  return 1;
+  let listed = listGroups(x, batch, nIn, lists, blocks, 0, head);
+  if (<f64>listed > sparseLimit(head, nIn)) return 0;
+  listed += listGroups(x, batch, nIn, lists, blocks, head, batch);
+  return <f64>listed > sparseLimit(batch, nIn) ? 0 : 1;
 }
 
 /**
