@@ -127,7 +127,7 @@ function packEdgeB(b: usize, bRs: usize, w: i32, kc: i32, dst: usize): void {
  * The register tile: C[4, 8] (+)= Apanel[kc × 4]ᵀ · B[kc × 8]. A panel packed (16 bytes per k-step),
  * B rows bRs bytes apart, C rows ldc bytes apart.
  */
-function kernel4x8(a: usize, b: usize, bRs: usize, kc: i32, c: usize, ldc: usize, acc: bool, scale: f32): void {
+@inline function kernel4x8(a: usize, b: usize, bRs: usize, kc: i32, c: usize, ldc: usize, acc: bool, scale: f32): void {
   let c00 = f32x4.splat(0), c01 = c00, c10 = c00, c11 = c00;
   let c20 = c00, c21 = c00, c30 = c00, c31 = c00;
   for (let p = 0; p < kc; p++) {
@@ -155,7 +155,7 @@ function kernel4x8(a: usize, b: usize, bRs: usize, kc: i32, c: usize, ldc: usize
  * kernel4x8 over the listed k-steps only (list: cnt i32 k-step indices): the B rows not listed are
  * all zero, so skipping them changes nothing but the work.
  */
-function kernel4x8Sparse(a: usize, b: usize, bRs: usize, list: usize, cnt: i32, c: usize, ldc: usize, acc: bool, scale: f32): void {
+@inline function kernel4x8Sparse(a: usize, b: usize, bRs: usize, list: usize, cnt: i32, c: usize, ldc: usize, acc: bool, scale: f32): void {
   let c00 = f32x4.splat(0), c01 = c00, c10 = c00, c11 = c00;
   let c20 = c00, c21 = c00, c30 = c00, c31 = c00;
   const end = list + (<usize>cnt << 2);
@@ -303,7 +303,7 @@ function dot1x4(a: usize, b0: usize, ldb: usize, k: i32, c: usize, acc: bool): v
 }
 
 /** 2×4 tile of dot products: rows a, a+lda against rows b + t·ldb (t < 4); C rows ldc apart. */
-function dot2x4(a0: usize, lda: usize, b0: usize, ldb: usize, k: i32, c: usize, ldc: usize, acc: bool): void {
+@inline function dot2x4(a0: usize, lda: usize, b0: usize, ldb: usize, k: i32, c: usize, ldc: usize, acc: bool): void {
   const a1 = a0 + lda;
   const b1 = b0 + ldb, b2 = b1 + ldb, b3 = b2 + ldb;
   let c00 = f32x4.splat(0), c01 = c00, c02 = c00, c03 = c00;
