@@ -121,58 +121,71 @@ function listGroups(x: usize, batch: i32, nIn: i32, lists: usize, blocks: usize,
 
 
 /**
- * z[s0.., j0..j1) = b + W·x over one group's listed blocks (rows = samples present, ≤ G). Rows of W
- * go in fours from j0, then one at a time: a caller splitting the units at multiples of 4 gets the
- * unsplit result. Per listed block the 2 × 4 tile loads one block of each of the two samples and of
- * four rows of W for eight multiply-adds (14 SIMD registers: V8 keeps them all, see spmm.ts).
+ * z[s0..s1, j0..j1) = b + W·x over each pair's listed blocks (s0 even). Rows of W go in fours from
+ * j0, then one at a time, each tile of four rows (12.5 KiB at nIn = 784, in L1) over every pair, so
+ * W streams from L2 once per call and the copied blocks once per tile. Every element is its own
+ * accumulator's lanes summed the same way (hsum4's lane k is hsum of its k-th vector), so splitting
+ * the units at multiples of 4 or the samples at even rows gives the unsplit values. Per listed
+ * block the 2 × 4 tile loads one block of each of the two samples and of four rows of W for eight
+ * multiply-adds (14 SIMD registers: V8 keeps them all, see spmm.ts).
  */
-function groupForward(list: usize, blocks: usize, rows: i32, W: usize, b: usize, z: usize, nIn: i32, nOut: i32, j0: i32, j1: i32): void {
+function pairsForward(
+  lists: usize, blocks: usize, batch: i32, W: usize, b: usize, z: usize, nIn: i32, nOut: i32, s0: i32, s1: i32, j0: i32, j1: i32,
+): void {
   const rb = <usize>nIn << 2;
   const zb = <usize>nOut << 2;
-  const cnt = load<i32>(list);
-  const offs = list + 4;
-  const offsEnd = offs + (<usize>cnt << 2);
-  const z1 = z + zb;
+  const nb = nIn >> 2;
+  const lb = listBytes(nb), bb = blockBytes(nb);
+  const g0 = s0 / G, g1 = (s1 + G - 1) / G;
   let j = j0;
   for (; j + 4 <= j1; j += 4) {
     const w0 = W + <usize>j * rb;
     const w1 = w0 + rb, w2 = w1 + rb, w3 = w2 + rb;
-    let c00 = f32x4.splat(0), c01 = c00, c02 = c00, c03 = c00, c10 = c00, c11 = c00, c12 = c00, c13 = c00;
-    let xb = blocks;
-    for (let l = offs; l < offsEnd; l += 4) {
-      const off = <usize>load<i32>(l);
-      const a0 = v128.load(w0 + off), a1 = v128.load(w1 + off), a2 = v128.load(w2 + off), a3 = v128.load(w3 + off);
-      const v0 = v128.load(xb), v1 = v128.load(xb, 16);
-      c00 = madd(a0, v0, c00);
-      c01 = madd(a1, v0, c01);
-      c02 = madd(a2, v0, c02);
-      c03 = madd(a3, v0, c03);
-      c10 = madd(a0, v1, c10);
-      c11 = madd(a1, v1, c11);
-      c12 = madd(a2, v1, c12);
-      c13 = madd(a3, v1, c13);
-      xb += 32;
-    }
-    const bias = v128.load(b + (<usize>j << 2));
     const o = <usize>j << 2;
-    v128.store(z + o, f32x4.add(hsum4(c00, c01, c02, c03), bias)); // sample 0 × rows j..j+3
-    if (rows > 1) v128.store(z1 + o, f32x4.add(hsum4(c10, c11, c12, c13), bias));
+    const bias = v128.load(b + o);
+    for (let g = g0; g < g1; g++) {
+      const list = lists + <usize>g * lb;
+      const offsEnd = list + 4 + (<usize>load<i32>(list) << 2);
+      let xb = blocks + <usize>g * bb;
+      let c00 = f32x4.splat(0), c01 = c00, c02 = c00, c03 = c00, c10 = c00, c11 = c00, c12 = c00, c13 = c00;
+      for (let l = list + 4; l < offsEnd; l += 4) {
+        const off = <usize>load<i32>(l);
+        const a0 = v128.load(w0 + off), a1 = v128.load(w1 + off), a2 = v128.load(w2 + off), a3 = v128.load(w3 + off);
+        const v0 = v128.load(xb), v1 = v128.load(xb, 16);
+        c00 = madd(a0, v0, c00);
+        c01 = madd(a1, v0, c01);
+        c02 = madd(a2, v0, c02);
+        c03 = madd(a3, v0, c03);
+        c10 = madd(a0, v1, c10);
+        c11 = madd(a1, v1, c11);
+        c12 = madd(a2, v1, c12);
+        c13 = madd(a3, v1, c13);
+        xb += 32;
+      }
+      const zs = z + <usize>(g * G) * zb + o;
+      v128.store(zs, f32x4.add(hsum4(c00, c01, c02, c03), bias)); // sample 2g × rows j..j+3
+      if (g * G + 1 < batch) v128.store(zs + zb, f32x4.add(hsum4(c10, c11, c12, c13), bias));
+    }
   }
   for (; j < j1; j++) {
-    // One row of W: hsum(c) is lane k of hsum4 above, so the value is the same either way.
     const w0 = W + <usize>j * rb;
-    let c0 = f32x4.splat(0), c1 = c0;
-    let xb = blocks;
-    for (let l = offs; l < offsEnd; l += 4) {
-      const a = v128.load(w0 + <usize>load<i32>(l));
-      c0 = madd(a, v128.load(xb), c0);
-      c1 = madd(a, v128.load(xb, 16), c1);
-      xb += 32;
-    }
-    const bj = load<f32>(b + (<usize>j << 2));
     const o = <usize>j << 2;
-    store<f32>(z + o, hsum(c0) + bj);
-    if (rows > 1) store<f32>(z1 + o, hsum(c1) + bj);
+    const bj = load<f32>(b + o);
+    for (let g = g0; g < g1; g++) {
+      const list = lists + <usize>g * lb;
+      const offsEnd = list + 4 + (<usize>load<i32>(list) << 2);
+      let xb = blocks + <usize>g * bb;
+      let c0 = f32x4.splat(0), c1 = c0;
+      for (let l = list + 4; l < offsEnd; l += 4) {
+        const a = v128.load(w0 + <usize>load<i32>(l));
+        c0 = madd(a, v128.load(xb), c0);
+        c1 = madd(a, v128.load(xb, 16), c1);
+        xb += 32;
+      }
+      const zs = z + <usize>(g * G) * zb + o;
+      store<f32>(zs, hsum(c0) + bj);
+      if (g * G + 1 < batch) store<f32>(zs + zb, hsum(c1) + bj);
+    }
   }
 }
 
@@ -229,11 +242,7 @@ export function denseForwardRows(
   const lists = scratch;
   const blocks = lists + <usize>groups * listBytes(nb);
   if (sparse) {
-    const gEnd = (s1 + G - 1) / G;
-    for (let g = s0 / G; g < gEnd; g++) {
-      const r0 = g * G;
-      groupForward(lists + <usize>g * listBytes(nb), blocks + <usize>g * blockBytes(nb), min<i32>(G, batch - r0), W, b, z + <usize>r0 * zb, nIn, nOut, 0, nOut);
-    }
+    pairsForward(lists, blocks, batch, W, b, z, nIn, nOut, s0, s1, 0, nOut);
     forwardTail(x, W, z, nIn, nOut, 0, nOut, s0, s1);
   } else {
     for (let s = s0; s < s1; s++) memory.copy(z + <usize>s * zb, b, zb);
@@ -282,10 +291,7 @@ export function denseForwardUnits(
     const groups = (batch + G - 1) / G;
     const lists = scratch;
     const blocks = lists + <usize>groups * listBytes(nb);
-    for (let g = 0; g < groups; g++) {
-      const r0 = g * G;
-      groupForward(lists + <usize>g * listBytes(nb), blocks + <usize>g * blockBytes(nb), min<i32>(G, batch - r0), W, b, z + <usize>r0 * zb, nIn, nOut, j0, j1);
-    }
+    pairsForward(lists, blocks, batch, W, b, z, nIn, nOut, 0, batch, j0, j1);
     forwardTail(x, W, z, nIn, nOut, j0, j1, 0, batch);
   } else {
     const wb = <usize>(j1 - j0) << 2;
