@@ -14,7 +14,7 @@ import { registerBackend, setBackend } from '../src/tensor/kernels/registry.js';
 import type { ActivationKind } from '../src/tensor/kernels/types.js';
 import { relaxedBinary, simdBinary } from '../src/tensor/kernels/wasm/binary.generated.js';
 import { createWasmKernels, type WasmBackend } from '../src/tensor/kernels/wasm/index.js';
-import { OP_FORWARD_UNITS } from '../src/tensor/kernels/wasm/threads.js';
+import { floatBits, OP_FORWARD_UNITS, OP_MOMENTUM, WasmThreads } from '../src/tensor/kernels/wasm/threads.js';
 import { fit } from '../src/train/fit.js';
 import { Rng } from '../src/util/rng.js';
 
@@ -219,6 +219,39 @@ describe('the helper thread on the same memory', () => {
     expect(WebAssembly.Module.exports(module).filter((e) => e.kind === 'global')).toEqual([]);
     new WebAssembly.Instance(module, { env: { memory } });
     expect(bitsEqual(new Float32Array(before.buffer), new Float32Array(memory.buffer.slice(0)))).toBe(true);
+  });
+
+  it('a job the worker has not picked up is taken back at the join and run on this thread, same result', async () => {
+    const bytes = Uint8Array.from(atob(simdBinary.base64), (c) => c.charCodeAt(0));
+    const module = await WebAssembly.compile(bytes);
+    const memory = new WebAssembly.Memory({ initial: 4, maximum: 65536, shared: true });
+    const instance = new WebAssembly.Instance(module, { env: { memory } });
+    const ctlByte = 65536;
+    // A "worker" that never runs: it is marked idle but never picks anything up (as one asleep).
+    const threads = new WasmThreads(() => ({ terminate: () => undefined }), module, memory, ctlByte, instance.exports);
+    const ctl = new Int32Array(memory.buffer, ctlByte, 32);
+    Atomics.store(ctl, 0, 1); // IDLE
+    const n = 64;
+    const theta = new Float32Array(memory.buffer, 2 * 65536, n);
+    const v = new Float32Array(memory.buffer, 2 * 65536 + 4 * n, n);
+    const g = new Float32Array(memory.buffer, 2 * 65536 + 8 * n, n);
+    const rng = new Rng(9);
+    for (let i = 0; i < n; i++) [theta[i], v[i], g[i]] = [rng.normal(), rng.normal(), rng.normal()];
+    const expected = { theta: theta.slice(), v: v.slice(), g: g.slice() };
+    const ex = instance.exports as unknown as { momentumStep(...a: number[]): void };
+    const copyAt = (a: Float32Array, byte: number): number => {
+      new Float32Array(memory.buffer, byte, n).set(a);
+      return byte;
+    };
+    const [pt, pv, pg] = [copyAt(expected.theta, 3 * 65536), copyAt(expected.v, 3 * 65536 + 4 * n), copyAt(expected.g, 3 * 65536 + 8 * n)];
+    ex.momentumStep(pt, pv, pg, n, Math.fround(0.9 - 1), Math.fround(-0.05), 0, 0, n);
+    expect(threads.start(OP_MOMENTUM, [theta.byteOffset, v.byteOffset, g.byteOffset, n, floatBits(0.9 - 1), floatBits(-0.05), floatBits(0), 0, n])).toBe(true);
+    threads.join();
+    expect(threads.stats().takenBack).toBe(1);
+    expect(Atomics.load(ctl, 0)).toBe(1); // IDLE again: the next job can start
+    expect(bitsEqual(theta, new Float32Array(memory.buffer, pt, n))).toBe(true);
+    expect(bitsEqual(v, new Float32Array(memory.buffer, pv, n))).toBe(true);
+    threads.close();
   });
 
   it('options are checked', async () => {

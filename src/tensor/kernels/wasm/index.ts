@@ -56,7 +56,7 @@ export interface WasmInfo {
    * busy machine made it late eight joins in a row, so kernels ran single-threaded for a second)
    * and jobs refused during pauses.
    */
-  threadStats: { jobs: number; spawns: number; pauses: number; skipped: number; ready: boolean } | null;
+  threadStats: { jobs: number; spawns: number; pauses: number; skipped: number; takenBack: number; ready: boolean } | null;
 }
 
 /** A created backend: its kernels, heap and variant. */
@@ -188,7 +188,7 @@ export async function createWasmKernels(options: WasmOptions = {}, name = 'wasm'
   // The helper thread instantiates the same module on the same memory (its data segments rewrite
   // only the identical static data below heapBase); its control words sit between that data and the
   // allocator's first block.
-  const threads = threadCount === 2 && heap.shared ? await startWasmThreads(module, heap.memory, CONTROL_BYTE) : null;
+  const threads = threadCount === 2 && heap.shared ? await startWasmThreads(module, heap.memory, CONTROL_BYTE, instance.exports) : null;
   return { kernels: makeWasmKernels(ex, heap, name, threads, minWork), heap, relaxedSimd: relaxed, threads };
 }
 

@@ -15,10 +15,12 @@
  *
  * Protocol, on the Int32 control block `ctl`: ctl[STATE] is STARTING → IDLE once the worker has
  * instantiated; the main thread writes a job (ctl[OP], ctl[ARGS…]) and moves IDLE → JOB with a
- * compare-exchange, runs its own share, then waits (a short spin, then Atomics.wait — or only
- * spinning on a thread that may not block, such as a window's main thread) until the
- * worker sets DONE, and moves DONE → IDLE. A worker idle for IDLE_MS moves IDLE → GONE itself and
- * exits (so a backend nobody uses, e.g. one left by a finished test file, never pins a thread);
+ * compare-exchange, runs its own share, then joins. The worker picks the job up (JOB → RUNNING,
+ * compare-exchange), runs it and sets DONE; the join waits (a short spin, then Atomics.wait — or
+ * only spinning on a thread that may not block, such as a window's main thread) and moves DONE →
+ * IDLE. A job still at JOB PICKUP_MS after its start (the worker was asleep or descheduled) is
+ * taken back at the join (JOB → IDLE) and run by the main thread from the same JOBS table. A
+ * worker idle for IDLE_MS moves IDLE → GONE itself and exits (so a backend nobody uses, e.g. one left by a finished test file, never pins a thread);
  * the next large kernel then runs single-threaded and starts a fresh worker. The Node worker is
  * unref'd: it never keeps the process alive (Web Workers have no unref; the idle exit frees them).
  * Every split keeps each output element's sequence of
@@ -41,6 +43,7 @@ const GONE = 0;
 const IDLE = 1;
 const JOB = 2;
 const DONE = 3;
+const RUNNING = 4;
 const STARTING = 5;
 
 /** Job codes. */
@@ -49,6 +52,31 @@ export const OP_BACKWARD_ROWS = 2;
 export const OP_FORWARD_UNITS = 3;
 export const OP_SGD_UNITS = 4;
 export const OP_MOMENTUM = 5;
+
+/**
+ * What each job runs: the module exports it calls, in order, each with its arguments as control-block
+ * slots (`f5`: slot 5 holds a float32's bits). The worker's job loop is generated from this table,
+ * and the main thread runs a job from it when it takes back one the worker has not picked up.
+ */
+const JOBS: Record<number, readonly { fn: string; args: string }[]> = {
+  [OP_FORWARD_ROWS]: [{ fn: 'denseForwardRows', args: '0 1 2 3 4 5 6 7 8 9 10 11 12' }],
+  [OP_BACKWARD_ROWS]: [{ fn: 'denseBackwardRows', args: '0 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15' }],
+  [OP_FORWARD_UNITS]: [{ fn: 'denseForwardUnits', args: '0 1 2 3 4 5 6 7 8 9 10' }],
+  [OP_SGD_UNITS]: [{ fn: 'denseSgdUnits', args: '0 1 2 3 4 f5 6 7 8 9 10' }],
+  [OP_MOMENTUM]: [{ fn: 'momentumStep', args: '0 1 2 3 f4 f5 f6 7 8' }],
+};
+
+/** The job loop's dispatch, as source: `if (op === 1) { ex.denseForwardRows(a(0), …); } else if …`. */
+function dispatchSource(): string {
+  const branches = Object.entries(JOBS).map(([op, calls]) => {
+    const body = calls.map(({ fn, args }) => {
+      const list = args.split(' ').map((t) => (t.startsWith('f') ? `f(${t.slice(1)})` : `a(${t})`)).join(', ');
+      return `ex.${fn}(${list});`;
+    }).join(' ');
+    return `if (op === ${op}) { ${body} }`;
+  });
+  return `${branches.join(' else ')} else { Atomics.store(ctl, ${ERROR}, 1); }`;
+}
 
 const bitsF32 = new Float32Array(1);
 const bitsI32 = new Int32Array(bitsF32.buffer);
@@ -77,6 +105,12 @@ const PAUSE_MS = 1000;
  * 784 → 256 forward, then ~10 µs), so lateness counts only after this many jobs of each worker.
  */
 const WARM_JOBS = 200;
+/**
+ * A job the worker has not picked up this long after `start` (ms) is taken back by the main thread
+ * at its join: a spinning worker picks one up within a microsecond, a sleeping one can take
+ * milliseconds to wake.
+ */
+const PICKUP_MS = 0.02;
 
 /**
  * The worker's job loop, shared by the Node and browser programs: `run(module, memory, ctlByte)`
@@ -104,21 +138,11 @@ function run(module, memory, ctlByte) {
   for (;;) {
     let s = Atomics.load(ctl, ${STATE});
     if (s === ${JOB}) {
+      // Pick the job up (the main thread may have taken it back meanwhile: then there is none).
+      if (Atomics.compareExchange(ctl, ${STATE}, ${JOB}, ${RUNNING}) !== ${JOB}) continue;
       try {
         const op = ctl[${OP}];
-        if (op === ${OP_FORWARD_ROWS}) {
-          ex.denseForwardRows(a(0), a(1), a(2), a(3), a(4), a(5), a(6), a(7), a(8), a(9), a(10), a(11), a(12));
-        } else if (op === ${OP_BACKWARD_ROWS}) {
-          ex.denseBackwardRows(a(0), a(1), a(2), a(3), a(4), a(5), a(6), a(7), a(8), a(9), a(10), a(11), a(12), a(13), a(14), a(15));
-        } else if (op === ${OP_FORWARD_UNITS}) {
-          ex.denseForwardUnits(a(0), a(1), a(2), a(3), a(4), a(5), a(6), a(7), a(8), a(9), a(10));
-        } else if (op === ${OP_SGD_UNITS}) {
-          ex.denseSgdUnits(a(0), a(1), a(2), a(3), a(4), f(5), a(6), a(7), a(8), a(9), a(10));
-        } else if (op === ${OP_MOMENTUM}) {
-          ex.momentumStep(a(0), a(1), a(2), a(3), f(4), f(5), f(6), a(7), a(8));
-        } else {
-          Atomics.store(ctl, ${ERROR}, 1);
-        }
+        ${dispatchSource()}
       } catch (e) {
         Atomics.store(ctl, ${ERROR}, 1);
       }
@@ -239,6 +263,9 @@ export class WasmThreads {
   readonly #module: WebAssembly.Module;
   readonly #memory: WebAssembly.Memory;
   readonly #spawnWorker: SpawnWorker;
+  readonly #exports: WebAssembly.Exports;
+  /** Jobs the main thread took back from a worker that had not picked them up in time. */
+  #takenBack = 0;
   /** Whether join() may sleep in Atomics.wait; else it only spins. */
   readonly #mayBlock: boolean;
   #worker: HelperWorker | null = null;
@@ -258,9 +285,11 @@ export class WasmThreads {
    * @param module the compiled kernel module (the one the main thread instantiated)
    * @param memory the shared memory both instances use
    * @param ctlByte byte address of CONTROL_INTS int32 words in that memory reserved for the control block
+   * @param exports the main thread's instance of the module (to run a job the worker has not picked up)
    */
-  constructor(spawnWorker: SpawnWorker, module: WebAssembly.Module, memory: WebAssembly.Memory, ctlByte: number) {
+  constructor(spawnWorker: SpawnWorker, module: WebAssembly.Module, memory: WebAssembly.Memory, ctlByte: number, exports: WebAssembly.Exports) {
     this.#spawnWorker = spawnWorker;
+    this.#exports = exports;
     this.#module = module;
     this.#memory = memory;
     this.#ctlByte = ctlByte;
@@ -335,40 +364,76 @@ export class WasmThreads {
     const ctl = this.#ctl;
     const t0 = performance.now();
     let spins = 0;
-    while (Atomics.load(ctl, STATE) === JOB) {
-      if ((++spins & 255) === 0 && this.#mayBlock && performance.now() - t0 > SPIN_MS) {
-        Atomics.wait(ctl, STATE, JOB, 1000);
-      }
-    }
-    if (spins > 0 && this.#workerJobs > WARM_JOBS) {
-      const t1 = performance.now();
-      if (t1 - t0 > LATE_MS + 0.5 * (t0 - this.#started)) {
-        if (++this.#strikes >= LATE_STRIKES) {
-          this.#strikes = 0;
-          this.#pausedUntil = t1 + PAUSE_MS;
-          this.#pauses++;
+    for (;;) {
+      const state = Atomics.load(ctl, STATE);
+      if (state === JOB) {
+        // Not picked up yet. A spinning worker picks a job up within a microsecond; one asleep
+        // (after a pause in the training loop) or descheduled can take milliseconds to wake. Past
+        // PICKUP_MS since the start, this thread takes the job back and runs it itself (same
+        // kernel, same arguments: the same result).
+        if ((++spins & 15) === 0 && performance.now() - this.#started > PICKUP_MS &&
+          Atomics.compareExchange(ctl, STATE, JOB, IDLE) === JOB) {
+          this.#takenBack++;
+          this.#runHere();
+          this.#noteJoin(true);
+          return;
         }
-      } else {
-        this.#strikes = 0;
+        continue;
       }
-    } else {
-      this.#strikes = 0;
+      if (state !== RUNNING) break;
+      if ((++spins & 255) === 0 && this.#mayBlock && performance.now() - t0 > SPIN_MS) {
+        Atomics.wait(ctl, STATE, RUNNING, 1000);
+      }
     }
+    // Late: waited past LATE_MS plus half the time this thread's own share took.
+    this.#noteJoin(spins > 0 && performance.now() - t0 > LATE_MS + 0.5 * (t0 - this.#started));
     const failed = Atomics.load(ctl, ERROR) !== 0;
     Atomics.compareExchange(ctl, STATE, DONE, IDLE);
     if (failed) {
       this.#broken = true;
       this.close();
-      throw new UnsupportedError('wasm backend: the helper thread failed running a dense kernel; threads are now off for this backend');
+      throw new UnsupportedError('wasm backend: the helper thread failed running a kernel; threads are now off for this backend');
+    }
+  }
+
+  /** Run the job in the control block on this thread, from the JOBS table. */
+  #runHere(): void {
+    const ctl = this.#ctl;
+    const ctlF = new Float32Array(ctl.buffer, ctl.byteOffset, CONTROL_INTS);
+    const calls = JOBS[ctl[OP]];
+    if (!calls) throw new UnsupportedError(`wasm backend: unknown helper job ${ctl[OP]}`);
+    for (const { fn, args } of calls) {
+      const values = args.split(' ').map((t) => (t.startsWith('f') ? ctlF[ARGS + Number(t.slice(1))] : ctl[ARGS + Number(t)]));
+      (this.#exports[fn] as (...a: number[]) => void)(...values);
     }
   }
 
   /**
-   * Counters for tests and reports: jobs run on the worker, workers started, pauses after late
-   * joins, and jobs refused (run single-threaded by the caller) because a pause was on.
+   * Count a join toward the pauses: a late one (or a job taken back) is a strike, any other clears
+   * them; eight in a row pause the splits. A fresh worker's first WARM_JOBS jobs do not count.
    */
-  stats(): { jobs: number; spawns: number; pauses: number; skipped: number; ready: boolean } {
-    return { jobs: this.#jobs, spawns: this.#spawns, pauses: this.#pauses, skipped: this.#skipped, ready: Atomics.load(this.#ctl, STATE) === IDLE };
+  #noteJoin(late: boolean): void {
+    if (!late || this.#workerJobs <= WARM_JOBS) {
+      this.#strikes = 0;
+      return;
+    }
+    if (++this.#strikes >= LATE_STRIKES) {
+      this.#strikes = 0;
+      this.#pausedUntil = performance.now() + PAUSE_MS;
+      this.#pauses++;
+    }
+  }
+
+  /**
+   * Counters for tests and reports: jobs handed to the worker, workers started, pauses after late
+   * joins, jobs refused (run single-threaded by the caller) because a pause was on, and jobs the
+   * main thread took back because the worker had not picked them up.
+   */
+  stats(): { jobs: number; spawns: number; pauses: number; skipped: number; takenBack: number; ready: boolean } {
+    return {
+      jobs: this.#jobs, spawns: this.#spawns, pauses: this.#pauses, skipped: this.#skipped, takenBack: this.#takenBack,
+      ready: Atomics.load(this.#ctl, STATE) === IDLE,
+    };
   }
 
   /** Resolves once the worker has instantiated (true) or failed (false); polls the control word. */
@@ -402,14 +467,14 @@ let browserWorkerUrl: string | null = null;
  * browser worker that failed to start within 10 s): the backend then stays single-threaded.
  */
 export async function startWasmThreads(
-  module: WebAssembly.Module, memory: WebAssembly.Memory, ctlByte: number,
+  module: WebAssembly.Module, memory: WebAssembly.Memory, ctlByte: number, exports: WebAssembly.Exports,
 ): Promise<WasmThreads | null> {
   if (typeof SharedArrayBuffer === 'undefined' || !(memory.buffer instanceof SharedArrayBuffer)) return null;
   if ((globalThis as { process?: { versions?: { node?: string } } }).process?.versions?.node) {
     try {
       const specifier = 'node:worker_threads';
       const wt = (await import(/* @vite-ignore */ specifier)) as { Worker: NodeWorkerConstructor };
-      return new WasmThreads(nodeSpawner(wt.Worker), module, memory, ctlByte);
+      return new WasmThreads(nodeSpawner(wt.Worker), module, memory, ctlByte, exports);
     } catch {
       return null;
     }
@@ -418,7 +483,7 @@ export async function startWasmThreads(
   if (typeof g.Worker !== 'function' || typeof g.Blob !== 'function' || typeof g.URL?.createObjectURL !== 'function') return null;
   try {
     browserWorkerUrl ??= g.URL.createObjectURL(new g.Blob([BROWSER_WORKER_SOURCE], { type: 'text/javascript' }));
-    const threads = new WasmThreads(browserSpawner(g.Worker, browserWorkerUrl), module, memory, ctlByte);
+    const threads = new WasmThreads(browserSpawner(g.Worker, browserWorkerUrl), module, memory, ctlByte, exports);
     if (await threads.ready()) return threads;
     threads.close();
     return null;
