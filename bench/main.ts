@@ -175,13 +175,19 @@ function numpyRows(w: Workload, train: Dataset, dir: string): Row[] {
   }
 }
 
-async function main(): Promise<void> {
+/** The benchmark's data set, loaded with `backend` active (the wasm backend keeps it in its own memory). */
+async function loadTrain(backend: string | null): Promise<{ train: Dataset; fashion: boolean }> {
+  if (backend) setBackend(backend);
   const fashion = await loadDataset('fashion-mnist').catch(() => null);
   const data = fashion ?? (await loadDataset('mnist'));
-  const train = data.train;
+  return { train: data.train, fashion: fashion !== null };
+}
+
+async function main(): Promise<void> {
+  const backends = await glassboxBackends();
+  const { train, fashion } = await loadTrain(backends.includes('wasm') ? 'wasm' : null);
   console.log(`glassbox bench — ${fashion ? 'Fashion-MNIST' : 'MNIST (Fashion-MNIST not installed)'}, ${train.labels.length} training images, one epoch per workload`);
   console.log(`node ${process.version}, budget ${budget} s per measurement (longer epochs are extrapolated)\n`);
-  const backends = await glassboxBackends();
   const rows: Row[] = [];
   const tmp = mkdtempSync(join(tmpdir(), 'glassbox-bench-'));
   try {
@@ -211,9 +217,11 @@ async function main(): Promise<void> {
       if (backends.includes('wasm') && wanted('glassbox-wasm-1thread')) {
         // The same wasm kernels without the helper thread, registered as 'wasm' for this row only
         // (the fused step runs on the backend named 'wasm').
+        // Its own copy of the data, in its own memory, as the threaded row has.
         const threaded = getBackend('wasm');
         registerBackend((await createWasmKernels({ threads: 1 })).kernels);
-        const row = await glassboxRow(() => timeGlassbox(w, train, 'wasm'));
+        const own = (await loadTrain('wasm')).train;
+        const row = await glassboxRow(() => timeGlassbox(w, own, 'wasm'));
         add({ ...row, engine: 'glassbox-wasm-1thread' });
         registerBackend(threaded);
       }

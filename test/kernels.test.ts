@@ -13,6 +13,7 @@ import { referenceKernels as ref } from '../src/tensor/kernels/reference.js';
 import { kernels as activeKernels, setBackend } from '../src/tensor/kernels/registry.js';
 import type { ActivationKind, BinaryOp, Kernels, UnaryOp } from '../src/tensor/kernels/types.js';
 import { createWasmKernels, initWasmBackend, wasmInfo, type WasmBackend } from '../src/tensor/kernels/wasm/index.js';
+import { encodeIdx, idxToDataset, parseIdx } from '../src/data/idx.js';
 import { zeros } from '../src/tensor/ops.js';
 import { UnsupportedError } from '../src/util/errors.js';
 import { Rng } from '../src/util/rng.js';
@@ -737,6 +738,36 @@ describe('wasm backend', () => {
     runDenseBackward(be, 2, 5, 33, 7, strokes(new Rng(3), 5, 33, 0.2), { act: 'sigmoid', accumulate: true, withDX: true, deltaIsDA: false }, {});
     for (const h of held) k.release!(h);
     expect(wasmSmall.heap.stats().liveBytes).toBe(0);
+  });
+
+  it('data sets go in the memory past the arena cap (allocateDataset), and gathers from them run in wasm', () => {
+    const k = wasmSmall.kernels;
+    const data = k.allocateDataset!(3 * 2 ** 18) as Float32Array; // 3 MiB against a 1 MiB arena
+    expect(wasmSmall.heap.owns(data)).toBe(true);
+    expect(wasmSmall.heap.stats().uncappedBytes).toBeGreaterThanOrEqual(3 * 2 ** 20);
+    expect(wasmSmall.heap.stats().liveBytes).toBe(0); // not counted against the arena's cap
+    const held = k.allocate!('float32', 65536) as Float32Array; // so the arena still has room
+    expect(wasmSmall.heap.owns(held)).toBe(true);
+    for (let i = 0; i < data.length; i++) data[i] = i % 1000;
+    const rows = new Int32Array([5, 0, 3071, 17]); // rows of 256 floats
+    const out = k.allocate!('float32', 4 * 256) as Float32Array;
+    k.gatherRows(data, 256, rows, out);
+    for (let r = 0; r < 4; r++) for (let c = 0; c < 256; c++) expect(out[r * 256 + c]).toBe((rows[r] * 256 + c) % 1000);
+    for (const a of [data, held, out]) k.release!(a);
+    expect(wasmSmall.heap.stats().uncappedBytes).toBe(0);
+  });
+
+  it('an IDX data set loads into the wasm memory when the wasm backend is active', () => {
+    const images = parseIdx(encodeIdx([6, 2, 2], Array.from({ length: 24 }, (_, i) => i * 10)), 'images', 3);
+    const labels = parseIdx(encodeIdx([6], [0, 1, 2, 0, 1, 2]), 'labels', 1);
+    setBackend('wasm');
+    try {
+      const ds = idxToDataset({ images, labels, imagesName: 'images', labelsName: 'labels' }, 1, 5, { name: 'tiny', classes: 3 });
+      expect(ds.x.dataSync().buffer).toBeInstanceOf(SharedArrayBuffer);
+      expect(Array.from(ds.x.dataSync())).toEqual(Array.from({ length: 16 }, (_, i) => Math.fround(((i + 4) * 10) / 255)));
+    } finally {
+      setBackend('js');
+    }
   });
 
   it('tensor allocation goes through the active backend', () => {

@@ -6,6 +6,7 @@
  * Format: two zero bytes, a type byte (0x08 = unsigned byte, the only one used by these sets), a
  * byte with the number of dimensions d, then d big-endian uint32 sizes, then the data, row-major.
  */
+import { allocateDataset } from '../tensor/tensor.js';
 import { DataError } from '../util/errors.js';
 import { datasetFromArrays, type Dataset } from './types.js';
 
@@ -138,7 +139,7 @@ export function idxToDataset(pair: IdxPair, start: number, end: number, meta: { 
   const pixels = rows * cols;
   const n = end - start;
   const src = pair.images.data;
-  const x = new Float32Array(n * pixels);
+  const x = allocateDataset(n * pixels); // in the wasm backend's memory when that is active
   const offset = start * pixels;
   const inv = 1 / 255;
   for (let i = 0; i < x.length; i++) x[i] = src[offset + i] * inv;

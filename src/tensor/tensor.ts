@@ -24,6 +24,15 @@ export function allocate(dtype: DType, n: number): FloatArray {
   return dtype === 'float64' ? new Float64Array(n) : new Float32Array(n);
 }
 
+/**
+ * Storage for n float32 values of a data set, from the active backend where it has a place for
+ * data sets (the wasm backend's memory: gathers of training rows then run in WebAssembly), else an
+ * ordinary zeroed Float32Array.
+ */
+export function allocateDataset(n: number): Float32Array {
+  return kernels().allocateDataset?.(n) ?? new Float32Array(n);
+}
+
 /** The dtype of a typed array. */
 export function dtypeOf(array: FloatArray): DType {
   return array instanceof Float64Array ? 'float64' : 'float32';

@@ -51,6 +51,8 @@ export interface HeapStats {
   memoryBytes: number;
   /** Bytes in live tensor blocks. */
   liveBytes: number;
+  /** Bytes in live data-set blocks (allocateUncapped; not counted against the arena's cap). */
+  uncappedBytes: number;
   /** Number of live tensor blocks. */
   liveBlocks: number;
   /** Bytes in free blocks waiting for reuse. */
@@ -80,6 +82,9 @@ export class WasmHeap {
   #i32: Int32Array;
   #top: number;
   #liveBytes = 0;
+  /** Blocks from allocateUncapped: live, but not counted against the arena's cap. */
+  readonly #uncapped = new Set<number>();
+  #uncappedBytes = 0;
   #freeBytes = 0;
   #fallbacks = 0;
   readonly #live = new Map<number, number>();
@@ -171,6 +176,29 @@ export class WasmHeap {
     return view;
   }
 
+  /**
+   * A zeroed Float32Array of n elements in this memory outside the arena's caps (maxArenaBytes,
+   * maxBlockBytes), for a data set the kernels gather from; null when the memory cannot hold it
+   * (a fixed unshared memory that is full, or past the 4 GiB maximum). Freed like `allocate`'s
+   * arrays (`release`, or when the view is garbage-collected).
+   */
+  allocateUncapped(n: number): Float32Array | null {
+    if (!(n > 0) || !Number.isInteger(n)) return null;
+    const size = roundUp(n * 4, ALIGN);
+    let ptr = this.#takeFree(size);
+    const recycled = ptr >= 0;
+    if (ptr < 0) ptr = this.#carve(size);
+    if (ptr < 0) return null;
+    this.#live.set(ptr, size);
+    this.#uncapped.add(ptr);
+    this.#uncappedBytes += size;
+    const view = new Float32Array(this.f32.buffer, ptr, n);
+    if (recycled) view.fill(0);
+    this.#views.set(view, ptr);
+    this.#registry.register(view, ptr, view);
+    return view;
+  }
+
   /** Give back an array from `allocate` now; it must not be used afterwards. Others are ignored. */
   release(array: Float32Array): void {
     const ptr = this.#views.get(array);
@@ -206,6 +234,7 @@ export class WasmHeap {
       shared: this.shared,
       memoryBytes: this.memory.buffer.byteLength,
       liveBytes: this.#liveBytes,
+      uncappedBytes: this.#uncappedBytes,
       liveBlocks: this.#live.size,
       freeBytes: this.#freeBytes,
       scratchBytes: this.#scratchSize,
@@ -222,7 +251,8 @@ export class WasmHeap {
     const size = this.#live.get(ptr);
     if (size === undefined) return;
     this.#live.delete(ptr);
-    this.#liveBytes -= size;
+    if (this.#uncapped.delete(ptr)) this.#uncappedBytes -= size;
+    else this.#liveBytes -= size;
     this.#putFree(ptr, size);
   }
 

@@ -257,6 +257,10 @@ export function makeWasmKernels(
       if (array instanceof Float32Array) heap.release(array);
     },
 
+    allocateDataset(n) {
+      return heap.allocateUncapped(n);
+    },
+
     matmul(a, b, c, m, n, k, transA, transB, accumulate) {
       if (!f32s(a, b, c)) return js.matmul(a, b, c, m, n, k, transA, transB, accumulate);
       if (m === 0 || n === 0) return;
