@@ -755,6 +755,7 @@ describe('wasm backend', () => {
     for (let r = 0; r < 4; r++) for (let c = 0; c < 256; c++) expect(out[r * 256 + c]).toBe((rows[r] * 256 + c) % 1000);
     for (const a of [data, held, out]) k.release!(a);
     expect(wasmSmall.heap.stats().uncappedBytes).toBe(0);
+    expect(backends.get('wasm unshared')!.kernels.allocateDataset!(1000)).toBeNull(); // a fixed memory stays for tensors
   });
 
   it('an IDX data set loads into the wasm memory when the wasm backend is active', () => {

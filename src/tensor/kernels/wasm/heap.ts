@@ -178,12 +178,12 @@ export class WasmHeap {
 
   /**
    * A zeroed Float32Array of n elements in this memory outside the arena's caps (maxArenaBytes,
-   * maxBlockBytes), for a data set the kernels gather from; null when the memory cannot hold it
-   * (a fixed unshared memory that is full, or past the 4 GiB maximum). Freed like `allocate`'s
-   * arrays (`release`, or when the view is garbage-collected).
+   * maxBlockBytes), for a data set the kernels gather from; null when the memory is not shared (a
+   * fixed memory is kept for tensors) or cannot grow that far (past the 4 GiB maximum). Freed like
+   * `allocate`'s arrays (`release`, or when the view is garbage-collected).
    */
   allocateUncapped(n: number): Float32Array | null {
-    if (!(n > 0) || !Number.isInteger(n)) return null;
+    if (!this.shared || !(n > 0) || !Number.isInteger(n)) return null;
     const size = roundUp(n * 4, ALIGN);
     let ptr = this.#takeFree(size);
     const recycled = ptr >= 0;
