@@ -375,7 +375,7 @@ export class WasmThreads {
           Atomics.compareExchange(ctl, STATE, JOB, IDLE) === JOB) {
           this.#takenBack++;
           this.#runHere();
-          this.#noteJoin(true);
+          this.#noteJoin(false); // the worker missed one job: no sign yet that the core is taken
           return;
         }
         continue;
@@ -409,8 +409,8 @@ export class WasmThreads {
   }
 
   /**
-   * Count a join toward the pauses: a late one (or a job taken back) is a strike, any other clears
-   * them; eight in a row pause the splits. A fresh worker's first WARM_JOBS jobs do not count.
+   * Count a join toward the pauses: a late one is a strike, any other clears them; eight in a row
+   * pause the splits. A fresh worker's first WARM_JOBS jobs do not count.
    */
   #noteJoin(late: boolean): void {
     if (!late || this.#workerJobs <= WARM_JOBS) {
