@@ -162,7 +162,7 @@ describe('a late helper thread pauses the split', () => {
     const threads = b.threads!;
     try {
       expect(await threads.ready()).toBe(true);
-      const [batch, nIn, nOut] = [256, 784, 512];
+      const [batch, nIn, nOut] = [256, 784, 2048];
       const rng = new Rng(21);
       const [x, W, bias, z] = [put(b, values(rng, batch * nIn, false)), put(b, values(rng, nOut * nIn, false)), put(b, values(rng, nOut, false)), put(b, new Float32Array(batch * nOut))];
       // A forward job over units [j0, j1), all of it on the worker (dense x: sparse = 0, no scratch).
@@ -173,12 +173,18 @@ describe('a late helper thread pauses the split', () => {
         threads.join();
       }
       expect(threads.stats().pauses).toBe(0);
-      // Now the worker does a whole 256 × 784 × 512 forward while this thread does nothing: each join
-      // waits milliseconds, far past LATE_MS plus half of this thread's (empty) share.
+      // Now the worker does a whole 256 × 784 × 2048 forward while this thread does nothing: each join
+      // waits milliseconds, far past LATE_MS plus half of this thread's (empty) share. (Each join
+      // comes once the worker has picked its job up: on a loaded machine a job still waiting after
+      // 20 µs would be taken back, which is not a late join.)
       let started = 0;
       for (let i = 0; i < 8; i++) {
         if (threads.start(OP_FORWARD_UNITS, job(0, nOut))) {
           started++;
+          const deadline = performance.now() + 5000;
+          while (threads.stats().waiting && performance.now() < deadline) {
+            // spin until the worker has it
+          }
           threads.join();
         }
       }

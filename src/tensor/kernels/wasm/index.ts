@@ -56,7 +56,7 @@ export interface WasmInfo {
    * busy machine made it late eight joins in a row, so kernels ran single-threaded for a second)
    * and jobs refused during pauses.
    */
-  threadStats: { jobs: number; spawns: number; pauses: number; skipped: number; takenBack: number; ready: boolean } | null;
+  threadStats: { jobs: number; spawns: number; pauses: number; skipped: number; takenBack: number; ready: boolean; waiting: boolean } | null;
 }
 
 /** A created backend: its kernels, heap and variant. */

@@ -426,13 +426,15 @@ export class WasmThreads {
 
   /**
    * Counters for tests and reports: jobs handed to the worker, workers started, pauses after late
-   * joins, jobs refused (run single-threaded by the caller) because a pause was on, and jobs the
-   * main thread took back because the worker had not picked them up.
+   * joins, jobs refused (run single-threaded by the caller) because a pause was on, jobs the main
+   * thread took back because the worker had not picked them up; whether the worker is idle (ready)
+   * and whether a started job still waits to be picked up.
    */
-  stats(): { jobs: number; spawns: number; pauses: number; skipped: number; takenBack: number; ready: boolean } {
+  stats(): { jobs: number; spawns: number; pauses: number; skipped: number; takenBack: number; ready: boolean; waiting: boolean } {
+    const state = Atomics.load(this.#ctl, STATE);
     return {
       jobs: this.#jobs, spawns: this.#spawns, pauses: this.#pauses, skipped: this.#skipped, takenBack: this.#takenBack,
-      ready: Atomics.load(this.#ctl, STATE) === IDLE,
+      ready: state === IDLE, waiting: state === JOB,
     };
   }
 
