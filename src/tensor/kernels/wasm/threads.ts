@@ -20,11 +20,11 @@
  * only spinning on a thread that may not block, such as a window's main thread) and moves DONE →
  * IDLE. A job still at JOB PICKUP_MS after its start (the worker was asleep or descheduled) is
  * taken back at the join (JOB → IDLE) and run by the main thread from the same JOBS table. A
- * worker idle for IDLE_MS moves IDLE → GONE itself and exits (so a backend nobody uses, e.g. one left by a finished test file, never pins a thread);
- * the next large kernel then runs single-threaded and starts a fresh worker. The Node worker is
- * unref'd: it never keeps the process alive (Web Workers have no unref; the idle exit frees them).
- * Every split keeps each output element's sequence of
- * operations, so results are bit-identical with and without the thread. When the machine is busy
+ * worker idle for IDLE_MS moves IDLE → GONE itself and exits (so a backend nobody uses, e.g. one
+ * left by a finished test file, never pins a thread); the next large kernel then runs
+ * single-threaded and starts a fresh worker. The Node worker is unref'd: it never keeps the process
+ * alive (Web Workers have no unref; the idle exit frees them). Every split keeps each output
+ * element's sequence of operations, so results are bit-identical with and without the thread. When the machine is busy
  * (another process on the second core), the worker answers late; after eight late joins in a row
  * `start` declines jobs for a second (the caller then does all the work), so oversubscription costs
  * about the single-threaded time rather than a scheduler time slice per hand-off.
