@@ -122,8 +122,8 @@ function listGroups(x: usize, batch: i32, nIn: i32, lists: usize, blocks: usize,
 
 /**
  * z[s0..s1, j0..j1) = b + W·x over each pair's listed blocks (s0 even). Rows of W go in fours from
- * j0, then one at a time, each tile of four rows (12.5 KiB at nIn = 784, in L1) over every pair, so
- * W streams from L2 once per call and the copied blocks once per tile. Every element is its own
+ * j0, then a two and a one as needed, each tile of rows (four: 12.5 KiB at nIn = 784, in L1) over
+ * every pair, so W streams from L2 once per call and the copied blocks once per tile. Every element is its own
  * accumulator's lanes summed the same way (hsum4's lane k is hsum of its k-th vector), so splitting
  * the units at multiples of 4 or the samples at even rows gives the unsplit values. Per listed
  * block the 2 × 4 tile loads one block of each of the two samples and of four rows of W for eight
@@ -166,6 +166,37 @@ function pairsForward(
       v128.store(zs, f32x4.add(hsum4(c00, c01, c02, c03), bias)); // sample 2g × rows j..j+3
       if (g * G + 1 < batch) v128.store(zs + zb, f32x4.add(hsum4(c10, c11, c12, c13), bias));
     }
+  }
+  if (j + 2 <= j1) {
+    // Two rows of W (nOut % 4 ≥ 2, e.g. W1's 30 units): half the tile, same per-element sums.
+    const w0 = W + <usize>j * rb;
+    const w1 = w0 + rb;
+    const o = <usize>j << 2;
+    const b0 = load<f32>(b + o), b1 = load<f32>(b + o, 4);
+    for (let g = g0; g < g1; g++) {
+      const list = lists + <usize>g * lb;
+      const offsEnd = list + 4 + (<usize>load<i32>(list) << 2);
+      let xb = blocks + <usize>g * bb;
+      let c00 = f32x4.splat(0), c01 = c00, c10 = c00, c11 = c00;
+      for (let l = list + 4; l < offsEnd; l += 4) {
+        const off = <usize>load<i32>(l);
+        const a0 = v128.load(w0 + off), a1 = v128.load(w1 + off);
+        const v0 = v128.load(xb), v1 = v128.load(xb, 16);
+        c00 = madd(a0, v0, c00);
+        c01 = madd(a1, v0, c01);
+        c10 = madd(a0, v1, c10);
+        c11 = madd(a1, v1, c11);
+        xb += 32;
+      }
+      const zs = z + <usize>(g * G) * zb + o;
+      store<f32>(zs, hsum(c00) + b0);
+      store<f32>(zs, hsum(c01) + b1, 4);
+      if (g * G + 1 < batch) {
+        store<f32>(zs + zb, hsum(c10) + b0);
+        store<f32>(zs + zb, hsum(c11) + b1, 4);
+      }
+    }
+    j += 2;
   }
   for (; j < j1; j++) {
     const w0 = W + <usize>j * rb;

@@ -152,6 +152,47 @@ function packEdgeB(b: usize, bRs: usize, w: i32, kc: i32, dst: usize): void {
 }
 
 /**
+ * The register tile for a panel with two rows (m % 4 = 2, e.g. W1's 30 units in the batch-10 SGD
+ * update): C[2, 8] (+)= rows 0–1 of the panel · B[kc × 8], stored straight into C like a full
+ * tile (β·C with a multiply-add). The sums are rows 0–1 of kernel4x8's, in the same order; it skips
+ * the panel's two zero rows and the partial-tile copy (whose β·C is a multiply, then an add).
+ */
+@inline function kernel2x8(a: usize, b: usize, bRs: usize, kc: i32, c: usize, ldc: usize, acc: bool, scale: f32): void {
+  let c00 = f32x4.splat(0), c01 = c00, c10 = c00, c11 = c00;
+  for (let p = 0; p < kc; p++) {
+    const b0 = v128.load(b);
+    const b1 = v128.load(b, 16);
+    let x = v128.load32_splat(a);
+    c00 = madd(x, b0, c00);
+    c01 = madd(x, b1, c01);
+    x = v128.load32_splat(a, 4);
+    c10 = madd(x, b0, c10);
+    c11 = madd(x, b1, c11);
+    a += 16;
+    b += bRs;
+  }
+  const c1 = c + ldc;
+  if (acc) {
+    if (scale != 1) {
+      const sv = f32x4.splat(scale);
+      c00 = madd(v128.load(c), sv, c00);
+      c01 = madd(v128.load(c, 16), sv, c01);
+      c10 = madd(v128.load(c1), sv, c10);
+      c11 = madd(v128.load(c1, 16), sv, c11);
+    } else {
+      c00 = f32x4.add(c00, v128.load(c));
+      c01 = f32x4.add(c01, v128.load(c, 16));
+      c10 = f32x4.add(c10, v128.load(c1));
+      c11 = f32x4.add(c11, v128.load(c1, 16));
+    }
+  }
+  v128.store(c, c00);
+  v128.store(c, c01, 16);
+  v128.store(c1, c10);
+  v128.store(c1, c11, 16);
+}
+
+/**
  * kernel4x8 over the listed k-steps only (list: cnt i32 k-step indices): the B rows not listed are
  * all zero, so skipping them changes nothing but the work.
  */
@@ -266,6 +307,8 @@ export function gemmOuter(
           const cp = c + <usize>(ic + i0) * ldc + (<usize>j0 << 2);
           if (h == 4 && w == 8) {
             kernel4x8(panel, bp, brs, kc, cp, ldc, accFlag, scale);
+          } else if (h == 2 && w == 8) {
+            kernel2x8(panel, bp, brs, kc, cp, ldc, accFlag, scale);
           } else {
             kernel4x8(panel, bp, brs, kc, tile, 32, false, 1);
             storeTile(tile, cp, ldc, h, w, accFlag, scale);
