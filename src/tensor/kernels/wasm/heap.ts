@@ -159,21 +159,7 @@ export class WasmHeap {
   allocate(n: number): Float32Array {
     const bytes = n * 4;
     if (!(n > 0) || !Number.isInteger(n) || bytes > this.#maxBlock) return this.#fallback(n, n > 0);
-    const size = roundUp(bytes, ALIGN);
-    let ptr = this.#takeFree(size);
-    const recycled = ptr >= 0;
-    if (ptr < 0) {
-      if (this.#liveBytes + size > this.#maxArena) return this.#fallback(n, true);
-      ptr = this.#carve(size);
-      if (ptr < 0) return this.#fallback(n, true);
-    }
-    this.#live.set(ptr, size);
-    this.#liveBytes += size;
-    const view = new Float32Array(this.f32.buffer, ptr, n);
-    if (recycled) view.fill(0);
-    this.#views.set(view, ptr);
-    this.#registry.register(view, ptr, view);
-    return view;
+    return this.#block(n, true) ?? this.#fallback(n, true);
   }
 
   /**
@@ -184,14 +170,30 @@ export class WasmHeap {
    */
   allocateUncapped(n: number): Float32Array | null {
     if (!this.shared || !(n > 0) || !Number.isInteger(n)) return null;
+    return this.#block(n, false);
+  }
+
+  /**
+   * A zeroed, registered view of n floats on a free or new block; null when none can be found
+   * (or, `capped`, when a new block would take the arena past its cap). Capped blocks count in
+   * liveBytes, the others in uncappedBytes.
+   */
+  #block(n: number, capped: boolean): Float32Array | null {
     const size = roundUp(n * 4, ALIGN);
     let ptr = this.#takeFree(size);
     const recycled = ptr >= 0;
-    if (ptr < 0) ptr = this.#carve(size);
-    if (ptr < 0) return null;
+    if (ptr < 0) {
+      if (capped && this.#liveBytes + size > this.#maxArena) return null;
+      ptr = this.#carve(size);
+      if (ptr < 0) return null;
+    }
     this.#live.set(ptr, size);
-    this.#uncapped.add(ptr);
-    this.#uncappedBytes += size;
+    if (capped) {
+      this.#liveBytes += size;
+    } else {
+      this.#uncapped.add(ptr);
+      this.#uncappedBytes += size;
+    }
     const view = new Float32Array(this.f32.buffer, ptr, n);
     if (recycled) view.fill(0);
     this.#views.set(view, ptr);
