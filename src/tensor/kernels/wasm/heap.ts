@@ -149,7 +149,10 @@ export class WasmHeap {
 
   /** Whether `array` is a view into this memory (so kernels can use its byteOffset directly). */
   owns(array: ArrayBufferView): boolean {
-    return this.#buffers.has(array.buffer);
+    const buffer = array.buffer;
+    // (Nearly every call asks about the memory's current buffer: one comparison instead of a
+    // WeakSet lookup, several per kernel call.)
+    return buffer === this.#buffer || this.#buffers.has(buffer);
   }
 
   /**
