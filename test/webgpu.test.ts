@@ -13,7 +13,7 @@ import { ArgumentError, ShapeError, UnsupportedError } from '../src/util/errors.
 import {
   TILES, activationDeltaShader, argmaxShader, autoBackend, chooseTile, columnSumsShader, countCorrectShader, createWebGpuTrainer,
   gatherRowsShader, gemmShader, gemmVectorLoads, grid, outputShader, pickTile, requestWebGpuDevice, sgdShader, softmaxShader,
-  type GemmEpilogue, type GpuLike, type ShaderSource, type TileName,
+  WebGpuContext, type GemmEpilogue, type GpuLike, type ShaderSource, type TileName,
 } from '../src/tensor/kernels/webgpu/index.js';
 
 async function webgpuPackageInstalled(): Promise<boolean> {
@@ -40,6 +40,41 @@ function fakeGpu(adapter: unknown = null): GpuLike & { calls: number } {
 }
 
 afterEach(() => setBackend('js'));
+
+describe('uploads from shared memory', () => {
+  it('a SharedArrayBuffer source reaches writeBuffer as unshared copies of ≤ 16 MiB, bytes and offsets intact', async () => {
+    const writes: { offset: number; shared: boolean; bytes: Uint8Array }[] = [];
+    const device = {
+      createBuffer: (d: { size: number }) => ({ size: d.size, destroy() {} }),
+      pushErrorScope() {},
+      popErrorScope: async () => null,
+      lost: new Promise(() => undefined),
+      queue: {
+        writeBuffer(_buffer: unknown, offset: number, data: ArrayBufferLike, dataOffset = 0, size?: number) {
+          const bytes = new Uint8Array(data, dataOffset, size ?? data.byteLength - dataOffset).slice();
+          writes.push({ offset, shared: data instanceof SharedArrayBuffer, bytes });
+        },
+        submit() {},
+      },
+      destroy() {},
+    };
+    const ctx = await WebGpuContext.create({ device: device as never });
+    const n = 5_000_003; // 20 MB: two slices, the second short
+    const source = new Float32Array(new SharedArrayBuffer(4 * (n + 2)), 8, n);
+    for (let i = 0; i < n; i++) source[i] = (i % 1000) - 0.5;
+    writes.length = 0;
+    ctx.writeBytes({} as never, 256, source);
+    expect(writes.map((w) => [w.offset, w.bytes.length, w.shared])).toEqual([[256, 2 ** 24, false], [256 + 2 ** 24, 4 * n - 2 ** 24, false]]);
+    const joined = new Uint8Array(4 * n);
+    joined.set(writes[0].bytes, 0);
+    joined.set(writes[1].bytes, 2 ** 24);
+    expect(new Float32Array(joined.buffer)).toEqual(source.slice());
+    // An ordinary array still goes in one write, as it is.
+    writes.length = 0;
+    ctx.writeBytes({} as never, 0, new Float32Array([1, 2, 3]));
+    expect(writes.map((w) => [w.offset, w.bytes.length, w.shared])).toEqual([[0, 12, false]]);
+  });
+});
 
 describe('when WebGPU is absent', () => {
   it.skipIf(dawnPresent)('requestWebGpuDevice names what is missing, as an UnsupportedError', async () => {

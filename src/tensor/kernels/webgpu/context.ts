@@ -88,6 +88,9 @@ function bucket(bytes: number): number {
 }
 
 /** A WebGPU device with glassbox's pipeline cache, buffer pool and command recorder. */
+/** Largest slice of shared memory copied out at once for writeBuffer (a multiple of 4). */
+const SHARED_COPY_BYTES = 16 * 2 ** 20;
+
 export class WebGpuContext {
   readonly device: GpuDeviceLike;
   readonly info: WebGpuDeviceInfo;
@@ -235,9 +238,21 @@ export class WebGpuContext {
     this.writeBytes(array.buffer, offset * 4, typed);
   }
 
-  /** queue.writeBuffer after submitting anything recorded (4-byte aligned writes). */
+  /**
+   * queue.writeBuffer after submitting anything recorded (4-byte aligned writes). Data in shared
+   * memory (a data set the wasm backend holds) goes through ordinary copies of up to 16 MiB: not
+   * every WebGPU implementation takes a SharedArrayBuffer source.
+   */
   writeBytes(buffer: GpuBufferLike, byteOffset: number, data: ArrayBufferView): void {
     if (this.pending) this.flush();
+    if (typeof SharedArrayBuffer !== 'undefined' && data.buffer instanceof SharedArrayBuffer) {
+      const bytes = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+      for (let o = 0; o < bytes.length; o += SHARED_COPY_BYTES) {
+        const part = bytes.slice(o, Math.min(bytes.length, o + SHARED_COPY_BYTES)); // a new, unshared buffer
+        this.device.queue.writeBuffer(buffer, byteOffset + o, part.buffer, 0, part.byteLength);
+      }
+      return;
+    }
     this.device.queue.writeBuffer(buffer, byteOffset, data.buffer as ArrayBuffer, data.byteOffset, data.byteLength);
   }
 
