@@ -83,14 +83,12 @@ function packEdgeB(b: usize, bRs: usize, w: i32, kc: i32, dst: usize): void {
 }
 
 /**
- * Store a finished 4×8 register tile: C = tile, or with `acc` C = scale·C + tile (scale = 1: C + tile,
- * the plain add, bit for bit as before the scale existed).
+ * Store two finished rows of a register tile (8 floats each, at c and c + ldc): C = tile, or with
+ * `acc` C = scale·C + tile (scale = 1: C + tile, the plain add, bit for bit as before the scale
+ * existed).
  */
-@inline function storeTile4x8(
-  c: usize, ldc: usize, c00: v128, c01: v128, c10: v128, c11: v128, c20: v128, c21: v128, c30: v128, c31: v128,
-  acc: bool, scale: f32,
-): void {
-  const c1 = c + ldc, c2 = c1 + ldc, c3 = c2 + ldc;
+@inline function storeRows2x8(c: usize, ldc: usize, c00: v128, c01: v128, c10: v128, c11: v128, acc: bool, scale: f32): void {
+  const c1 = c + ldc;
   if (acc) {
     if (scale != 1) {
       const sv = f32x4.splat(scale);
@@ -98,29 +96,26 @@ function packEdgeB(b: usize, bRs: usize, w: i32, kc: i32, dst: usize): void {
       c01 = madd(v128.load(c, 16), sv, c01);
       c10 = madd(v128.load(c1), sv, c10);
       c11 = madd(v128.load(c1, 16), sv, c11);
-      c20 = madd(v128.load(c2), sv, c20);
-      c21 = madd(v128.load(c2, 16), sv, c21);
-      c30 = madd(v128.load(c3), sv, c30);
-      c31 = madd(v128.load(c3, 16), sv, c31);
     } else {
       c00 = f32x4.add(c00, v128.load(c));
       c01 = f32x4.add(c01, v128.load(c, 16));
       c10 = f32x4.add(c10, v128.load(c1));
       c11 = f32x4.add(c11, v128.load(c1, 16));
-      c20 = f32x4.add(c20, v128.load(c2));
-      c21 = f32x4.add(c21, v128.load(c2, 16));
-      c30 = f32x4.add(c30, v128.load(c3));
-      c31 = f32x4.add(c31, v128.load(c3, 16));
     }
   }
   v128.store(c, c00);
   v128.store(c, c01, 16);
   v128.store(c1, c10);
   v128.store(c1, c11, 16);
-  v128.store(c2, c20);
-  v128.store(c2, c21, 16);
-  v128.store(c3, c30);
-  v128.store(c3, c31, 16);
+}
+
+/** Store a finished 4×8 register tile (two storeRows2x8). */
+@inline function storeTile4x8(
+  c: usize, ldc: usize, c00: v128, c01: v128, c10: v128, c11: v128, c20: v128, c21: v128, c30: v128, c31: v128,
+  acc: bool, scale: f32,
+): void {
+  storeRows2x8(c, ldc, c00, c01, c10, c11, acc, scale);
+  storeRows2x8(c + 2 * ldc, ldc, c20, c21, c30, c31, acc, scale);
 }
 
 /**
@@ -171,25 +166,7 @@ function packEdgeB(b: usize, bRs: usize, w: i32, kc: i32, dst: usize): void {
     a += 16;
     b += bRs;
   }
-  const c1 = c + ldc;
-  if (acc) {
-    if (scale != 1) {
-      const sv = f32x4.splat(scale);
-      c00 = madd(v128.load(c), sv, c00);
-      c01 = madd(v128.load(c, 16), sv, c01);
-      c10 = madd(v128.load(c1), sv, c10);
-      c11 = madd(v128.load(c1, 16), sv, c11);
-    } else {
-      c00 = f32x4.add(c00, v128.load(c));
-      c01 = f32x4.add(c01, v128.load(c, 16));
-      c10 = f32x4.add(c10, v128.load(c1));
-      c11 = f32x4.add(c11, v128.load(c1, 16));
-    }
-  }
-  v128.store(c, c00);
-  v128.store(c, c01, 16);
-  v128.store(c1, c10);
-  v128.store(c1, c11, 16);
+  storeRows2x8(c, ldc, c00, c01, c10, c11, acc, scale);
 }
 
 /**
