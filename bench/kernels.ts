@@ -6,7 +6,7 @@
  *
  * Then the ReLU backward (∂C/∂W, and x̄ where marked) with δ non-zero in a given fraction of
  * places (z made positive with that probability): at ≤ 45 % the sparse-δ engine (spmm.ts) runs,
- * above it the dense GEMM.
+ * above it the dense GEMM. Last, the per-call overhead of a kernel call (a [2, 4, 4] forward).
  *
  *   npx tsx bench/kernels.ts                      Fashion-MNIST if installed, else MNIST
  *   npx tsx bench/kernels.ts --dataset mnist
@@ -136,3 +136,22 @@ if (densities.length > 0) {
     console.log(`[${batch}, ${nIn}, ${nOut}]${withDX ? ' + x̄' : ''}`.padEnd(22) + cells.join(''));
   }
 }
+
+// The JavaScript side of a kernel call (binding arrays, pointers, scratch): a [2, 4, 4] forward does
+// almost no arithmetic, so its time is the per-call overhead every step pays once per kernel.
+{
+  const k = one.kernels;
+  const al = (n: number) => k.allocate!('float32', n) as Float32Array;
+  const [x, W, b, z, a] = [al(8), al(16), al(4), al(8), al(8)];
+  const f = () => k.denseForward(x, W, b, z, a, 2, 4, 4, 'sigmoid');
+  for (let i = 0; i < 20_000; i++) f();
+  let best = Infinity;
+  for (let pass = 0; pass < 5; pass++) {
+    const t0 = performance.now();
+    for (let i = 0; i < 100_000; i++) f();
+    best = Math.min(best, (performance.now() - t0) * 10); // ns per call
+  }
+  console.log(`\nper-call overhead: a [2, 4, 4] denseForward takes ${best.toFixed(0)} ns`);
+  for (const arr of [x, W, b, z, a]) k.release!(arr);
+}
+
