@@ -636,6 +636,34 @@ describe.each(LABELS)('kernels: %s', (label) => {
         expectClose(what, unplace(Y, n, what), want, (i) => 2 * EPS * (Math.abs(y[i]) + Math.abs(alpha * x[i])) + TINY);
       }
     });
+    it('adamStep: bit for bit the reference (every operation a float32 rounding), and Kingma & Ba to round-off', () => {
+      const rng = new Rng(37);
+      for (const n of [0, 1, 3, 4, 5, 17, 1000]) {
+        const theta = rand(rng, n), g = rand(rng, n, { zeros: 0.2 }), m = rand(rng, n, { scale: 0.1 });
+        const v = rand(rng, n, { scale: 0.1 }).map((x) => x * x); // v ≥ 0, some exactly 0
+        const [beta1, beta2, eps] = [0.9, 0.999, 1e-8];
+        const stepSize = (0.01 * Math.sqrt(1 - beta2 ** 3)) / (1 - beta1 ** 3);
+        const want = [theta.slice(), m.slice(), v.slice()];
+        ref.adamStep(want[0], want[1], want[2], g, n, beta1, beta2, stepSize, eps, n);
+        const T = place(be(), theta), M = place(be(), m), V = place(be(), v), G = place(be(), g);
+        be().kernels.adamStep(T, M, V, G, n, beta1, beta2, stepSize, eps, n);
+        const what = `${label} adamStep n=${n}`;
+        expectClose(`${what} θ`, unplace(T, n, what), want[0], () => 0);
+        expectClose(`${what} m`, unplace(M, n, what), want[1], () => 0);
+        expectClose(`${what} v`, unplace(V, n, what), want[2], () => 0);
+        expectUnchanged(`${what} g`, unplace(G, n, what), g);
+        // The reference itself against the update computed in double precision.
+        for (let i = 0; i < n; i++) {
+          const mi = beta1 * m[i] + (1 - beta1) * g[i];
+          const vi = beta2 * v[i] + (1 - beta2) * g[i] * g[i];
+          const step = (stepSize * mi) / (Math.sqrt(vi) + eps);
+          expect(Math.abs(want[1][i] - mi), `${what} m[${i}]`).toBeLessThanOrEqual(4 * EPS * (Math.abs(beta1 * m[i]) + Math.abs(g[i])) + TINY);
+          expect(Math.abs(want[0][i] - (theta[i] - step)), `${what} θ[${i}]`).toBeLessThanOrEqual(
+            2 * EPS * Math.abs(theta[i]) + 1e-5 * Math.abs(step) + TINY,
+          );
+        }
+      }
+    });
     it('softmaxRows and logSoftmaxRows (large values, −∞ entries, one column)', () => {
       const rng = new Rng(35);
       for (const [rows, cols] of [[1, 1], [3, 10], [4, 7], [2, 1], [5, 33], [0, 4], [2, 130]] as const) {

@@ -156,6 +156,29 @@ describe('momentumStep equals the axpy calls it replaces, bit for bit, on one an
   });
 });
 
+describe('adamStep gives the same bits on one and two threads', () => {
+  it.each([[256, 784], [257, 33], [1, 131072]] as const)('θ [%i, %i]', (rows, rowLength) => {
+    const n = rows * rowLength;
+    const rng = new Rng(rows * 3 + rowLength);
+    const theta = values(rng, n, false), m = values(rng, n, false), g = values(rng, n, false);
+    const v = values(rng, n, false).map((x) => x * x);
+    const [t1, t2] = [one, two].map((k) => {
+      const [t, mm, vv, gg] = [put(k, theta), put(k, m), put(k, v), put(k, g)];
+      k.kernels.adamStep(t, mm, vv, gg, n, 0.9, 0.999, 0.003, 1e-8, rowLength);
+      return [t.slice(), mm.slice(), vv.slice()];
+    });
+    for (let i = 0; i < 3; i++) expect(bitsEqual(t1[i], t2[i]), ['θ', 'm', 'v'][i]).toBe(true);
+    expect(t1[0].some((x, i) => x !== theta[i])).toBe(true);
+  });
+  it('the [256, 784] step is split between the threads', () => {
+    const before = two.threads!.stats().jobs;
+    const n = 256 * 784;
+    const [t, m, v, g] = [0, 1, 2, 3].map(() => put(two, new Float32Array(n).fill(0.5)));
+    two.kernels.adamStep(t, m, v, g, n, 0.9, 0.999, 0.003, 1e-8, 784);
+    expect(two.threads!.stats().jobs - before).toBe(1);
+  });
+});
+
 describe('a late helper thread pauses the split', () => {
   it('after eight late joins in a row (past the warm-up), jobs are declined for a second, then offered again', async () => {
     const b = await createWasmKernels({ threads: 2, threadMinWork: 0 });

@@ -146,16 +146,10 @@ export function adam(options: AdamOptions = {}): Optimizer {
       state.step++;
       const t = state.step;
       const stepSize = (eta * Math.sqrt(1 - beta2 ** t)) / (1 - beta1 ** t);
+      // m ← β1·m + (1 − β1)·g, v ← β2·v + (1 − β2)·g², θ ← θ − stepSize·m/(√v + ε): one kernel pass.
       params.forEach((p, i) => {
-        const g = regularised(p, grads[i], reg).dataSync();
-        const m = state.buffers[i][0].dataSync();
-        const v = state.buffers[i][1].dataSync();
-        const theta = p.value.dataSync();
-        for (let e = 0; e < theta.length; e++) {
-          m[e] = beta1 * m[e] + (1 - beta1) * g[e];
-          v[e] = beta2 * v[e] + (1 - beta2) * g[e] * g[e];
-          theta[e] -= (stepSize * m[e]) / (Math.sqrt(v[e]) + epsilon);
-        }
+        const [m, v] = state.buffers[i];
+        T.adamStepInPlace(p.value, m, v, regularised(p, grads[i], reg), beta1, beta2, stepSize, epsilon);
       });
     },
   };

@@ -1,11 +1,12 @@
 /**
  * rules/fast-dense — the fused training step for the hot case: backprop on a Sequential of dense
- * layers with a closed-form output error, optimised by SGD (plain or momentum, L1/L2). Every buffer
- * (the gathered batch, z, a, δ, ∂C/∂W, ∂C/∂b per layer) is allocated once from the active backend,
- * so a step allocates nothing: gather x and y (2 kernel calls), one dense forward per layer, the
- * output δ^L, one dense VJP per layer, and for the update one `momentumStep` per parameter (a
- * backend's one-pass equal of the momentum axpy calls, L2 included) or a few axpy calls. The
- * derivative rules come from autodiff/primitives (dense VJP, output δ); nothing is re-derived here.
+ * layers with a closed-form output error, optimised by SGD (plain or momentum) or Adam, L1/L2.
+ * Every buffer (the gathered batch, z, a, δ, ∂C/∂W, ∂C/∂b per layer) is allocated once from the
+ * active backend, so a step allocates nothing: gather x and y (2 kernel calls), one dense forward
+ * per layer, the output δ^L, one dense VJP per layer, and for the update one `momentumStep` per
+ * parameter (a backend's one-pass equal of the momentum axpy calls, L2 included), one `adamStep`
+ * (the kernel optim's adam calls), or a few axpy calls. The derivative rules come from
+ * autodiff/primitives (dense VJP, output δ); nothing is re-derived here.
  * With plain SGD (no momentum) and no L1, the VJP and the update are one fused kernel per layer
  * (denseVjpSgdInto: W ← (1 − ηλ/n)W − η·δᵀx straight into W), so ∂C/∂W is never written out.
  * `fit` uses it automatically when `compileFastDense` accepts the run; everything else takes the
@@ -66,14 +67,18 @@ const CPU_BACKENDS = new Set(['reference', 'js', 'wasm']);
  * Compile the fused step, or return null when the run is not the hot case (another rule than
  * backprop is the caller's business; here: a non-CPU backend, float64 parameters, an activation
  * without a kernel in a hidden layer, a cost pairing without a closed-form δ^L, an optimiser other
- * than `sgd`).
+ * than `sgd` (plain or momentum) or `adam`).
  */
 export function compileFastDense(model: Sequential, optimizer: Optimizer, batchSize: number): FastDense | null {
   const k: Kernels = kernels();
   if (!CPU_BACKENDS.has(k.name)) return null;
-  if (optimizer.name !== 'sgd' && optimizer.name !== 'momentum') return null;
-  const { eta, momentum, lambda, l1, trainingSize } = optimizer.config as Record<string, number>;
-  if (![eta, momentum, lambda, l1].every((v) => typeof v === 'number' && Number.isFinite(v))) return null;
+  if (optimizer.name !== 'sgd' && optimizer.name !== 'momentum' && optimizer.name !== 'adam') return null;
+  const cfg = optimizer.config as Record<string, number>;
+  const isAdam = optimizer.name === 'adam';
+  const { eta, lambda, l1, trainingSize, beta1, beta2, epsilon } = cfg;
+  const momentum = isAdam ? 0 : cfg.momentum;
+  const finite = (v: number): boolean => typeof v === 'number' && Number.isFinite(v);
+  if (![eta, momentum, lambda, l1].every(finite) || (isAdam && ![beta1, beta2, epsilon].every(finite))) return null;
   const layers = model.layers;
   const last = layers.length - 1;
   if (layers.some((l) => l.W.dtype !== 'float32' || l.b.dtype !== 'float32')) return null;
@@ -98,7 +103,7 @@ export function compileFastDense(model: Sequential, optimizer: Optimizer, batchS
   // Plain SGD without L1: VJP and update fused. δ^L carries the batch mean's 1/m, so the kernel's
   // eta is η itself, and L2's g + (λ/n)W becomes the decay 1 − ηλ/n: Nielsen's
   // w ← (1 − ηλ/n)w − (η/m)Σ_x ∂C_x/∂w.
-  const fused = momentum === 0 && l1 === 0 && hasDenseVjpSgd();
+  const fused = !isAdam && momentum === 0 && l1 === 0 && hasDenseVjpSgd();
   const decay = fused && lambda !== 0 ? 1 - (eta * lambda) / trainingSize : 1;
 
   return {
@@ -136,17 +141,21 @@ export function compileFastDense(model: Sequential, optimizer: Optimizer, batchS
         const act = i === last ? 'linear' : acts[i]; // δ^L already includes act'(z^L)
         denseVjpInto(i > 0 ? a[i - 1] : xBuf, layers[i].W.dataSync(), z[i], a[i], delta[i], dW[i], db[i], i > 0 ? delta[i - 1] : null, m, sizes[i], sizes[i + 1], act);
       }
-      // Update, the same kernel calls in the same order as optim's sgd: g ← g + (λ/n)W + (λ₁/n)sgn(W)
-      // for weights; momentum v ← μv − ηg, θ ← θ + v; plain θ ← θ − ηg.
+      // Update, the same kernel calls in the same order as optim's sgd and adam: g ← g + (λ/n)W +
+      // (λ₁/n)sgn(W) for weights; momentum v ← μv − ηg, θ ← θ + v; plain θ ← θ − ηg; Adam one
+      // adamStep per parameter with the bias-corrected step size of step t.
+      const t = state.step + 1;
+      const adamStepSize = isAdam ? (eta * Math.sqrt(1 - beta2 ** t)) / (1 - beta1 ** t) : 0;
       for (let p = 0; p < grads.length; p++) {
         const theta = (p % 2 === 0 ? layers[p >> 1].W : layers[p >> 1].b).dataSync();
         const g = grads[p];
         const n = theta.length;
+        const rowLength = p % 2 === 0 ? sizes[p >> 1] : n;
         if (momentum > 0 && l1 === 0 && k.momentumStep) {
           // One pass (the backend's fused equal of the axpy calls below), L2 folded in for weights;
           // split by rows over two threads where the backend has them.
           const v = state.buffers[p][0].dataSync();
-          k.momentumStep(theta, v, g, n, momentum, eta, p % 2 === 0 && lambda !== 0 ? lambda / trainingSize : 0, p % 2 === 0 ? sizes[p >> 1] : n);
+          k.momentumStep(theta, v, g, n, momentum, eta, p % 2 === 0 && lambda !== 0 ? lambda / trainingSize : 0, rowLength);
           continue;
         }
         if (p % 2 === 0) {
@@ -157,7 +166,10 @@ export function compileFastDense(model: Sequential, optimizer: Optimizer, batchS
             k.axpy(l1 / trainingSize, s, g, n);
           }
         }
-        if (momentum > 0) {
+        if (isAdam) {
+          const [m, v] = state.buffers[p];
+          k.adamStep(theta, m.dataSync(), v.dataSync(), g, n, beta1, beta2, adamStepSize, epsilon, rowLength);
+        } else if (momentum > 0) {
           const v = state.buffers[p][0].dataSync();
           k.axpy(momentum - 1, v, v, n);
           k.axpy(-eta, g, v, n);

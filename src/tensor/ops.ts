@@ -378,6 +378,21 @@ export function axpyInPlace(y: Tensor, alpha: number, x: Tensor): void {
   kernels().axpy(alpha, x.dataSync(), y.dataSync(), y.size);
 }
 
+/**
+ * One Adam step in place (the backend's `adamStep` kernel, every operation rounded to the tensors'
+ * precision): m ← β1·m + (1 − β1)·g, v ← β2·v + (1 − β2)·g·g, θ ← θ − s·m / (√v + ε), where the
+ * step size s carries the bias correction. m, v and g must have θ's shape.
+ */
+export function adamStepInPlace(theta: Tensor, m: Tensor, v: Tensor, g: Tensor, beta1: number, beta2: number, stepSize: number, epsilon: number): void {
+  for (const [name, t] of [['m', m], ['v', v], ['g', g]] as const) {
+    if (!sameShape(t.shape, theta.shape)) {
+      throw new ShapeError(`adamStepInPlace: ${name} must have θ's shape ${formatShape(theta.shape)}, got ${formatShape(t.shape)}`);
+    }
+  }
+  const rowLength = theta.shape.length > 1 ? theta.shape[theta.shape.length - 1] : theta.size;
+  kernels().adamStep(theta.dataSync(), m.dataSync(), v.dataSync(), g.dataSync(), theta.size, beta1, beta2, stepSize, epsilon, rowLength);
+}
+
 /** t ← α · t, in place. */
 export function scaleInPlace(t: Tensor, alpha: number): void {
   const a = t.dataSync();

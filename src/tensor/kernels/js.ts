@@ -179,6 +179,7 @@ export const jsKernels: Kernels = {
   },
 
   maxAxis: referenceKernels.maxAxis,
+  adamStep: referenceKernels.adamStep,
 
   gatherRows(src, rowLength, indices, out) {
     for (let r = 0; r < indices.length; r++) {

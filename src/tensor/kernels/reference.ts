@@ -91,6 +91,22 @@ export const referenceKernels: Kernels = {
     for (let i = 0; i < n; i++) y[i] += alpha * x[i];
   },
 
+  adamStep(theta, m, v, g, n, beta1, beta2, stepSize, epsilon) {
+    // Each operation rounded to the arrays' precision: Math.fround after every float64 operation
+    // gives the float32 result exactly (a double holds the exact product or sum of two floats'
+    // worth of bits before the one rounding; √ and ÷ are correctly rounded either way).
+    const r = theta instanceof Float32Array ? Math.fround : (x: number) => x;
+    const b1 = r(beta1), b2 = r(beta2), c1 = r(1 - beta1), c2 = r(1 - beta2), s = r(stepSize), eps = r(epsilon);
+    for (let i = 0; i < n; i++) {
+      const gi = g[i];
+      const mi = r(r(b1 * m[i]) + r(c1 * gi));
+      const vi = r(r(b2 * v[i]) + r(r(c2 * gi) * gi));
+      m[i] = mi;
+      v[i] = vi;
+      theta[i] = r(theta[i] - r(r(s * mi) / r(r(Math.sqrt(vi)) + eps)));
+    }
+  },
+
   softmaxRows(x, out, rows, cols) {
     for (let r = 0; r < rows; r++) {
       let max = -Infinity;

@@ -151,6 +151,23 @@ export interface Kernels {
   momentumStep?(theta: FloatArray, v: FloatArray, g: FloatArray, n: number, mu: number, eta: number, l2: number, rowLength: number): void;
 
   /**
+   * One Adam step (Kingma & Ba 2015) in one pass over the n elements of θ, m, v and g, every
+   * operation rounded to the arrays' precision (float32 arrays: exactly what the four-wide float32
+   * instructions give, no fused multiply-add, so every backend agrees bit for bit):
+   *   m[i] ← β1·m[i] + c1·g[i]
+   *   v[i] ← β2·v[i] + (c2·g[i])·g[i]
+   *   θ[i] ← θ[i] − (s·m[i]) / (√v[i] + ε)
+   * with c1 = 1 − β1, c2 = 1 − β2 (in double, then rounded like β1, β2, s and ε) and s = stepSize,
+   * η·√(1 − β2ᵗ)/(1 − β1ᵗ): the bias correction of step t folded into the step size. θ is
+   * [n / rowLength, rowLength] (a weight matrix's rows, or rowLength = n): a backend with two
+   * threads splits it by rows, as it splits the dense kernels.
+   */
+  adamStep(
+    theta: FloatArray, m: FloatArray, v: FloatArray, g: FloatArray, n: number,
+    beta1: number, beta2: number, stepSize: number, epsilon: number, rowLength: number,
+  ): void;
+
+  /**
    * Storage for a data set's values (optional; the data loaders use it through `allocateDataset`).
    * The wasm backend places it in its own memory, outside the tensor arena's caps, so the training
    * step's row gathers run as WebAssembly copies instead of JavaScript copies into shared memory

@@ -20,7 +20,9 @@ import { jsKernels } from '../js.js';
 import type { FloatArray, Kernels } from '../types.js';
 import { ACTIVATION_CODE, BINARY_CODE, UNARY_CODE } from './codes.js';
 import type { WasmHeap } from './heap.js';
-import { floatBits, OP_BACKWARD_ROWS, OP_FORWARD_ROWS, OP_FORWARD_UNITS, OP_MOMENTUM, OP_SGD_UNITS, type WasmThreads } from './threads.js';
+import {
+  floatBits, OP_ADAM, OP_BACKWARD_ROWS, OP_FORWARD_ROWS, OP_FORWARD_UNITS, OP_MOMENTUM, OP_SGD_UNITS, type WasmThreads,
+} from './threads.js';
 
 /** The functions the AssemblyScript module exports (pointers are byte addresses). */
 export interface WasmExports {
@@ -70,6 +72,10 @@ export interface WasmExports {
   gatherRows(src: number, rowLength: number, indices: number, count: number, out: number): void;
   axpy(alpha: number, x: number, y: number, n: number): void;
   momentumStep(theta: number, v: number, g: number, n: number, muMinus1: number, minusEta: number, l2: number, i0: number, i1: number): void;
+  adamStep(
+    theta: number, m: number, v: number, g: number, n: number,
+    beta1: number, beta2: number, c1: number, c2: number, stepSize: number, epsilon: number, i0: number, i1: number,
+  ): void;
   softmaxRows(x: number, out: number, rows: number, cols: number): void;
   logSoftmaxRows(x: number, out: number, rows: number, cols: number): void;
   argmaxRows(x: number, out: number, rows: number, cols: number): void;
@@ -559,6 +565,41 @@ export function makeWasmKernels(
       this.axpy(mu - 1, v, v, n);
       this.axpy(-eta, g, v, n);
       this.axpy(1, v, theta, n);
+    },
+
+    adamStep(theta, m, v, g, n, beta1, beta2, stepSize, epsilon, rowLength) {
+      const distinct = theta !== m && theta !== v && theta !== g && m !== v && m !== g && v !== g;
+      if (n > 0 && f32s(theta, m, v, g) && distinct) {
+        const f = frame.reset();
+        const it = f.add(theta as Float32Array, n, INOUT);
+        const im = f.add(m as Float32Array, n, INOUT);
+        const iv = f.add(v as Float32Array, n, INOUT);
+        const ig = f.add(g as Float32Array, n, IN);
+        if (f.bind(0, true)) {
+          const pt = f.ptr(it), pm = f.ptr(im), pv = f.ptr(iv), pg = f.ptr(ig);
+          // The constants as float32, the same roundings as the reference kernel's.
+          const c1 = 1 - beta1, c2 = 1 - beta2;
+          try {
+            // Two threads split by rows of θ at a multiple of 8 rows, as momentumStep.
+            const rows = rowLength > 0 ? Math.floor(n / rowLength) : 0;
+            const at = rows > 0 && rows * rowLength === n ? splitPoint(rows, 8) * rowLength : 0;
+            if (threads && n * 16 >= threadMinWork && at > 0 && at < n && at % 4 === 0 &&
+              threads.start(OP_ADAM, [
+                pt, pm, pv, pg, n, floatBits(beta1), floatBits(beta2), floatBits(c1), floatBits(c2), floatBits(stepSize), floatBits(epsilon), at, n,
+              ])) {
+              ex.adamStep(pt, pm, pv, pg, n, beta1, beta2, c1, c2, stepSize, epsilon, 0, at);
+              threads.join();
+            } else {
+              ex.adamStep(pt, pm, pv, pg, n, beta1, beta2, c1, c2, stepSize, epsilon, 0, n);
+            }
+          } finally {
+            f.finish();
+          }
+          return;
+        }
+        f.reset();
+      }
+      js.adamStep(theta, m, v, g, n, beta1, beta2, stepSize, epsilon, rowLength);
     },
 
     softmaxRows(x, out, rows, cols) {

@@ -425,3 +425,39 @@ export function argmaxRows(x: usize, out: usize, rows: i32, cols: i32): void {
     store<i32>(out + (<usize>r << 2), best);
   }
 }
+
+/**
+ * One Adam step over elements [i0, i1) (see Kernels.adamStep): m ← β1·m + c1·g,
+ * v ← β2·v + (c2·g)·g, θ ← θ − (s·m)/(√v + ε), each operation a separate float32 instruction (no
+ * fused multiply-add), so the result equals the reference kernel's bit for bit, in the SIMD body
+ * and the scalar tail alike; i0 a multiple of 4 for the same reason as momentumStep.
+ */
+export function adamStep(
+  theta: usize, m: usize, v: usize, g: usize, n: i32,
+  beta1: f32, beta2: f32, c1: f32, c2: f32, stepSize: f32, epsilon: f32, i0: i32, i1: i32,
+): void {
+  i1 = min<i32>(i1, n);
+  if (i0 >= i1) return;
+  const b1v = f32x4.splat(beta1), b2v = f32x4.splat(beta2), c1v = f32x4.splat(c1), c2v = f32x4.splat(c2);
+  const sv = f32x4.splat(stepSize), ev = f32x4.splat(epsilon);
+  const n4 = <usize>(n & ~3) << 2;
+  const end4 = min<usize>(n4, <usize>i1 << 2);
+  let o = <usize>i0 << 2;
+  for (; o < end4; o += 16) {
+    const gi = v128.load(g + o);
+    const mi = f32x4.add(f32x4.mul(b1v, v128.load(m + o)), f32x4.mul(c1v, gi));
+    const vi = f32x4.add(f32x4.mul(b2v, v128.load(v + o)), f32x4.mul(f32x4.mul(c2v, gi), gi));
+    v128.store(m + o, mi);
+    v128.store(v + o, vi);
+    const step = f32x4.div(f32x4.mul(sv, mi), f32x4.add(f32x4.sqrt(vi), ev));
+    v128.store(theta + o, f32x4.sub(v128.load(theta + o), step));
+  }
+  for (; o < (<usize>i1 << 2); o += 4) {
+    const gi = load<f32>(g + o);
+    const mi = beta1 * load<f32>(m + o) + c1 * gi;
+    const vi = beta2 * load<f32>(v + o) + (c2 * gi) * gi;
+    store<f32>(m + o, mi);
+    store<f32>(v + o, vi);
+    store<f32>(theta + o, load<f32>(theta + o) - (stepSize * mi) / (Mathf.sqrt(vi) + epsilon));
+  }
+}

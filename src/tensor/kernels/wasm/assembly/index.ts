@@ -12,7 +12,7 @@ export {
   denseSgdPrepare, denseSgdUnits,
 } from './dense';
 export {
-  activate, unary, binary, sumAxis, maxAxis, gatherRows, axpy, momentumStep, softmaxRows, logSoftmaxRows, argmaxRows,
+  activate, unary, binary, sumAxis, maxAxis, gatherRows, axpy, momentumStep, adamStep, softmaxRows, logSoftmaxRows, argmaxRows,
 } from './elementwise';
 
 /** First byte free for the JavaScript allocator (after any static data). */
