@@ -19,8 +19,9 @@ const opts = new Command('bench-ab')
   .option('--threads <n>', 'wasm threads for both (1 or 2)', '2')
   .option('--repeat <n>', 'epochs of each, alternating', '3')
   .option('--adam', "Adam (η 0.001) instead of the workload's SGD")
+  .option('--monitor', 'with the dynamics monitor on (gradient norms every 10 batches, as the explorer trains)')
   .parse()
-  .opts<{ base: string; only: string; threads: string; repeat: string; adam?: boolean }>();
+  .opts<{ base: string; only: string; threads: string; repeat: string; adam?: boolean; monitor?: boolean }>();
 
 type Lib = typeof here;
 const base = (await import(pathToFileURL(resolve(opts.base, 'src/index.ts')).href)) as Lib;
@@ -39,7 +40,7 @@ for (const w of WORKLOADS.filter((x) => opts.only.split(',').includes(x.id))) {
       const train = data.get(name)!.train;
       const model = lib.sequential({ sizes: w.sizes, activation: w.hidden, output: w.output, cost: w.cost, init: w.init, rng: 1 });
       const result = await lib.fit(model, train, {
-        epochs: 1, batchSize: w.batch, rng: new lib.Rng(1), yieldEveryMs: 200,
+        epochs: 1, batchSize: w.batch, rng: new lib.Rng(1), yieldEveryMs: 200, monitor: opts.monitor ? { dynamics: true, every: 10 } : undefined,
         optimizer: opts.adam
           ? lib.adam({ eta: 0.001, lambda: w.lambda, trainingSize: train.labels.length })
           : lib.sgd({ eta: w.eta, momentum: w.momentum, lambda: w.lambda, trainingSize: train.labels.length }),
@@ -48,5 +49,5 @@ for (const w of WORKLOADS.filter((x) => opts.only.split(',').includes(x.id))) {
     }
   }
   const [b, t] = [best.get('base')!, best.get('this')!];
-  console.log(`${w.id}${opts.adam ? ' with Adam' : ''} (${threads} thread${threads > 1 ? 's' : ''}, best of ${opts.repeat}): base ${b.toFixed(3)} s   this ${t.toFixed(3)} s   ${(b / t).toFixed(2)}× `);
+  console.log(`${w.id}${opts.adam ? ' with Adam' : ''}${opts.monitor ? ', monitored' : ''} (${threads} thread${threads > 1 ? 's' : ''}, best of ${opts.repeat}): base ${b.toFixed(3)} s   this ${t.toFixed(3)} s   ${(b / t).toFixed(2)}× `);
 }

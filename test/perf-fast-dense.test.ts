@@ -13,7 +13,7 @@ import { backprop } from '../src/rules/backprop.js';
 import { compileFastDense } from '../src/rules/fast-dense.js';
 import { initWasmBackend } from '../src/tensor/kernels/wasm/index.js';
 import { setBackend } from '../src/tensor/kernels/registry.js';
-import { gatherRows } from '../src/tensor/ops.js';
+import { gatherRows, norm } from '../src/tensor/ops.js';
 import { fit } from '../src/train/fit.js';
 import { Rng } from '../src/util/rng.js';
 
@@ -121,8 +121,14 @@ describe.each(['js', 'wasm'])('fused dense step on the %s backend', (backend) =>
       const x = gatherRows(data.x, indices);
       const y = gatherRows(data.y, indices);
       const reference = backprop.step(general, { x, y }, null, new Rng(0));
-      const cost = fast!.step(data.x, data.y, indices, state);
+      const norms = new Float64Array(2 * model.layers.length).fill(NaN);
+      const cost = fast!.step(data.x, data.y, indices, state, undefined, norms);
       expect(Math.abs(cost - reference.cost)).toBeLessThanOrEqual(1e-5 * (1 + Math.abs(reference.cost)));
+      // The monitor's gradient norms: the data term's ∂C/∂W, ∂C/∂b, as autodiff's.
+      reference.grads.forEach((g, p) => {
+        const want = norm(g);
+        expect(Math.abs(norms[p] - want), `norm of gradient ${p}`).toBeLessThanOrEqual(1e-5 * want + 1e-9);
+      });
       const cfg = optimizer.config as Record<string, number>;
       // Fused exactly for plain SGD without L1 (W1, W2): then no gradient is written out.
       expect(fast!.fused).toBe(cfg.momentum === 0 && cfg.l1 === 0);
@@ -178,6 +184,37 @@ describe.each(['js', 'wasm'])('fused dense step on the %s backend', (backend) =>
       fast.costs.forEach((v, i) => expect(Math.abs(v - general.costs[i])).toBeLessThanOrEqual(1e-4 * (1 + Math.abs(v))));
       // The runs really differ from the start (the comparison is not vacuous).
       expect(maxRelativeGap(fast.model, c.model())).toBeGreaterThan(1e-3);
+    } finally {
+      setBackend('js');
+    }
+  });
+
+  it.each(CASES)('the dynamics monitor keeps the fast path and changes nothing — $name', async (c) => {
+    setBackend(backend);
+    try {
+      const run = async (monitored: boolean, rule = backprop) => {
+        const model = c.model();
+        const r = await fit(model, data, {
+          epochs: 2, batchSize: c.batch, optimizer: c.optimizer(data.labels.length), rng: 13, rule, monitor: monitored ? { dynamics: true, every: 2 } : undefined,
+        });
+        return { bits: bits(model), dynamics: r.history.map((h) => h.dynamics) };
+      };
+      const plain = await run(false);
+      const monitored = await run(true);
+      expect(monitored.bits).toEqual(plain.bits);
+      expect(plain.dynamics.every((d) => d === undefined)).toBe(true);
+      // The general path's monitor, on its own (round-off apart, equal) trajectory.
+      const general = await run(true, generalBackprop);
+      monitored.dynamics.forEach((epoch, e) => {
+        expect(epoch).toHaveLength(c.model().layers.length);
+        epoch!.forEach((d, l) => {
+          const want = general.dynamics[e]![l];
+          expect(d.layer).toBe(want.layer);
+          expect(Math.abs(d.gradW - want.gradW)).toBeLessThanOrEqual(1e-3 * want.gradW);
+          expect(Math.abs(d.gradB - want.gradB)).toBeLessThanOrEqual(1e-3 * want.gradB);
+          expect(d.gradW).toBeGreaterThan(0);
+        });
+      });
     } finally {
       setBackend('js');
     }

@@ -40,6 +40,24 @@ function touchRows(src: FloatArray, rowLength: number, rows: Int32Array): void {
   _touchSink += sum;
 }
 
+/** √(Σ a[i]²) over the first n elements, summed in double. */
+function norm2(a: FloatArray, n: number): number {
+  let s = 0;
+  for (let i = 0; i < n; i++) s += a[i] * a[i];
+  return Math.sqrt(s);
+}
+
+/** ‖Σ_s delta[s, :]‖ for `rows` rows of `cols` (∂C/∂b when delta carries the batch mean's 1/m). */
+function columnSumNorm(delta: FloatArray, rows: number, cols: number): number {
+  let s = 0;
+  for (let j = 0; j < cols; j++) {
+    let c = 0;
+    for (let r = 0; r < rows; r++) c += delta[r * cols + j];
+    s += c * c;
+  }
+  return Math.sqrt(s);
+}
+
 /** A compiled fused step for one model, optimiser, batch size and backend. */
 export interface FastDense {
   /** The backend the buffers were allocated from (the step must run on the same one). */
@@ -49,8 +67,11 @@ export interface FastDense {
    * parameters and the optimiser state in place. Returns the batch-mean cost before the update.
    * `next`, the rows of the step that follows (when known), are touched once the forward pass is
    * under way, so the next gather finds their pages mapped and their first lines on the way.
+   * `norms`, when given ([2 × layers]), receives ‖∂C/∂W^l‖ and ‖∂C/∂b^l‖ of this batch's cost for
+   * each layer i at 2i and 2i + 1 (the data term only, before L1/L2, as autodiff's gradient): the
+   * learning speed `fit`'s dynamics monitor records. Observing changes nothing in the step.
    */
-  step(x: Tensor, y: Tensor, indices: Int32Array, optimizerState: OptimizerState, next?: Int32Array): number;
+  step(x: Tensor, y: Tensor, indices: Int32Array, optimizerState: OptimizerState, next?: Int32Array, norms?: Float64Array): number;
   /**
    * ∂C/∂W^l and ∂C/∂b^l of the last step, in `parameters()` order (views valid until the next step);
    * null when the step is fused (plain SGD, no L1), which never writes them out.
@@ -110,7 +131,7 @@ export function compileFastDense(model: Sequential, optimizer: Optimizer, batchS
     backend: k.name,
     fused,
     lastGradients: () => (fused ? null : grads),
-    step(x, y, indices, state, next) {
+    step(x, y, indices, state, next, norms) {
       const m = indices.length; // ≤ batchSize (the last batch of an epoch may be short)
       const xs = x.dataSync(), ys = y.dataSync();
       k.gatherRows(xs, sizes[0], indices, xBuf);
@@ -133,6 +154,13 @@ export function compileFastDense(model: Sequential, optimizer: Optimizer, batchS
         for (let i = last; i >= 0; i--) {
           const act = i === last ? 'linear' : acts[i]; // δ^L already includes act'(z^L)
           denseVjpSgdInto(i > 0 ? a[i - 1] : xBuf, layers[i].W.dataSync(), layers[i].b.dataSync(), z[i], a[i], delta[i], i > 0 ? delta[i - 1] : null, m, sizes[i], sizes[i + 1], act, eta, decay);
+          if (norms) {
+            // The fused kernel never writes ∂C/∂W; for the monitor, δᵀ·x into the idle dW buffer
+            // (δ^l is in delta[i] now, the layer's input untouched).
+            k.matmul(delta[i], i > 0 ? a[i - 1] : xBuf, dW[i], sizes[i + 1], sizes[i], m, true, false, false);
+            norms[2 * i] = norm2(dW[i], sizes[i + 1] * sizes[i]);
+            norms[2 * i + 1] = columnSumNorm(delta[i], m, sizes[i + 1]);
+          }
         }
         state.step++;
         return cost;
@@ -140,6 +168,12 @@ export function compileFastDense(model: Sequential, optimizer: Optimizer, batchS
       for (let i = last; i >= 0; i--) {
         const act = i === last ? 'linear' : acts[i]; // δ^L already includes act'(z^L)
         denseVjpInto(i > 0 ? a[i - 1] : xBuf, layers[i].W.dataSync(), z[i], a[i], delta[i], dW[i], db[i], i > 0 ? delta[i - 1] : null, m, sizes[i], sizes[i + 1], act);
+      }
+      if (norms) {
+        for (let i = 0; i <= last; i++) {
+          norms[2 * i] = norm2(dW[i], sizes[i + 1] * sizes[i]); // before the update adds L1/L2 to them
+          norms[2 * i + 1] = norm2(db[i], sizes[i + 1]);
+        }
       }
       // Update, the same kernel calls in the same order as optim's sgd and adam: g ← g + (λ/n)W +
       // (λ₁/n)sgn(W) for weights; momentum v ← μv − ηg, θ ← θ + v; plain θ ← θ − ηg; Adam one

@@ -154,9 +154,11 @@ export async function fit(model: Sequential, train: Dataset, options: FitOptions
     };
   }
 
-  // Backprop on dense layers with SGD: the fused, allocation-free step (rules/fast-dense), same
-  // results to float32 round-off; every other run takes the rule's general step.
-  const fast = rule === backprop && !options.monitor?.dynamics ? compileFastDense(model, optimizer, batchSize) : null;
+  // Backprop on dense layers with SGD or Adam: the fused, allocation-free step (rules/fast-dense),
+  // same results to float32 round-off; every other run takes the rule's general step. The dynamics
+  // monitor reads the fused step's gradient norms (`norms`) on the batches it samples.
+  const fast = rule === backprop ? compileFastDense(model, optimizer, batchSize) : null;
+  const norms = fast && options.monitor?.dynamics ? new Float64Array(2 * model.layers.length) : undefined;
 
   await emit({ type: 'start', epochs, batchesPerEpoch, examples: n, parameters: model.parameterCount(), resumedFrom: options.resume ? state.step : null });
   // A resumed run that diverges on its first batch still names a real cost: the saved one, else the
@@ -185,7 +187,8 @@ export async function fit(model: Sequential, train: Dataset, options: FitOptions
       let result: { cost: number; grads: Tensor[] };
       if (fast) {
         const next = batch + 1 < batchesPerEpoch ? order.subarray((batch + 1) * batchSize, Math.min(n, (batch + 2) * batchSize)) : undefined;
-        result = { cost: fast.step(train.x, train.y, indices, state.optimizer, next), grads: [] };
+        const observe = norms && batch % monitorEvery === 0 ? norms : undefined;
+        result = { cost: fast.step(train.x, train.y, indices, state.optimizer, next, observe), grads: [] };
       } else {
         const x = T.gatherRows(train.x, indices);
         const y = T.gatherRows(train.y, indices);
@@ -203,8 +206,8 @@ export async function fit(model: Sequential, train: Dataset, options: FitOptions
       if (options.monitor?.dynamics && batch % monitorEvery === 0) {
         monitored++;
         model.layers.forEach((_, l) => {
-          speedSums[l].gradW += T.norm(result.grads[2 * l]);
-          speedSums[l].gradB += T.norm(result.grads[2 * l + 1]);
+          speedSums[l].gradW += norms ? norms[2 * l] : T.norm(result.grads[2 * l]);
+          speedSums[l].gradB += norms ? norms[2 * l + 1] : T.norm(result.grads[2 * l + 1]);
         });
       }
       if (!fast) optimizer.step(params, result.grads, state.optimizer); // (the fused step has updated already)
