@@ -7,7 +7,8 @@
  * says so. A benchmark, never a test.
  *
  *   npm run bench                       all workloads, all engines
- *   npm run bench -- --repeat 3         glassbox and batched numpy: the median of 3 epochs
+ *   npm run bench -- --repeat 3         glassbox and batched numpy: the median of 3 epochs, glassbox's
+ *                                       wasm epochs alternating with numpy's (ratios pair by pair)
  *   npm run bench -- --only W1 --budget 5 --engines glassbox-js,plain-js
  */
 import { execFileSync } from 'node:child_process';
@@ -132,13 +133,27 @@ async function timeSteps(w: Workload, train: Dataset, engine: string, step: (x: 
   return { workload: w.id, engine, secondsPerEpoch: (seconds / steps) * stepsPerEpoch, fraction: steps / stepsPerEpoch };
 }
 
+/** numpy's baseline for one workload: its thread setting chosen, and more batched epochs on demand. */
+interface NumpyBaseline {
+  /** 'default threads' or '1 thread': whichever was faster on the first batched epoch. */
+  label: string;
+  /** Seconds per batched epoch from the choosing run (the faster of the two settings). */
+  first: number;
+  /** Whether the choosing run timed a whole epoch (else extrapolated from the budget). */
+  full: boolean;
+  /** The per-example (network.py-like) row, when timed. */
+  perExample: Row | null;
+  /** One more batched epoch with the chosen setting: its seconds. */
+  again(): number;
+}
+
 /**
- * numpy's rows. OpenBLAS is given its best chance: the OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE
+ * numpy's baseline. OpenBLAS is given its best chance: the OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE
  * overrides some machines set (which pin older, slower kernels) are removed, and the batched form
  * is timed both with OpenBLAS's default threads and with one thread (small matrices often lose to
- * threading overhead); the faster one is reported and named.
+ * threading overhead); the faster one is kept and named. Null when python3 with numpy is missing.
  */
-function numpyRows(w: Workload, train: Dataset, dir: string): Row[] {
+function numpyBaseline(w: Workload, train: Dataset, dir: string): NumpyBaseline | null {
   const xPath = join(dir, 'x.f32');
   const yPath = join(dir, 'y.f32');
   writeFileSync(xPath, train.x.dataSync() as Float32Array);
@@ -158,21 +173,29 @@ function numpyRows(w: Workload, train: Dataset, dir: string): Row[] {
     const threaded = run(null, false);
     const single = run('1', true);
     const best = single.batched < threaded.batched ? { ...single, label: '1 thread' } : { ...threaded, label: 'default threads' };
-    // With --repeat, more batched runs with the winning thread setting; the median is reported.
-    const times = [best.batched];
-    for (let r = 1; r < repeat; r++) times.push(run(best.label === '1 thread' ? '1' : null, true).batched);
-    const seconds = median(times);
-    const rows: Row[] = [
-      { workload: w.id, engine: `numpy-batched (${best.label})`, secondsPerEpoch: seconds, fraction: best.batchedFull ? 1 : Math.min(1, budget / seconds), runs: times.length },
-    ];
-    if (threaded.perExample !== null) {
-      rows.push({ workload: w.id, engine: 'numpy-per-example', secondsPerEpoch: threaded.perExample, fraction: threaded.perExampleFull ? 1 : Math.min(1, budget / threaded.perExample) });
-    }
-    return rows;
+    return {
+      label: best.label,
+      first: best.batched,
+      full: best.batchedFull,
+      perExample: threaded.perExample === null ? null : {
+        workload: w.id, engine: 'numpy-per-example', secondsPerEpoch: threaded.perExample,
+        fraction: threaded.perExampleFull ? 1 : Math.min(1, budget / threaded.perExample),
+      },
+      again: () => run(best.label === '1 thread' ? '1' : null, true).batched,
+    };
   } catch (err) {
     console.log(`(numpy baseline unavailable: ${(err as Error).message.split('\n')[0]})`);
-    return [];
+    return null;
   }
+}
+
+/** The batched-numpy row: the median of `times`. */
+function numpyRow(w: Workload, np: NumpyBaseline, times: number[]): Row {
+  const seconds = median(times);
+  return {
+    workload: w.id, engine: `numpy-batched (${np.label})`, secondsPerEpoch: seconds,
+    fraction: np.full ? 1 : Math.min(1, budget / seconds), runs: times.length,
+  };
 }
 
 /** The benchmark's data set, loaded with `backend` active (the wasm backend keeps it in its own memory). */
@@ -189,6 +212,8 @@ async function main(): Promise<void> {
   console.log(`glassbox bench — ${fashion ? 'Fashion-MNIST' : 'MNIST (Fashion-MNIST not installed)'}, ${train.labels.length} training images, one epoch per workload`);
   console.log(`node ${process.version}, budget ${budget} s per measurement (longer epochs are extrapolated)\n`);
   const rows: Row[] = [];
+  /** Per workload: numpy/glassbox-wasm time ratios of epochs run alternately. */
+  const pairedRatios = new Map<string, number[]>();
   const tmp = mkdtempSync(join(tmpdir(), 'glassbox-bench-'));
   try {
     for (const w of WORKLOADS.filter((x) => only.has(x.id))) {
@@ -198,12 +223,24 @@ async function main(): Promise<void> {
         const notes = [r.fraction < 1 ? `extrapolated from ${(100 * r.fraction).toFixed(1)}% of an epoch` : '', (r.runs ?? 1) > 1 ? `median of ${r.runs}` : ''].filter(Boolean);
         console.log(`  ${r.engine.padEnd(30)} ${r.secondsPerEpoch.toFixed(3).padStart(9)} s/epoch${notes.length ? `  (${notes.join('; ')})` : ''}`);
       };
-      /** A glassbox row, timed `repeat` times (median). */
-      const glassboxRow = async (time: () => Promise<Row>): Promise<Row> => {
+      // numpy first chooses its thread setting (two batched epochs); its further batched epochs
+      // then alternate with glassbox's wasm epochs, so the two see the same machine (this one's
+      // speed drifts by ±20 % within minutes) and each pair gives a ratio.
+      const np = wanted('numpy') ? numpyBaseline(w, train, tmp) : null;
+      const numpyTimes: number[] = [];
+      const pairs: [number, number][] = []; // [glassbox, numpy] seconds, epoch by epoch
+      /** A glassbox row, timed `repeat` times (median); each followed by a numpy epoch when `interleave`. */
+      const glassboxRow = async (time: () => Promise<Row>, interleave: boolean): Promise<Row> => {
         const runs: Row[] = [];
         for (let r = 0; r < repeat; r++) {
           collectGarbage();
-          runs.push(await time());
+          const row = await time();
+          runs.push(row);
+          if (interleave && np) {
+            const t = np.again();
+            numpyTimes.push(t);
+            pairs.push([row.secondsPerEpoch, t]);
+          }
         }
         const seconds = median(runs.map((x) => x.secondsPerEpoch));
         return { ...runs[0], secondsPerEpoch: seconds, fraction: Math.min(...runs.map((x) => x.fraction)), runs: repeat };
@@ -212,7 +249,7 @@ async function main(): Promise<void> {
       // next measurement; and a full collection before each glassbox measurement.
       for (const b of [...backends].sort((p, q) => Number(q === 'wasm') - Number(p === 'wasm'))) {
         if (!wanted(`glassbox-${b}`)) continue;
-        add(await glassboxRow(() => timeGlassbox(w, train, b)));
+        add(await glassboxRow(() => timeGlassbox(w, train, b), b === 'wasm'));
       }
       if (backends.includes('wasm') && wanted('glassbox-wasm-1thread')) {
         // The same wasm kernels without the helper thread, registered as 'wasm' for this row only
@@ -221,7 +258,7 @@ async function main(): Promise<void> {
         const threaded = getBackend('wasm');
         registerBackend((await createWasmKernels({ threads: 1 })).kernels);
         const own = (await loadTrain('wasm')).train;
-        const row = await glassboxRow(() => timeGlassbox(w, own, 'wasm'));
+        const row = await glassboxRow(() => timeGlassbox(w, own, 'wasm'), false);
         add({ ...row, engine: 'glassbox-wasm-1thread' });
         registerBackend(threaded);
       }
@@ -240,17 +277,34 @@ async function main(): Promise<void> {
         add(await timeSteps(w, train, `tfjs-${tb}`, t.step));
         t.dispose();
       }
-      if (wanted('numpy')) for (const r of numpyRows(w, train, tmp)) add(r);
+      if (np) {
+        if (numpyTimes.length === 0) {
+          // No glassbox wasm row to alternate with: numpy's epochs in a row.
+          numpyTimes.push(np.first);
+          for (let r = 1; r < repeat; r++) numpyTimes.push(np.again());
+        }
+        add(numpyRow(w, np, numpyTimes));
+        if (np.perExample) add(np.perExample);
+        if (pairs.length > 0) {
+          const ratios = pairs.map(([g, n]) => n / g);
+          const text = ratios.map((r) => r.toFixed(2)).join(', ');
+          console.log(`  glassbox-wasm vs numpy-batched, alternating epochs: numpy/glassbox ${text} (median ${median(ratios).toFixed(2)})`);
+          pairedRatios.set(w.id, ratios);
+        }
+      }
       console.log();
     }
   } finally {
     rmSync(tmp, { recursive: true, force: true });
   }
-  printSummary(rows);
-  if (opts.json) writeFileSync(opts.json, JSON.stringify({ date: new Date().toISOString(), node: process.version, rows }, null, 2));
+  printSummary(rows, pairedRatios);
+  if (opts.json) {
+    const paired = Object.fromEntries(pairedRatios);
+    writeFileSync(opts.json, JSON.stringify({ date: new Date().toISOString(), node: process.version, rows, pairedNumpyOverGlassbox: paired }, null, 2));
+  }
 }
 
-function printSummary(rows: Row[]): void {
+function printSummary(rows: Row[], paired: Map<string, number[]>): void {
   console.log('Summary: seconds per epoch, and how many times faster the best glassbox backend is');
   for (const id of new Set(rows.map((r) => r.workload))) {
     const mine = rows.filter((r) => r.workload === id && r.engine.startsWith('glassbox-'));
@@ -259,6 +313,11 @@ function printSummary(rows: Row[]): void {
     console.log(`${id}  best: ${best.engine} ${best.secondsPerEpoch.toFixed(3)} s`);
     for (const r of rows.filter((x) => x.workload === id && !x.engine.startsWith('glassbox-'))) {
       console.log(`    vs ${r.engine.padEnd(30)} ${r.secondsPerEpoch.toFixed(3).padStart(9)} s   glassbox is ${(r.secondsPerEpoch / best.secondsPerEpoch).toFixed(2)}× ${r.secondsPerEpoch >= best.secondsPerEpoch ? 'faster' : 'slower (ratio < 1)'}`);
+    }
+    const ratios = paired.get(id);
+    if (ratios) {
+      const m = median(ratios);
+      console.log(`    glassbox-wasm vs numpy-batched epoch by epoch (alternating): glassbox is ${m.toFixed(2)}× ${m >= 1 ? 'faster' : 'slower (ratio < 1)'} (median of ${ratios.length})`);
     }
   }
 }
