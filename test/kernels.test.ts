@@ -408,6 +408,19 @@ describe.each(LABELS)('kernels: %s', (label) => {
         }
       }
     });
+    it('element-sparse inputs like a ReLU layer\'s output (the wasm spmm path: ≤ 40 % non-zero, nIn ≤ 512, batch ≥ 16)', () => {
+      let seed = 900;
+      const shapes: [number, number, number][] = [[16, 40, 9], [128, 256, 128], [33, 509, 30], [20, 512, 7], [17, 3, 5], [40, 100, 1]];
+      for (const act of ACTS) {
+        for (const [batch, nIn, nOut] of shapes) {
+          const rng = new Rng(seed++);
+          const x = rand(rng, batch * nIn, { zeros: 0.7 }).map((v) => Math.abs(v)); // ReLU outputs: ≥ 0, 30 % non-zero
+          x.fill(0, 0, nIn); // a sample with no input at all
+          runDenseForward(be(), seed++, batch, nIn, nOut, act, x, {});
+          runDenseForward(be(), seed++, batch, nIn, nOut, act, rand(rng, batch * nIn, { int: true, zeros: 0.9 }), { int: true });
+        }
+      }
+    });
     it('rows that are entirely zero, and all-zero inputs', () => {
       const x = strokes(new Rng(5), 6, 40, 0.2);
       x.fill(0, 40, 120);

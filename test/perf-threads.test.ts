@@ -251,6 +251,44 @@ describe('the helper thread on the same memory', () => {
     expect(bitsEqual(new Float32Array(before.buffer), new Float32Array(memory.buffer.slice(0)))).toBe(true);
   });
 
+  it('the element-sparse forward (path 2) by units, as a single-threaded caller may run it, equals the whole call', async () => {
+    // The backend splits that path by rows; the units entry point must still be right on its own.
+    const bytes = Uint8Array.from(atob(simdBinary.base64), (c) => c.charCodeAt(0));
+    const memory = new WebAssembly.Memory({ initial: 64, maximum: 65536, shared: true });
+    const ex = new WebAssembly.Instance(await WebAssembly.compile(bytes), { env: { memory } }).exports as unknown as {
+      denseForward(...a: number[]): void; denseForwardPrepare(...a: number[]): number; denseForwardUnits(...a: number[]): void;
+      denseScratchBytes(...a: number[]): number;
+    };
+    const [batch, nIn, nOut] = [32, 100, 24];
+    const rng = new Rng(21);
+    const at = (byte: number, n: number, fill: () => number): Float32Array => {
+      const a = new Float32Array(memory.buffer, byte, n);
+      for (let i = 0; i < n; i++) a[i] = fill();
+      return a;
+    };
+    const x = at(65536, batch * nIn, () => (rng.uniform() < 0.25 ? rng.uniform() : 0)); // 25 % non-zero
+    const W = at(2 * 65536, nOut * nIn, () => rng.normal());
+    const b = at(3 * 65536, nOut, () => rng.normal());
+    const zWhole = at(4 * 65536, batch * nOut, () => 0), a = at(5 * 65536, batch * nOut, () => 0);
+    const zUnits = at(6 * 65536, batch * nOut, () => 0);
+    const scratch = 8 * 65536;
+    expect(ex.denseScratchBytes(batch, nIn, nOut)).toBeLessThan(56 * 65536);
+    ex.denseForward(x.byteOffset, W.byteOffset, b.byteOffset, zWhole.byteOffset, a.byteOffset, batch, nIn, nOut, 0, scratch);
+    expect(ex.denseForwardPrepare(x.byteOffset, batch, nIn, scratch)).toBe(2);
+    for (const [j0, j1] of [[0, 8], [8, 24]]) {
+      ex.denseForwardUnits(x.byteOffset, W.byteOffset, b.byteOffset, zUnits.byteOffset, batch, nIn, nOut, scratch, 2, j0, j1);
+    }
+    expect(bitsEqual(zUnits, zWhole)).toBe(true);
+    // And the values are x·Wᵀ + b (to round-off), computed here in double precision.
+    for (let s = 0; s < batch; s++) {
+      for (let j = 0; j < nOut; j++) {
+        let want = b[j];
+        for (let i = 0; i < nIn; i++) want += x[s * nIn + i] * W[j * nIn + i];
+        expect(Math.abs(zWhole[s * nOut + j] - want)).toBeLessThan(1e-4 * (1 + Math.abs(want)));
+      }
+    }
+  });
+
   it('a job the worker has not picked up is taken back at the join and run on this thread, same result', async () => {
     const bytes = Uint8Array.from(atob(simdBinary.base64), (c) => c.charCodeAt(0));
     const module = await WebAssembly.compile(bytes);

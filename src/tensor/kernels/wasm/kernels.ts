@@ -291,15 +291,20 @@ export function makeWasmKernels(
       const ib = f.add(b as Float32Array, nOut, IN);
       const iz = f.add(z as Float32Array, batch * nOut, OUT);
       const ia = f.add(a as Float32Array, batch * nOut, OUT);
-      if (!f.bind(ex.denseScratchBytes(batch, nIn, nOut), true)) {
+      const split = threads !== null && batch * nIn * nOut >= threadMinWork;
+      const kernelBytes = (ex.denseScratchBytes(batch, nIn, nOut) + 15) & ~15;
+      // With two threads the worker gets scratch of its own after this thread's (the element-sparse
+      // path writes its Wᵀ and lists there; the pairs' lists stay in the first, which both read).
+      if (!f.bind(split ? 2 * kernelBytes : kernelBytes, true)) {
         f.reset();
         return js.denseForward(x, W, b, z, a, batch, nIn, nOut, act);
       }
       const code = ACTIVATION_CODE[act];
       const px = f.ptr(ix), pw = f.ptr(iw), pb = f.ptr(ib), pz = f.ptr(iz), pa = f.ptr(ia);
       try {
-        if (threads && batch * nIn * nOut >= threadMinWork) {
+        if (split) {
           const sparse = ex.denseForwardPrepare(px, batch, nIn, f.scratch);
+          const workerScratch = sparse === 2 ? f.scratch + kernelBytes : f.scratch;
           // Two threads split the output units at a multiple of 8, the worker taking [jHalf, nOut):
           // each reads only its own rows of W, which the update (split the same way) leaves in its
           // cache. With few units, or a batch so large that x outweighs W (evaluation's chunks of
@@ -307,14 +312,14 @@ export function makeWasmKernels(
           const jHalf = splitPoint(nOut, 8);
           const half = splitPoint(batch, 16);
           const byUnits = batch < ROWS_SPLIT_BATCH && jHalf < nOut;
-          if (byUnits && threads.start(OP_FORWARD_UNITS, [px, pw, pb, pz, batch, nIn, nOut, f.scratch, sparse, jHalf, nOut])) {
+          if (byUnits && threads.start(OP_FORWARD_UNITS, [px, pw, pb, pz, batch, nIn, nOut, workerScratch, sparse, jHalf, nOut])) {
             ex.denseForwardUnits(px, pw, pb, pz, batch, nIn, nOut, f.scratch, sparse, 0, jHalf);
             threads.join();
             ex.activate(code, pz, pa, batch * nOut);
             return;
           }
           // (A worker that declined the units split is not asked again for the rows split.)
-          if (!byUnits && half < batch && threads.start(OP_FORWARD_ROWS, [px, pw, pb, pz, pa, batch, nIn, nOut, code, f.scratch, sparse, half, batch])) {
+          if (!byUnits && half < batch && threads.start(OP_FORWARD_ROWS, [px, pw, pb, pz, pa, batch, nIn, nOut, code, workerScratch, sparse, half, batch])) {
             ex.denseForwardRows(px, pw, pb, pz, pa, batch, nIn, nOut, code, f.scratch, sparse, 0, half);
             threads.join();
             return;
