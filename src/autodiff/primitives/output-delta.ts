@@ -64,13 +64,14 @@ export function outputCostAndDelta(
         const o = r * nOut;
         let max = -Infinity;
         for (let j = 0; j < nOut; j++) max = Math.max(max, z[o + j]);
+        // One exp per element: a holds e^(z − max) until it is divided by the row's sum.
         let sum = 0;
-        for (let j = 0; j < nOut; j++) sum += Math.exp(z[o + j] - max);
+        for (let j = 0; j < nOut; j++) sum += a[o + j] = Math.exp(z[o + j] - max);
         const logSum = Math.log(sum) + max;
+        const invSum = 1 / sum;
         for (let j = 0; j < nOut; j++) {
-          const logA = z[o + j] - logSum;
-          a[o + j] = Math.exp(logA);
-          cost -= y[o + j] * logA;
+          cost -= y[o + j] * (z[o + j] - logSum); // −y·log a
+          a[o + j] *= invSum;
           delta[o + j] = (a[o + j] - y[o + j]) * inv;
         }
       }
