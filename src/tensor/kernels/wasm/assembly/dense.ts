@@ -28,7 +28,7 @@
  * are skipped in both products.
  */
 import { madd, hsum, hsum4 } from './simd';
-import { gemmDot, gemmOuter, matmulScratchBytes } from './gemm';
+import { gemmDot, gemmOuter, matmulScratchBytes, transpose } from './gemm';
 import { activate, activationDelta } from './elementwise';
 import { nonzeroAtMost, spmmRows, spmmScratchBytes } from './spmm';
 
@@ -165,31 +165,6 @@ export function denseScratchBytes(batch: i32, nIn: i32, nOut: i32): i32 {
   const spmm = max<i32>(spmmScratchBytes(nOut, batch), spmmScratchBytes(batch, nOut));
   const spmmForward = nIn <= SPMM_FORWARD_MAX_IN ? <i32>(transposedBytes(nIn, nOut) + <usize>spmmScratchBytes(batch, nIn)) : 0;
   return max<i32>(max<i32>(lists + gemm, spmm), spmmForward);
-}
-
-/** dst [nIn, nOut] = Wᵀ for W [nOut, nIn]: 4 × 4 blocks through registers, scalars at the edges. */
-function transpose(W: usize, nOut: i32, nIn: i32, dst: usize): void {
-  const rb = <usize>nIn << 2;
-  const db = <usize>nOut << 2;
-  const j4 = nOut & ~3, i4 = nIn & ~3;
-  for (let j = 0; j < j4; j += 4) {
-    const w0 = W + <usize>j * rb, w1 = w0 + rb, w2 = w1 + rb, w3 = w2 + rb;
-    for (let i = 0; i < i4; i += 4) {
-      const o = <usize>i << 2;
-      const v0 = v128.load(w0 + o), v1 = v128.load(w1 + o), v2 = v128.load(w2 + o), v3 = v128.load(w3 + o);
-      const t0 = v128.shuffle<f32>(v0, v1, 0, 4, 1, 5), t1 = v128.shuffle<f32>(v0, v1, 2, 6, 3, 7);
-      const t2 = v128.shuffle<f32>(v2, v3, 0, 4, 1, 5), t3 = v128.shuffle<f32>(v2, v3, 2, 6, 3, 7);
-      const d = dst + <usize>i * db + (<usize>j << 2);
-      v128.store(d, v128.shuffle<f32>(t0, t2, 0, 1, 4, 5));
-      v128.store(d + db, v128.shuffle<f32>(t0, t2, 2, 3, 6, 7));
-      v128.store(d + 2 * db, v128.shuffle<f32>(t1, t3, 0, 1, 4, 5));
-      v128.store(d + 3 * db, v128.shuffle<f32>(t1, t3, 2, 3, 6, 7));
-    }
-  }
-  for (let j = 0; j < nOut; j++) {
-    const from = j < j4 ? i4 : 0;
-    for (let i = from; i < nIn; i++) store<f32>(dst + <usize>i * db + (<usize>j << 2), load<f32>(W + <usize>j * rb + (<usize>i << 2)));
-  }
 }
 
 /**
