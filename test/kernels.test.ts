@@ -421,6 +421,13 @@ describe.each(LABELS)('kernels: %s', (label) => {
         }
       }
     });
+    it('batches the threads split by rows (≥ 256, or ≤ 8 units): the pairs sorted within each side', () => {
+      let seed = 950;
+      for (const [batch, nIn, nOut] of [[300, 784, 30], [257, 40, 12], [40, 60, 5]] as [number, number, number][]) {
+        const rng = new Rng(seed++);
+        runDenseForward(be(), seed++, batch, nIn, nOut, 'relu', strokes(rng, batch, nIn, 0.2), {});
+      }
+    });
     it('rows that are entirely zero, and all-zero inputs', () => {
       const x = strokes(new Rng(5), 6, 40, 0.2);
       x.fill(0, 40, 120);

@@ -35,7 +35,8 @@ export interface WasmExports {
     x: number, W: number, z: number, a: number, dA: number, delta: number, dW: number, db: number, dX: number,
     hasDX: number, batch: number, nIn: number, nOut: number, act: number, accumulate: number, scratch: number,
   ): void;
-  denseForwardPrepare(x: number, batch: number, nIn: number, scratch: number): number;
+  denseForwardPrepare(x: number, batch: number, nIn: number, nOut: number, scratch: number): number;
+  forwardRowsSplit(batch: number, nOut: number): number;
   denseForwardRows(
     x: number, W: number, b: number, z: number, a: number,
     batch: number, nIn: number, nOut: number, act: number, scratch: number, sparse: number, s0: number, s1: number,
@@ -212,13 +213,6 @@ function collapse(aStrides: readonly number[], bStrides: readonly number[], outS
   return dims;
 }
 
-/**
- * From this batch size up the dense forward splits the batch rows, not the units, between threads:
- * measured on MNIST's 10,000 test digits in chunks of 1000 ([784,100,10]), a units split read all of
- * x on both cores and was slower than one thread (107 vs 70 ms).
- */
-const ROWS_SPLIT_BATCH = 256;
-
 /** n/2 rounded up to a multiple of `step`: where two threads split n rows. */
 function splitPoint(n: number, step: number): number {
   return Math.ceil(n / 2 / step) * step;
@@ -303,15 +297,17 @@ export function makeWasmKernels(
       const px = f.ptr(ix), pw = f.ptr(iw), pb = f.ptr(ib), pz = f.ptr(iz), pa = f.ptr(ia);
       try {
         if (split) {
-          const sparse = ex.denseForwardPrepare(px, batch, nIn, f.scratch);
+          const sparse = ex.denseForwardPrepare(px, batch, nIn, nOut, f.scratch);
           const workerScratch = sparse === 2 ? f.scratch + kernelBytes : f.scratch;
           // Two threads split the output units at a multiple of 8, the worker taking [jHalf, nOut):
           // each reads only its own rows of W, which the update (split the same way) leaves in its
           // cache. With few units, or a batch so large that x outweighs W (evaluation's chunks of
-          // 1000), the batch rows at a multiple of 16 instead: then each thread reads half of x.
+          // 1000: a units split read all of x on both cores, 107 against 70 ms one thread, on
+          // [784,100,10]), the batch rows instead, at the slot the module names (its pairing order
+          // keeps each side's rows apart): then each thread reads half of x.
           const jHalf = splitPoint(nOut, 8);
-          const half = splitPoint(batch, 16);
-          const byUnits = batch < ROWS_SPLIT_BATCH && jHalf < nOut;
+          const half = ex.forwardRowsSplit(batch, nOut);
+          const byUnits = half >= batch && jHalf < nOut;
           if (byUnits && threads.start(OP_FORWARD_UNITS, [px, pw, pb, pz, batch, nIn, nOut, workerScratch, sparse, jHalf, nOut])) {
             ex.denseForwardUnits(px, pw, pb, pz, batch, nIn, nOut, f.scratch, sparse, 0, jHalf);
             threads.join();

@@ -85,7 +85,7 @@ const DELTA_SPARSE_MAX_DENSITY: f64 = 0.45;
  * order, 72.4 % instead of 78.0 % at batch 10; greedy best-partner matching gave only 72.2 %.
  * Only the work changes: a pair's extra blocks add exact zeros to the other sample's sums.
  */
-function pairOrder(x: usize, batch: i32, nIn: i32, order: usize): void {
+function pairOrder(x: usize, batch: i32, nIn: i32, nOut: i32, order: usize): void {
   const nb = nIn >> 2;
   const rb = <usize>nIn << 2;
   const tmp = order + (<usize>batch << 2);
@@ -101,31 +101,54 @@ function pairOrder(x: usize, batch: i32, nIn: i32, order: usize): void {
     store<i32>(first + (<usize>s << 2), f);
     store<i32>(last + (<usize>s << 2), l);
   }
-  countingSort(last, batch, nb, counts, 0, tmp); // tmp: samples by last block
-  countingSort(first, batch, nb, counts, tmp, order); // order: by first block, ties by last
+  // Each thread's slots of a rows split sorted on their own, so its rows of z stay its own stretch
+  // (neighbouring rows written from two cores would share cache lines); the same order either way.
+  const split = forwardRowsSplit(batch, nOut);
+  for (let t = 0; t < batch; t++) store<i32>(tmp + (<usize>t << 2), t);
+  for (let t0 = 0; t0 < batch; t0 = split) {
+    const t1 = t0 < split ? split : batch;
+    countingSort(last, nb, counts, tmp, order, t0, t1); // order[t0, t1): those samples by last block
+    countingSort(first, nb, counts, order, tmp, t0, t1); // tmp[t0, t1): by first block, ties by last
+    if (t1 == batch) break;
+  }
+  memory.copy(order, tmp, <usize>batch << 2);
 }
 
 /**
- * Stable counting sort of samples by key[s] ∈ [0, nb]: the samples in the order listed at `from`
- * (0: 0 … batch − 1) are written to `to` by ascending key. counts: nb + 2 i32 of scratch.
+ * Stable counting sort of the samples from[t0 … t1 − 1] by key[s] ∈ [0, nb], into to[t0 … t1 − 1].
+ * counts: nb + 2 i32 of scratch.
  */
-function countingSort(key: usize, batch: i32, nb: i32, counts: usize, from: usize, to: usize): void {
+function countingSort(key: usize, nb: i32, counts: usize, from: usize, to: usize, t0: i32, t1: i32): void {
   memory.fill(counts, 0, <usize>(nb + 2) << 2);
-  for (let s = 0; s < batch; s++) {
-    const c = counts + (<usize>(load<i32>(key + (<usize>s << 2)) + 1) << 2);
+  for (let t = t0; t < t1; t++) {
+    const c = counts + (<usize>(load<i32>(key + (<usize>load<i32>(from + (<usize>t << 2)) << 2)) + 1) << 2);
     store<i32>(c, load<i32>(c) + 1);
   }
   for (let k = 1; k <= nb + 1; k++) {
     const c = counts + (<usize>k << 2);
     store<i32>(c, load<i32>(c) + load<i32>(c - 4));
   }
-  for (let t = 0; t < batch; t++) {
-    const s = from != 0 ? load<i32>(from + (<usize>t << 2)) : t;
+  for (let t = t0; t < t1; t++) {
+    const s = load<i32>(from + (<usize>t << 2));
     const c = counts + (<usize>load<i32>(key + (<usize>s << 2)) << 2);
     const pos = load<i32>(c);
     store<i32>(c, pos + 1);
-    store<i32>(to + (<usize>pos << 2), s);
+    store<i32>(to + (<usize>(t0 + pos) << 2), s);
   }
+}
+
+/** From this batch size up, two threads split the dense forward by batch rows, not by units. */
+const ROWS_SPLIT_BATCH: i32 = 256;
+
+/**
+ * The slot at which two threads split the dense forward's rows: a multiple of 16 near batch / 2
+ * (for a batch of ROWS_SPLIT_BATCH or more, or with at most 8 units, too few to split), else batch
+ * (they split the units). The backend asks here, and the pairing order sorts each side on its own.
+ */
+export function forwardRowsSplit(batch: i32, nOut: i32): i32 {
+  const unitsHalf = ((nOut + 15) >> 4) << 3; // nOut / 2 rounded up to a multiple of 8
+  if (batch < ROWS_SPLIT_BATCH && unitsHalf < nOut) return batch;
+  return min<i32>(batch, ((batch + 31) >> 5) << 4); // batch / 2 rounded up to a multiple of 16
 }
 
 /**
@@ -325,7 +348,7 @@ export function denseForward(
   batch: i32, nIn: i32, nOut: i32, act: i32, scratch: usize,
 ): void {
   if (batch <= 0 || nOut <= 0) return;
-  const sparse = denseForwardPrepare(x, batch, nIn, scratch);
+  const sparse = denseForwardPrepare(x, batch, nIn, nOut, scratch);
   denseForwardRows(x, W, b, z, a, batch, nIn, nOut, act, scratch, sparse, 0, batch);
 }
 
@@ -336,7 +359,7 @@ export function denseForward(
  * from each sample's non-zero inputs only, through spmm.ts), 1 for the block-sparse pairs (every
  * group's non-zero blocks listed, in the scratch both threads then read), 0 for the dense GEMM.
  */
-export function denseForwardPrepare(x: usize, batch: i32, nIn: i32, scratch: usize): i32 {
+export function denseForwardPrepare(x: usize, batch: i32, nIn: i32, nOut: i32, scratch: usize): i32 {
   if (batch <= 0) return 0;
   // (The first 16 samples first: a dense batch then costs a sixteenth of the count.)
   if (nIn <= SPMM_FORWARD_MAX_IN && batch >= SPMM_FORWARD_MIN_BATCH && scatteredZeros(x, 16 * nIn) && scatteredZeros(x, batch * nIn)) return 2;
@@ -345,7 +368,7 @@ export function denseForwardPrepare(x: usize, batch: i32, nIn: i32, scratch: usi
   const order = scratch;
   const lists = order + orderBytes(batch, nb);
   const blocks = lists + <usize>groups * listBytes(nb);
-  pairOrder(x, batch, nIn, order);
+  pairOrder(x, batch, nIn, nOut, order);
   // One pass lists and copies every pair's blocks. The pair tile runs about as fast per block as
   // the dense GEMM, so the listed path is taken unless nearly every block is listed; the first 16
   // samples decide early for a dense batch (e.g. a sigmoid layer's output), which then costs the

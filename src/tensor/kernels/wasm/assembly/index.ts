@@ -9,7 +9,7 @@ export { matmul, matmulScratchBytes } from './gemm';
 export {
   denseForward, denseBackward, denseScratchBytes, denseBackwardSgd, denseSgdScratchBytes,
   denseForwardPrepare, denseForwardRows, denseForwardUnits, denseBackwardPrepare, denseBackwardRows,
-  denseSgdPrepare, denseSgdUnits,
+  denseSgdPrepare, denseSgdUnits, forwardRowsSplit,
 } from './dense';
 export {
   activate, unary, binary, sumAxis, maxAxis, gatherRows, axpy, momentumStep, adamStep, softmaxRows, logSoftmaxRows, argmaxRows,
