@@ -95,6 +95,8 @@ class Frame {
   readonly #ptrs: number[] = [];
   #len = 0;
   #ok = true;
+  /** Whether the last `bind` copied any array in (else `finish` has nothing to copy back). */
+  #anyForeign = false;
   /** Start of the kernel's own scratch after `bind`. */
   scratch = 0;
 
@@ -106,6 +108,7 @@ class Frame {
     for (let i = 0; i < this.#len; i++) this.#arrays[i] = EMPTY;
     this.#len = 0;
     this.#ok = true;
+    this.#anyForeign = false;
     return this;
   }
 
@@ -134,11 +137,13 @@ class Frame {
     if (!this.#ok) return false;
     const heap = this.#heap;
     let foreign = 0;
+    this.#anyForeign = false;
     for (let i = 0; i < this.#len; i++) {
       const a = this.#arrays[i];
       if (heap.owns(a)) {
         this.#ptrs[i] = a.byteOffset;
       } else {
+        this.#anyForeign = true;
         if (!copy && a instanceof Float32Array) return false;
         this.#ptrs[i] = -1;
         foreign += (this.#counts[i] * 4 + 15) & ~15;
@@ -173,6 +178,10 @@ class Frame {
 
   /** Copy results back into foreign arrays. */
   finish(): void {
+    if (!this.#anyForeign) {
+      this.reset();
+      return;
+    }
     const heap = this.#heap;
     for (let i = 0; i < this.#len; i++) {
       const a = this.#arrays[i];
