@@ -163,9 +163,9 @@ const SPMM_FORWARD_MIN_BATCH: i32 = 16;
 /**
  * …and the zeros are scattered: at most this many non-zeros per non-zero 4-block (the pairs skip
  * only whole zero blocks, so zeros in runs, like an image's background, suit them better). Measured
- * on [128, 256, 128], one thread, against the pairs: ReLU-like inputs (zeros at random places,
- * 1.2–1.6 non-zeros per non-zero block at 10–30 % density) 1.22–1.36× faster; the first 256 pixels
- * of Fashion-MNIST images (zeros in runs, ~3 per block) 0.91× as fast.
+ * on [128, 256, 128], one thread, against the pairs (`bench/ab-forward.ts`): ReLU-like inputs (zeros
+ * at random places, 1.2–1.6 non-zeros per non-zero block at 10–30 % density) 1.28–1.45× faster; the
+ * first 256 pixels of Fashion-MNIST images (zeros in runs, ~3 per block) 0.91× as fast.
  */
 const SPMM_FORWARD_MAX_PER_BLOCK: f64 = 2;
 
