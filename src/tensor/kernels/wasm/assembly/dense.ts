@@ -105,14 +105,13 @@ function pairOrder(x: usize, batch: i32, nIn: i32, nOut: i32, order: usize): voi
   // Each thread's slots of a rows split sorted on their own, so its rows of z stay its own stretch
   // (neighbouring rows written from two cores would share cache lines); the same order either way.
   const split = forwardRowsSplit(batch, nOut);
-  for (let t = 0; t < batch; t++) store<i32>(tmp + (<usize>t << 2), t);
+  for (let t = 0; t < batch; t++) store<i32>(order + (<usize>t << 2), t);
   for (let t0 = 0; t0 < batch; t0 = split) {
     const t1 = t0 < split ? split : batch;
-    countingSort(last, nb, counts, tmp, order, t0, t1); // order[t0, t1): those samples by last block
-    countingSort(first, nb, counts, order, tmp, t0, t1); // tmp[t0, t1): by first block, ties by last
+    countingSort(last, nb, counts, order, tmp, t0, t1); // tmp[t0, t1): those samples by last block
+    countingSort(first, nb, counts, tmp, order, t0, t1); // order[t0, t1): by first block, ties by last
     if (t1 == batch) break;
   }
-  memory.copy(order, tmp, <usize>batch << 2);
 }
 
 /**
