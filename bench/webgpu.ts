@@ -7,7 +7,7 @@
  *
  *   npx tsx bench/webgpu.ts [--only W1,W3,W4,matmul] [--examples 50000] [--epochs 2] [--matmul 4096]
  *                           [--json FILE] [--dawn backend=vulkan,...]   (options for Dawn's create())
- *                           [--compare huge4]   (or GLASSBOX_COMPARE_TILE=huge4)
+ *                           [--compare huge4,wide4 | vec4]   (or GLASSBOX_COMPARE_TILE=…) [--mix wide4db/huge4u,…]
  * --compare TILE also times the matrix multiply with TILE and W4 with TILE in place of chooseTile's
  * 'huge' (the trainer's `tiles: { huge: TILE }`), in the same run, and prints both and the ratio.
  * Smaller --examples and --matmul make a quick end-to-end check on a software adapter; --cpu also
@@ -19,7 +19,9 @@ import { sequential } from '../src/nn/model.js';
 import { sgd } from '../src/optim/optimizers.js';
 import { fit } from '../src/train/fit.js';
 import { Rng } from '../src/util/rng.js';
-import { TILES, WebGpuContext, WebGpuKernels, createWebGpuTrainer, type TileName } from '../src/tensor/kernels/webgpu/index.js';
+import {
+  TILES, WebGpuContext, WebGpuKernels, chooseTile, createWebGpuTrainer, isVec4Tile, tileWorkgroupBytes, type TileChoice, type TileName,
+} from '../src/tensor/kernels/webgpu/index.js';
 
 interface GpuWorkload {
   id: 'W1' | 'W3' | 'W4';
@@ -63,10 +65,23 @@ const jsonFile = option('json', '');
 const dawn = option('dawn', '').split(',').filter((s) => s !== '');
 const matmulSize = Number(option('matmul', '4096'));
 const withCpu = process.argv.includes('--cpu');
-const compareTile = option('compare', process.env.GLASSBOX_COMPARE_TILE ?? '') as TileName | '';
-if (compareTile !== '' && !(compareTile in TILES)) {
-  console.error(`--compare: unknown tile '${compareTile}'; tiles: ${Object.keys(TILES).join(', ')}`);
-  process.exit(2);
+// --compare: tiles timed beside 'huge' (a comma list; 'vec4' = every vec4 tile the device can run).
+const compareOption = option('compare', process.env.GLASSBOX_COMPARE_TILE ?? '');
+const compareNames = compareOption.split(',').filter((s) => s !== '');
+// --mix U/R,…: W4 with tile U for the weight updates and R for the other big products.
+const mixes = option('mix', '').split(',').filter((s) => s !== '');
+for (const mix of mixes) {
+  const parts = mix.split('/');
+  if (parts.length !== 2 || !parts.every((t) => t in TILES)) {
+    console.error(`--mix: expected UPDATE_TILE/OTHER_TILE, got '${mix}'; tiles: ${Object.keys(TILES).join(', ')}`);
+    process.exit(2);
+  }
+}
+for (const name of compareNames) {
+  if (name !== 'vec4' && !(name in TILES)) {
+    console.error(`--compare: unknown tile '${name}'; tiles: vec4 (all of them), ${Object.keys(TILES).join(', ')}`);
+    process.exit(2);
+  }
 }
 
 /** Floating-point operations of one training example: forward, dW for every layer, dX for all but the first. */
@@ -88,8 +103,15 @@ async function main(): Promise<void> {
   const ctx = await WebGpuContext.create({ dawnOptions: dawn });
   const lim = ctx.device.limits;
   console.log(`adapter: ${ctx.describe()}`);
-  console.log(`limits: maxStorageBufferBindingSize ${lim.maxStorageBufferBindingSize}, maxBufferSize ${lim.maxBufferSize}, workgroup storage ${lim.maxComputeWorkgroupStorageSize} B`);
+  console.log(`limits: maxStorageBufferBindingSize ${lim.maxStorageBufferBindingSize}, maxBufferSize ${lim.maxBufferSize}, workgroup storage ${lim.maxComputeWorkgroupStorageSize} B, invocations per workgroup ${lim.maxComputeInvocationsPerWorkgroup}`);
+  console.log(`adapter features: ${ctx.info.features.join(', ') || '(none reported)'}`);
   const rows: Row[] = [];
+  const fits = (t: TileName) => tileWorkgroupBytes(t) <= lim.maxComputeWorkgroupStorageSize;
+  const compareTiles = [...new Set(compareNames.flatMap((name) =>
+    name === 'vec4' ? (Object.keys(TILES) as TileName[]).filter(isVec4Tile) : [name as TileName]))].filter((t: TileName) => t !== 'huge');
+  const tooBig = compareTiles.filter((t) => !fits(t));
+  if (tooBig.length > 0) console.log(`not timed (more workgroup memory than this device's ${lim.maxComputeWorkgroupStorageSize} B): ${tooBig.join(', ')}`);
+  const compared: TileName[] = compareTiles.filter(fits);
 
   if (only.has('matmul')) {
     const n = matmulSize;
@@ -101,30 +123,32 @@ async function main(): Promise<void> {
     const gb = ctx.upload(a);
     const gc = ctx.array(n * n);
     const reps = 10;
-    const matmulTiles: TileName[] = ['huge', 'large', 'medium'];
-    if (compareTile !== '' && !matmulTiles.includes(compareTile)) matmulTiles.unshift(compareTile);
+    const matmulTiles: TileName[] = [...compared, ...(['huge', 'large', 'medium'] as TileName[]).filter((t) => !compared.includes(t))];
+    // A·B and A·Bᵀ (the forward and δ products), and Aᵀ·B (the weight update's) when comparing.
+    const pairs: [boolean, boolean][] = compared.length > 0 ? [[false, false], [false, true], [true, false]] : [[false, false], [false, true]];
+    const name = (transA: boolean, transB: boolean) => `${transA ? 'Aᵀ' : 'A'}·${transB ? 'Bᵀ' : 'B'}`;
     const tflopsOf = new Map<string, number>();
     for (const tile of matmulTiles) {
-      for (const transB of [false, true]) {
-        k.matmul(ga, gb, gc, n, n, n, false, transB, false, tile);
+      for (const [transA, transB] of pairs) {
+        k.matmul(ga, gb, gc, n, n, n, transA, transB, false, tile);
         await ctx.sync(); // warm-up: compile the pipeline, first run
         const s0 = performance.now();
-        for (let r = 0; r < reps; r++) k.matmul(ga, gb, gc, n, n, n, false, transB, false, tile);
+        for (let r = 0; r < reps; r++) k.matmul(ga, gb, gc, n, n, n, transA, transB, false, tile);
         await ctx.sync();
         const seconds = (performance.now() - s0) / 1000 / reps;
         const tflops = (2 * n ** 3) / seconds / 1e12;
-        const what = `matmul ${n}³ ${transB ? 'A·Bᵀ' : 'A·B'} ${tile} tile`;
+        const what = `matmul ${n}³ ${name(transA, transB)} ${tile} tile`;
         rows.push({ what, seconds, detail: `${tflops.toPrecision(3)} TFLOP/s (target ≥ 20; a naive 16×16 WGSL kernel: 7.9 on an H200)`, tflops });
         console.log(`${what}: ${(seconds * 1000).toFixed(2)} ms, ${tflops.toPrecision(3)} TFLOP/s`);
-        tflopsOf.set(`${tile}:${transB}`, tflops);
+        tflopsOf.set(`${tile}:${transA}:${transB}`, tflops);
       }
     }
-    if (compareTile !== '') {
-      for (const transB of [false, true]) {
-        const base = tflopsOf.get(`huge:${transB}`)!;
-        const other = tflopsOf.get(`${compareTile}:${transB}`)!;
-        const what = `matmul ${n}³ ${transB ? 'A·Bᵀ' : 'A·B'}: ${compareTile} vs huge`;
-        const detail = `${other.toPrecision(3)} vs ${base.toPrecision(3)} TFLOP/s: ${compareTile} ÷ huge = ${(other / base).toFixed(2)}× (same run, same GPU)`;
+    for (const tile of compared) {
+      for (const [transA, transB] of pairs) {
+        const base = tflopsOf.get(`huge:${transA}:${transB}`)!;
+        const other = tflopsOf.get(`${tile}:${transA}:${transB}`)!;
+        const what = `matmul ${n}³ ${name(transA, transB)}: ${tile} vs huge`;
+        const detail = `${other.toPrecision(3)} vs ${base.toPrecision(3)} TFLOP/s: ${tile} ÷ huge = ${(other / base).toFixed(2)}× (same run, same GPU)`;
         rows.push({ what, seconds: (2 * n ** 3) / other / 1e12, detail, ratio: other / base });
         console.log(`${what}: ${detail}`);
       }
@@ -139,16 +163,19 @@ async function main(): Promise<void> {
     for (let i = 0; i < x.length; i++) x[i] = rng.uniform();
     const labels = Int32Array.from({ length: examples }, () => rng.int(10));
     const data = datasetFromArrays(x, labels, 784, { name: `random ${examples}×784`, classes: 10 });
-    // W4 once more with the compared tile in place of 'huge' (W1 and W3 never use 'huge').
-    const runs: { w: GpuWorkload; tile: TileName | '' }[] = workloads.map((w) => ({ w, tile: '' as const }));
-    if (compareTile !== '') runs.push(...workloads.filter((w) => w.id === 'W4').map((w) => ({ w, tile: compareTile })));
+    // W4 once more with each compared tile in place of 'huge' (W1 and W3 never use 'huge'), and with
+    // each --mix U/R: tile U for the weight updates (the products summed over the batch), R for the rest.
+    const runs: { w: GpuWorkload; tile: string }[] = workloads.map((w) => ({ w, tile: '' }));
+    for (const tile of [...compared, ...mixes]) runs.push(...workloads.filter((w) => w.id === 'W4').map((w) => ({ w, tile })));
     const bestOf = new Map<string, number>();
     for (const { w, tile } of runs) {
       const model = sequential({ sizes: w.sizes, activation: w.hidden, output: w.output, cost: w.cost, init: w.init, rng: 1 });
       const build0 = performance.now();
-      const trainer = await createWebGpuTrainer(model, data, {
-        context: ctx, batchSize: w.batch, eta: w.eta, momentum: w.momentum, tiles: tile === '' ? 'auto' : { huge: tile },
-      });
+      const [update, rest] = tile.split('/') as TileName[];
+      const tiles: TileChoice = tile === '' ? 'auto'
+        : rest === undefined ? { huge: tile as TileName }
+        : (M, N, K) => (chooseTile(M, N, K) !== 'huge' ? chooseTile(M, N, K) : K === w.batch ? update : rest);
+      const trainer = await createWebGpuTrainer(model, data, { context: ctx, batchSize: w.batch, eta: w.eta, momentum: w.momentum, tiles });
       await trainer.runEpoch(new Rng(0).permutation(examples), { batches: Math.min(3, trainer.batchesPerEpoch) }); // compile, first submit
       const setup = (performance.now() - build0) / 1000;
       const times: number[] = [];

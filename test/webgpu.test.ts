@@ -289,7 +289,7 @@ describe('WGSL generators', () => {
 
   it('vec4 loads are refused where they would be wrong', () => {
     const store: GemmEpilogue = { kind: 'store', accumulate: false };
-    expect(() => gemmShader({ transA: false, transB: false, tile: 'huge', epilogue: store, vec4A: true })).toThrow(/only for the 'huge4' tile, got 'huge'/);
+    expect(() => gemmShader({ transA: false, transB: false, tile: 'huge', epilogue: store, vec4A: true })).toThrow(/only for the vec4 tiles, got 'huge'/);
     // A's stored rows are K long, and K is step.rows: not fixed, so not known to be a multiple of 4.
     expect(() => gemmShader({ transA: false, transB: false, tile: 'huge4', kFromStep: true, epilogue: store, vec4A: true })).toThrow(/row length fixed by params/);
     expect(() => gemmShader({ transA: true, transB: false, tile: 'huge4', mFromStep: true, epilogue: store, vec4A: true })).toThrow(/row length fixed by params/);

@@ -16,7 +16,7 @@ if (!pageFile || !webgpuDir) {
 const { create } = await import(pathToFileURL(join(resolve(webgpuDir), 'index.js')).href);
 Object.defineProperty(globalThis, 'navigator', { value: { gpu: create(dawnOptions) }, configurable: true });
 globalThis.window = globalThis;
-globalThis.location = { search: '' };
+globalThis.location = { search: process.env.GLASSBOX_ONLY ? `?only=${encodeURIComponent(process.env.GLASSBOX_ONLY)}` : '' };
 
 let passed = 0;
 let failed = 0;

@@ -20,7 +20,8 @@ import type { ActivationKind } from '../../src/tensor/kernels/types.js';
 import { Rng } from '../../src/util/rng.js';
 import {
   WebGpuContext, WebGpuKernels, createWebGpuTrainer, requestWebGpuDevice,
-  gemmVectorLoads, type CostKind, type GpuArray, type OutputActivation, type TileChoice, type TileName,
+  TILES, gemmVectorLoads, isVec4Tile, tileWorkgroupBytes,
+  type CostKind, type GpuArray, type OutputActivation, type TileChoice, type TileName,
 } from '../../src/tensor/kernels/webgpu/index.js';
 
 const EPS = 2 ** -23; // float32 unit round-off (relative spacing at 1)
@@ -34,8 +35,12 @@ function report(r: Report): void {
 
 let passed = 0;
 let failed = 0;
+// ?only=TEXT (node.mjs: GLASSBOX_ONLY=TEXT) runs only the tests whose name contains TEXT: for work
+// on one kernel. The runners still require every test they expect, so CI never sets it.
+const only = new URLSearchParams(location.search).get('only');
 
 async function test(name: string, body: () => Promise<string | void>): Promise<void> {
+  if (only !== null && !name.includes(only)) return;
   const t0 = performance.now();
   try {
     const detail = (await body()) ?? '';
@@ -170,6 +175,39 @@ async function main(): Promise<void> {
         return `worst error ${(worst * 100).toFixed(1)}% of bound; ${vecOperands} of ${2 * list.length} operands read as vec4`;
       });
     }
+  }
+
+  // ---------------------------------------------------------------- the other vec4 tiles (shapes, depth, double buffering)
+  // Shapes that end mid-tile for every BM, BN in {64, 128, 256} and mid-slice for BK in {16, 32},
+  // with several slices (so double buffering swaps halves more than once); vec4 loads where rows allow.
+  const shapesV: [number, number, number][] = [[1, 1, 1], [70, 130, 40], [257, 300, 100], [132, 136, 36], [64, 260, 97]];
+  const variants = (Object.keys(TILES) as TileName[]).filter((t) => isVec4Tile(t) && t !== 'huge4');
+  const room = ctx.device.limits.maxComputeWorkgroupStorageSize;
+  const skippedV = variants.filter((t) => tileWorkgroupBytes(t) > room);
+  if (skippedV.length > 0) info(`vec4 tiles not tested here (more workgroup memory than this device's ${room} B): ${skippedV.join(', ')}`);
+  const rngV = new Rng(65536);
+  for (const tile of variants.filter((t) => tileWorkgroupBytes(t) <= room)) {
+    const kv = new WebGpuKernels(ctx, { tiles: tile });
+    await test(`matmul NN, NT, TN+=, TT+= ${tile} tile (${TILES[tile].BM}×${TILES[tile].BN}, ${TILES[tile].BK} deep${'db' in TILES[tile] ? ', double-buffered' : ''}) on ${shapesV.map((s) => s.join('×')).join(', ')}`, async () => {
+      let worst = 0;
+      for (const [p, [transA, transB]] of ([[false, false], [false, true], [true, false], [true, true]] as const).entries()) {
+        const accumulate = p >= 2;
+        for (const [m, n, kk] of shapesV) {
+          const a = random(rngV, m * kk);
+          const b = random(rngV, kk * n);
+          const c0 = random(rngV, m * n);
+          const want = Float32Array.from(c0);
+          ref.matmul(a, b, want, m, n, kk, transA, transB, accumulate);
+          const [ga, gb, gc] = [a, b, c0].map(up);
+          kv.matmul(ga, gb, gc, m, n, kk, transA, transB, accumulate);
+          const got = await read(gc, m * n);
+          const tol = matmulTolerance(a, b, m, n, kk, transA, transB, accumulate ? c0 : undefined);
+          worst = Math.max(worst, expectClose(`${transA ? 'T' : 'N'}${transB ? 'T' : 'N'} C ${m}×${n}×${kk}`, got, want, (i) => tol[i] + EPS * Math.abs(want[i])));
+          [ga, gb, gc].forEach((g) => ctx.release(g));
+        }
+      }
+      return `worst error ${(worst * 100).toFixed(1)}% of bound`;
+    });
   }
 
   // ---------------------------------------------------------------- dense forward (bias + activation)

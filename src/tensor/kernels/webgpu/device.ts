@@ -32,6 +32,8 @@ export interface WebGpuDeviceInfo {
   description: string;
   /** True for a software (fallback) adapter such as SwiftShader, when the implementation says so. */
   fallback: boolean;
+  /** The optional features the adapter offers, sorted (empty when unknown): for reports. */
+  features: string[];
 }
 
 /** A device with its description; `owned` says whether glassbox created (and so may destroy) it. */
@@ -100,6 +102,7 @@ function describe(adapter: GpuAdapterLike | null, source: WebGpuDeviceInfo['sour
     architecture: info.architecture ?? '',
     description: info.description ?? '',
     fallback: adapter?.isFallbackAdapter ?? info.architecture === 'swiftshader',
+    features: adapter?.features ? [...adapter.features].sort() : [],
   };
 }
 

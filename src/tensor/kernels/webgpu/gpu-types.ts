@@ -135,6 +135,8 @@ export interface GpuAdapterLike {
   readonly limits: GpuLimitsLike;
   readonly info?: GpuAdapterInfoLike;
   readonly isFallbackAdapter?: boolean;
+  /** The optional features the adapter offers (a set-like of names), where the implementation has it. */
+  readonly features?: Iterable<string>;
   requestDevice(descriptor?: { requiredLimits?: Record<string, number>; label?: string }): Promise<GpuDeviceLike>;
 }
 

@@ -11,7 +11,7 @@ import { ArgumentError } from '../../../util/errors.js';
 import type { ActivationKind } from '../types.js';
 import { grid, type GpuArray, type Pipeline, type Resource, type WebGpuContext } from './context.js';
 import {
-  GROUP, TILES, activationDeltaShader, argmaxShader, columnSumsShader, countCorrectShader, gatherRowsShader, gemmShader,
+  GROUP, TILES, activationDeltaShader, isVec4Tile, argmaxShader, columnSumsShader, countCorrectShader, gatherRowsShader, gemmShader,
   outputShader, sgdShader, softmaxShader,
   type CostKind, type GemmSpec, type OutputActivation, type ShaderSource, type TileName,
 } from './shaders.js';
@@ -31,14 +31,20 @@ export function chooseTile(M: number, N: number, K: number): TileName {
 
 /**
  * Which tile the matrix multiplies use: 'auto' (chooseTile's answer, the default), one tile name for
- * every product, or a map from chooseTile's answer to the tile to use instead — `{ huge: 'huge4' }`
- * runs the vec4 kernel wherever the 128 × 128 scalar one would have run.
+ * every product, a map from chooseTile's answer to the tile to use instead — `{ huge: 'huge4' }`
+ * runs the vec4 kernel wherever the 128 × 128 scalar one would have run — or a function of the
+ * product's M × N output and K-long sums.
  */
-export type TileChoice = 'auto' | TileName | Partial<Record<TileName, TileName>>;
+export type TileChoice = 'auto' | TileName | Partial<Record<TileName, TileName>> | ((M: number, N: number, K: number) => TileName);
 
 /** The tile for an M × N output summed over K under a TileChoice (undefined: 'auto'). */
 export function pickTile(choice: TileChoice | undefined, M: number, N: number, K: number): TileName {
   if (choice === undefined || choice === 'auto') return chooseTile(M, N, K);
+  if (typeof choice === 'function') {
+    const tile = choice(M, N, K);
+    if (!(tile in TILES)) throw new ArgumentError(`webgpu: the tile function chose an unknown tile '${String(tile)}' for ${M} × ${N} × ${K}; tiles: ${Object.keys(TILES).join(', ')}`);
+    return tile;
+  }
   if (typeof choice === 'string') {
     if (!(choice in TILES)) throw new ArgumentError(`webgpu: unknown tile '${choice}'; tiles: auto, ${Object.keys(TILES).join(', ')}`);
     return choice;
@@ -50,7 +56,7 @@ export function pickTile(choice: TileChoice | undefined, M: number, N: number, K
 }
 
 /**
- * Whether the 'huge4' kernel may read each operand with vec4 loads: only when every stored row of
+ * Whether a vec4 tile's kernel ('huge4' and the like) may read each operand with vec4 loads: only when every stored row of
  * it is a multiple of 4 elements long (rows of A: K, or M when transA; of B: ldB, or K when
  * transB), so that a group of 4 never straddles two rows (buffers are whole multiples of 16 bytes:
  * the pool rounds them to 256). Other tiles never use vec4 loads; `allow` false forces scalar loads.
@@ -58,7 +64,7 @@ export function pickTile(choice: TileChoice | undefined, M: number, N: number, K
 export function gemmVectorLoads(
   tile: TileName, rowLengthA: number, rowLengthB: number, allow = true,
 ): { vec4A: boolean; vec4B: boolean } {
-  const on = tile === 'huge4' && allow;
+  const on = isVec4Tile(tile) && allow;
   return { vec4A: on && rowLengthA % 4 === 0, vec4B: on && rowLengthB % 4 === 0 };
 }
 
@@ -66,7 +72,7 @@ export function gemmVectorLoads(
 export interface WebGpuKernelOptions {
   /** Tile for calls that name none (default 'auto': chooseTile). */
   tiles?: TileChoice;
-  /** Let the 'huge4' tile use vec4 global loads where rows allow (default true; false: scalar loads). */
+  /** Let the vec4 tiles use vec4 global loads where rows allow (default true; false: scalar loads). */
   vec4?: boolean;
 }
 

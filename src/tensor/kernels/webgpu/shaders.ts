@@ -114,7 +114,14 @@ function rowExpr(map: RowMap, r: string): string {
 // Tiled matrix multiply with fused epilogues
 // ---------------------------------------------------------------------------------------------
 
-/** Output-tile shapes. Every one runs 16 × 16 threads; each thread owns RM × RN outputs. */
+/**
+ * Output-tile shapes. Every one runs 16 × 16 threads; each thread owns RM × RN outputs. The scalar
+ * tiles keep single floats in workgroup memory; the `vec4` ones (their own generator, `gemmVec4`)
+ * keep vec4s, read operands with vec4 loads where rows allow, and load the next slice of the sum
+ * into registers while the current one is multiplied; `db` ones double-buffer the slice in
+ * workgroup memory (one barrier per slice instead of two). Tiles that need more workgroup memory
+ * than WebGPU's default 16 KiB (`tileWorkgroupBytes`) run only where the device allows it.
+ */
 export const TILES = {
   small: { BM: 16, BN: 16, BK: 16, RM: 1, RN: 1 },
   /** For few outputs over a long sum (a small batch's first layer): fewer, deeper steps. */
@@ -124,17 +131,56 @@ export const TILES = {
   /** The classic SGEMM blocking (64 accumulators per thread), for big products like W4's. */
   huge: { BM: 128, BN: 128, BK: 8, RM: 8, RN: 8 },
   /**
-   * The same 128 × 128 blocking, built for speed (its own generator, `gemmHuge4`): 16 deep, operand
-   * tiles kept in workgroup memory as vec4s (A transposed) so each thread reads 4 + 4 vec4s per step
-   * of the sum, the next slice of A and B loaded into registers while the current one is multiplied,
-   * and vec4 global loads where a stored row's length is a multiple of 4 (`vec4A`, `vec4B`).
-   * Exactness-tested on SwiftShader; not yet timed on a GPU, so chooseTile never picks it.
+   * The same 128 × 128 blocking, built for speed: 16 deep, operand slices kept in workgroup memory
+   * as vec4s (A transposed) so each thread reads 2 + 2 vec4s per step of the sum, the next slice
+   * loaded into registers while the current one is multiplied, vec4 global loads where a stored
+   * row's length is a multiple of 4 (`vec4A`, `vec4B`). 16 KiB of workgroup memory.
    */
-  huge4: { BM: 128, BN: 128, BK: 16, RM: 8, RN: 8 },
+  huge4: { BM: 128, BN: 128, BK: 16, RM: 8, RN: 8, vec4: true },
+  /** 'huge4' with the steps of the sum over a slice written out (no loop). */
+  huge4u: { BM: 128, BN: 128, BK: 16, RM: 8, RN: 8, vec4: true, unroll: true },
+  /** 'huge4' with the slice double-buffered in workgroup memory (32 KiB). */
+  huge4db: { BM: 128, BN: 128, BK: 16, RM: 8, RN: 8, vec4: true, db: true },
+  /** 'huge4' 32 deep per slice (32 KiB): half the barriers. */
+  huge4k32: { BM: 128, BN: 128, BK: 32, RM: 8, RN: 8, vec4: true },
+  /** 128 × 256, 8 × 16 outputs per thread (128 accumulators), 16 deep (24 KiB). */
+  wide4: { BM: 128, BN: 256, BK: 16, RM: 8, RN: 16, vec4: true },
+  /** 'wide4' with the steps written out. */
+  wide4u: { BM: 128, BN: 256, BK: 16, RM: 8, RN: 16, vec4: true, unroll: true },
+  /** 'huge4db' with the steps written out. */
+  huge4dbu: { BM: 128, BN: 128, BK: 16, RM: 8, RN: 8, vec4: true, db: true, unroll: true },
+  /** 'huge4u' with a vec4 of padding per step in workgroup memory (16.5 KiB). */
+  huge4pu: { BM: 128, BN: 128, BK: 16, RM: 8, RN: 8, vec4: true, unroll: true, pad: 1 },
+  /** 'huge4u' 8 deep: fewer registers for the prefetch. */
+  huge4k8u: { BM: 128, BN: 128, BK: 8, RM: 8, RN: 8, vec4: true, unroll: true },
+  /** 'tall4' with the steps written out. */
+  tall4u: { BM: 256, BN: 128, BK: 16, RM: 16, RN: 8, vec4: true, unroll: true },
+  /** 'wide4db' with the steps written out. */
+  wide4dbu: { BM: 128, BN: 256, BK: 16, RM: 8, RN: 16, vec4: true, db: true, unroll: true },
+  /** 'wide4' double-buffered (48 KiB). */
+  wide4db: { BM: 128, BN: 256, BK: 16, RM: 8, RN: 16, vec4: true, db: true },
+  /** 256 × 128, 16 × 8 outputs per thread, 16 deep (24 KiB). */
+  tall4: { BM: 256, BN: 128, BK: 16, RM: 16, RN: 8, vec4: true },
+  /** 64 × 64, 4 × 4 outputs per thread, 16 deep (8 KiB): the vec4 kernel for mid-sized products. */
+  large4: { BM: 64, BN: 64, BK: 16, RM: 4, RN: 4, vec4: true },
+  /** 'large4' 32 deep (16 KiB). */
+  large4k32: { BM: 64, BN: 64, BK: 32, RM: 4, RN: 4, vec4: true },
 } as const;
 
 /** A tile name. */
 export type TileName = keyof typeof TILES;
+
+/** Whether `tile` is one of the vec4 tiles (generator `gemmVec4`, vec4 loads allowed). */
+export function isVec4Tile(tile: TileName): boolean {
+  return 'vec4' in TILES[tile];
+}
+
+/** Bytes of workgroup memory a tile's kernel declares. */
+export function tileWorkgroupBytes(tile: TileName): number {
+  const t = TILES[tile];
+  const pad = 'pad' in t ? 16 * t.pad : 0; // vec4s added per step of the sum in each operand
+  return t.BK * (4 * (t.BM + t.BN) + 2 * pad) * ('db' in t ? 2 : 1);
+}
 
 /** What the matrix multiply does with each finished C[i, j] = Σ_p op(A)[i, p] · op(B)[p, j]. */
 export type GemmEpilogue =
@@ -166,12 +212,12 @@ export interface GemmSpec {
   rowMapB?: RowMap;
   epilogue: GemmEpilogue;
   /**
-   * 'huge4' only: read A from global memory as vec4s. Needs every stored row of A ([M, K], or
+   * vec4 tiles only: read A from global memory as vec4s. Needs every stored row of A ([M, K], or
    * [K, M] when transA) to be a multiple of 4 long and that length fixed by params (not step.rows);
    * the caller decides (kernels.ts `gemmVectorLoads`), the shader cannot check.
    */
   vec4A?: boolean;
-  /** 'huge4' only: read B as vec4s (stored rows of ldB, or K when transB, a multiple of 4). */
+  /** vec4 tiles only: read B as vec4s (stored rows of ldB, or K when transB, a multiple of 4). */
   vec4B?: boolean;
 }
 
@@ -188,8 +234,8 @@ export function gemmShader(spec: GemmSpec): ShaderSource {
   if (spec.transA && rowMapA !== 'none') throw new ArgumentError('gemmShader: a row map needs A not transposed (transA false)');
   if (spec.transB && rowMapB !== 'none') throw new ArgumentError('gemmShader: a row map needs B not transposed (transB false)');
   const e = spec.epilogue;
-  const huge4 = spec.tile === 'huge4';
-  if (!huge4 && (spec.vec4A || spec.vec4B)) throw new ArgumentError(`gemmShader: vec4 loads exist only for the 'huge4' tile, got '${spec.tile}'`);
+  const vec4 = isVec4Tile(spec.tile);
+  if (!vec4 && (spec.vec4A || spec.vec4B)) throw new ArgumentError(`gemmShader: vec4 loads exist only for the vec4 tiles, got '${spec.tile}'`);
   if (spec.vec4A && (spec.transA ? spec.mFromStep : spec.kFromStep)) {
     throw new ArgumentError('gemmShader: vec4 loads of A need its stored row length fixed by params (not step.rows)');
   }
@@ -262,8 +308,8 @@ export function gemmShader(spec: GemmSpec): ShaderSource {
     }
   }
 
-  if (huge4) {
-    const code = gemmHuge4(spec, decls, epilogue, ones);
+  if (vec4) {
+    const code = gemmVec4(spec, decls, epilogue, ones);
     const key = `gemm:${spec.transA ? 'T' : 'N'}${spec.transB ? 'T' : 'N'}:${spec.tile}${spec.vec4A ? ':v4A' : ''}${spec.vec4B ? ':v4B' : ''}:${spec.mFromStep ? 'mS' : ''}${spec.kFromStep ? 'kS' : ''}:${rowMapA}:${rowMapB}:${JSON.stringify(e)}`;
     return { key, code, bindings };
   }
@@ -342,83 +388,107 @@ ${finish}
 }
 
 /**
- * The body of the 'huge4' matrix multiply (TILES.huge4) around gemmShader's bindings and epilogue.
- * Workgroup memory, 16 KiB (WebGPU's default limit), one slice of the sum at a time:
- *   As[c · 32 + r4] = op(A)[i0 + 4·r4 … i0 + 4·r4 + 3, k0 + c]   (vec4 over 4 rows: A transposed)
- *   Bs[c · 32 + s4] = op(B)[k0 + c, j0 + 4·s4 … j0 + 4·s4 + 3]
- * Thread (x, y) of the 16 × 16 owns rows i0 + 4y + {0…3}, i0 + 64 + 4y + {0…3} and columns
- * j0 + 4x + {0…3}, j0 + 64 + 4x + {0…3}: per step c of the sum it reads 2 vec4s of As (the 16
- * threads of a row of the block read the same ones: a broadcast) and 2 of Bs (16 consecutive
- * vec4s: no bank conflict) and does 64 multiply-adds into 16 vec4 accumulators acc{m}_{h}
- * (row m, columns 64h + 4x + {0…3}).
+ * The body of the vec4 matrix multiplies (TILES entries with `vec4: true`: 'huge4' and its
+ * variants) around gemmShader's bindings and epilogue. 16 × 16 threads; a tile of BM × BN outputs,
+ * BM and BN multiples of 64, summed BK deep per slice. Workgroup memory holds one slice (two when
+ * `db`) as vec4s:
+ *   As[c · BM/4 + r4] = op(A)[i0 + 4·r4 … i0 + 4·r4 + 3, k0 + c]   (vec4 over 4 rows: A transposed)
+ *   Bs[c · BN/4 + s4] = op(B)[k0 + c, j0 + 4·s4 … j0 + 4·s4 + 3]
+ * Thread (x, y) owns rows i0 + 64·g + 4y + {0…3} (g < BM/64) and columns j0 + 64·h + 4x + {0…3}
+ * (h < BN/64): per step c of the sum it reads BM/64 vec4s of As (the 16 threads of a row of the
+ * block read the same ones: a broadcast) and BN/64 of Bs (16 consecutive vec4s: no bank conflict)
+ * and does (BM/16)·(BN/16) multiply-adds into vec4 accumulators acc{m}_{h} (row 64·(m/4) + 4y +
+ * m%4, columns 64h + 4x + {0…3}). With 'huge4' (128 × 128, 16 deep): 2 + 2 vec4 reads, 64
+ * multiply-adds, 16 KiB of workgroup memory (WebGPU's default limit).
  * Global loads go by groups of 4 consecutive elements of a stored row: one vec4 load when the
  * operand's vec4 flag is set (its rows are a multiple of 4 long, so a group is wholly inside or
- * outside the matrix), else 4 scalar loads each checked against the bounds. Each thread loads 2
- * groups of A and 2 of B of the next slice into registers right after the current slice is in
- * workgroup memory, so those loads are in flight while the slice is multiplied.
+ * outside the matrix), else 4 scalar loads each checked against the bounds. Each thread loads its
+ * groups of the next slice into registers before the current one is multiplied, so those loads are
+ * in flight meanwhile. Single buffer: store, barrier, multiply, barrier. Double buffer (`db`): the
+ * next slice goes into the other half while this one is multiplied, one barrier per slice.
+ * `unroll` writes the BK steps of a slice out with constant offsets instead of a loop.
  */
-function gemmHuge4(spec: GemmSpec, decls: string, epilogue: (acc: string) => string, ones: boolean): string {
+function gemmVec4(spec: GemmSpec, decls: string, epilogue: (acc: string) => string, ones: boolean): string {
+  const t = TILES[spec.tile] as { BM: number; BN: number; BK: number; db?: boolean; unroll?: boolean; pad?: number };
   const rowMapA = spec.rowMapA ?? 'none';
   const rowMapB = spec.rowMapB ?? 'none';
+  const A4 = t.BM / 4; // vec4s of one step c of the sum in As
+  const B4 = t.BN / 4; // vec4s of one step c in Bs
+  // Stride between steps c in As and Bs: A4, B4, plus `pad` vec4s that move the transposed stores
+  // of neighbouring threads onto other memory banks.
+  const SA = A4 + (t.pad ?? 0);
+  const SB = B4 + (t.pad ?? 0);
+  const KQ = t.BK / 4; // groups of 4 along the sum in one stored row's slice
+  const sliceA = t.BK * SA;
+  const sliceB = t.BK * SB;
+  const nA = (t.BM * t.BK) / 1024; // groups of A per thread per slice
+  const nB = (t.BN * t.BK) / 1024;
   const q4 = [0, 1, 2, 3];
   const comp = 'xyzw';
+  const range = (n: number) => Array.from({ length: n }, (_, i) => i);
+  const u = (n: number) => (n ? ` + ${n}u` : '');
   // v = the 4 elements src[base + q] whose in-bounds test is `inside(q)`; all or none when vec4.
   const group = (src: string, vec4: boolean, inside: (q: number) => string) =>
     vec4
       ? `if (${inside(0)}) { v = ${src}[base / 4u]; }`
-      : q4.map((q) => `if (${inside(q)}) { v.${comp[q]} = ${src}[base${q ? ` + ${q}u` : ''}]; }`).join(' ');
+      : q4.map((q) => `if (${inside(q)}) { v.${comp[q]} = ${src}[base${u(q)}]; }`).join(' ');
   const loadA = (l: number) => spec.transA
     ? `    { // A stored [K, M]: row p, 4 columns from i
       let flat = ${l * 256}u + tid;
-      let c = flat / 32u;
-      let i = i0 + 4u * (flat % 32u);
+      let c = flat / ${A4}u;
+      let i = i0 + 4u * (flat % ${A4}u);
       let p = kb + c;
       var v = vec4<f32>(0.0);
       if (p < K) {
         let base = p * M + i;
-        ${group('A', !!spec.vec4A, (q) => `i${q ? ` + ${q}u` : ''} < M`)}
+        ${group('A', !!spec.vec4A, (q) => `i${u(q)} < M`)}
       }
       ra${l} = v;
     }`
     : `    { // A stored [M, K]: row i, 4 columns from p
       let flat = ${l * 256}u + tid;
-      let i = i0 + flat / 4u;
-      let p = kb + 4u * (flat % 4u);
+      let i = i0 + flat / ${KQ}u;
+      let p = kb + 4u * (flat % ${KQ}u);
       var v = vec4<f32>(0.0);
       if (i < M) {
         let base = ${rowExpr(rowMapA, 'i')} * K + p;
-        ${group('A', !!spec.vec4A, (q) => `p${q ? ` + ${q}u` : ''} < K`)}
+        ${group('A', !!spec.vec4A, (q) => `p${u(q)} < K`)}
       }
       ra${l} = v;
     }`;
-  const storeA = (l: number) => spec.transA
-    ? `    As[${l * 256}u + tid] = ra${l};`
-    : `    {
+  // A group of 4 along the sum (row r of the tile, sum steps 4·(flat % KQ) + q) into a slice
+  // stored transposed: element (c, r) is component r % 4 of vec4 c · W + r / 4.
+  const storeTransposed = (array: string, W: number, reg: string, l: number, off: string) => `    {
       let flat = ${l * 256}u + tid;
-      let at = 4u * (flat % 4u) * 32u + (flat / 4u) / 4u;
-      let lane = (flat / 4u) % 4u;
-${q4.map((q) => `      As[at${q ? ` + ${q * 32}u` : ''}][lane] = ra${l}.${comp[q]};`).join('\n')}
+      let at = ${off}4u * (flat % ${KQ}u) * ${W}u + (flat / ${KQ}u) / 4u;
+      let lane = (flat / ${KQ}u) % 4u;
+${q4.map((q) => `      ${array}[at${u(q * W)}][lane] = ${reg}${l}.${comp[q]};`).join('\n')}
     }`;
+  // Direct stores: flat = c · A4 + r4 (or c · B4 + s4) goes to c · SA + r4 (c · SB + s4).
+  const direct = (W: number, S: number, l: number) => (S === W ? `${l * 256}u + tid` : `(${l * 256}u + tid) + ((${l * 256}u + tid) / ${W}u) * ${S - W}u`);
+  const storeA = (l: number, off: string) => spec.transA
+    ? `    As[${off}${direct(A4, SA, l)}] = ra${l};`
+    : storeTransposed('As', SA, 'ra', l, off);
   let loadBGroup: string;
   if (spec.transB) {
-    const plain = group('B', !!spec.vec4B, (q) => `p${q ? ` + ${q}u` : ''} < K`);
-    const one = q4.map((q) => `if (p${q ? ` + ${q}u` : ''} < K) { v.${comp[q]} = 1.0; }`).join(' ');
+    const plain = group('B', !!spec.vec4B, (q) => `p${u(q)} < K`);
+    const one = q4.map((q) => `if (p${u(q)} < K) { v.${comp[q]} = 1.0; }`).join(' ');
     loadBGroup = ones ? `if (j == params.ldB) { ${one} } else { ${plain} }` : plain;
   } else if (ones) {
     loadBGroup = spec.vec4B
       ? 'if (j < params.ldB) { v = B[base / 4u]; } else if (j == params.ldB && j < N) { v = vec4<f32>(1.0, 0.0, 0.0, 0.0); }'
       : q4.map((q) => {
-        const jq = `j${q ? ` + ${q}u` : ''}`;
-        return `if (${jq} == params.ldB) { v.${comp[q]} = 1.0; } else if (${jq} < N) { v.${comp[q]} = B[base${q ? ` + ${q}u` : ''}]; }`;
+        const jq = `j${u(q)}`;
+        return `if (${jq} == params.ldB) { v.${comp[q]} = 1.0; } else if (${jq} < N) { v.${comp[q]} = B[base${u(q)}]; }`;
       }).join(' ');
   } else {
-    loadBGroup = group('B', !!spec.vec4B, (q) => `j${q ? ` + ${q}u` : ''} < N`);
+    loadBGroup = group('B', !!spec.vec4B, (q) => `j${u(q)} < N`);
   }
   const loadB = (l: number) => spec.transB
     ? `    { // B stored [N, K]: row j, 4 columns from p
       let flat = ${l * 256}u + tid;
-      let j = j0 + flat / 4u;
-      let p = kb + 4u * (flat % 4u);
+      let j = j0 + flat / ${KQ}u;
+      let p = kb + 4u * (flat % ${KQ}u);
       var v = vec4<f32>(0.0);
       if (j < N) {
         let base = j * K + p;
@@ -428,8 +498,8 @@ ${q4.map((q) => `      As[at${q ? ` + ${q * 32}u` : ''}][lane] = ra${l}.${comp[q
     }`
     : `    { // B stored [K, ldB]: row p, 4 columns from j
       let flat = ${l * 256}u + tid;
-      let p = kb + flat / 32u;
-      let j = j0 + 4u * (flat % 32u);
+      let p = kb + flat / ${B4}u;
+      let j = j0 + 4u * (flat % ${B4}u);
       var v = vec4<f32>(0.0);
       if (p < K) {
         let base = ${rowExpr(rowMapB, 'p')} * params.ldB + j;
@@ -437,69 +507,89 @@ ${q4.map((q) => `      As[at${q ? ` + ${q * 32}u` : ''}][lane] = ra${l}.${comp[q
       }
       rb${l} = v;
     }`;
-  const storeB = (l: number) => spec.transB
-    ? `    {
-      let flat = ${l * 256}u + tid;
-      let at = 4u * (flat % 4u) * 32u + (flat / 4u) / 4u;
-      let lane = (flat / 4u) % 4u;
-${q4.map((q) => `      Bs[at${q ? ` + ${q * 32}u` : ''}][lane] = rb${l}.${comp[q]};`).join('\n')}
-    }`
-    : `    Bs[${l * 256}u + tid] = rb${l};`;
-  const ms = [0, 1, 2, 3, 4, 5, 6, 7];
-  const accs = ms.flatMap((m) => [0, 1].map((h) => `acc${m}_${h}`));
-  const loads = [loadA(0), loadA(1), loadB(0), loadB(1)].join('\n');
-  const inner = ms.flatMap((m) => [0, 1].map((h) => `      acc${m}_${h} = acc${m}_${h} + a${m >> 2}.${comp[m % 4]} * b${h};`)).join('\n');
-  const finish = ms.flatMap((m) => [0, 1].flatMap((h) => q4.map((q) => `  {
-    let i = i0 + ${m >= 4 ? '64u + ' : ''}4u * lid.y + ${m % 4}u;
-    let j = j0 + ${h ? '64u + ' : ''}4u * lid.x + ${q}u;
+  const storeB = (l: number, off: string) => spec.transB
+    ? storeTransposed('Bs', SB, 'rb', l, off)
+    : `    Bs[${off}${direct(B4, SB, l)}] = rb${l};`;
+  const gs = range(t.BM / 64);
+  const hs = range(t.BN / 64);
+  const ms = range(t.BM / 16);
+  const accs = ms.flatMap((m) => hs.map((h) => `acc${m}_${h}`));
+  const loads = [...range(nA).map(loadA), ...range(nB).map(loadB)].join('\n');
+  // Stores of the registers into the slice at offset (offA, offB): WGSL text ending in ' + ' or empty.
+  const stores = (offA: string, offB: string) => [...range(nA).map((l) => storeA(l, offA)), ...range(nB).map((l) => storeB(l, offB))].join('\n');
+  const step = (c: string, offA: string, offB: string) => `${gs.map((g) => `      let a${g} = As[${offA}${c} * ${SA}u${u(16 * g)} + lid.y];`).join('\n')}
+${hs.map((h) => `      let b${h} = Bs[${offB}${c} * ${SB}u${u(16 * h)} + lid.x];`).join('\n')}
+${ms.flatMap((m) => hs.map((h) => `      acc${m}_${h} = acc${m}_${h} + a${m >> 2}.${comp[m % 4]} * b${h};`)).join('\n')}`;
+  // `unroll`: the BK steps written out with constant c, for compilers that would not unroll the loop.
+  const multiply = (offA: string, offB: string) => t.unroll
+    ? range(t.BK).map((c) => `    {\n${step(`${c}u`, offA, offB)}\n    }`).join('\n')
+    : `    for (var c = 0u; c < BK; c = c + 1u) {\n${step('c', offA, offB)}\n    }`;
+  const finish = ms.flatMap((m) => hs.flatMap((h) => q4.map((q) => `  {
+    let i = i0 + ${64 * (m >> 2) + (m % 4)}u + 4u * lid.y;
+    let j = j0 + ${64 * h + q}u + 4u * lid.x;
     if (i < M && j < N) {
       ${epilogue(`acc${m}_${h}.${comp[q]}`)}
     }
   }`))).join('\n');
+  const loop = t.db
+    ? `${stores('', '')}
+  workgroupBarrier();
+  var half = 0u; // which half of As and Bs holds the slice being multiplied
+  for (var k0 = 0u; k0 < K; k0 = k0 + BK) {
+    let more = k0 + BK < K;
+    if (more) { // the next slice, into registers, while this one is multiplied
+      let kb = k0 + BK;
+${loads}
+    }
+    let offA = half * ${sliceA}u;
+    let offB = half * ${sliceB}u;
+${multiply('offA + ', 'offB + ')}
+    if (more) { // into the other half, which nobody reads since the last barrier
+      let offA2 = ${sliceA}u - offA;
+      let offB2 = ${sliceB}u - offB;
+${stores('offA2 + ', 'offB2 + ')}
+    }
+    workgroupBarrier();
+    half = 1u - half;
+  }`
+    : `  for (var k0 = 0u; k0 < K; k0 = k0 + BK) {
+${stores('', '')}
+    workgroupBarrier();
+    if (k0 + BK < K) { // the next slice, into registers, while this one is multiplied
+      let kb = k0 + BK;
+${loads}
+    }
+${multiply('', '')}
+    workgroupBarrier();
+  }`;
+  const copies = t.db ? 2 : 1;
   return `${COMMON}
 struct Params { M: u32, N: u32, K: u32, ldB: u32, eta: f32, mu: f32, decay: f32, pad: u32 }
 ${decls}
 
-const BK = 16u;
-var<workgroup> As: array<vec4<f32>, 512>; // As[c * 32 + r4] = op(A)[i0 + 4 r4 + (0…3), k0 + c]
-var<workgroup> Bs: array<vec4<f32>, 512>; // Bs[c * 32 + s4] = op(B)[k0 + c, j0 + 4 s4 + (0…3)]
+const BK = ${t.BK}u;
+var<workgroup> As: array<vec4<f32>, ${copies * sliceA}>; // As[c * ${SA} + r4] = op(A)[i0 + 4 r4 + (0…3), k0 + c]${t.db ? ` (half 1 from ${sliceA})` : ''}
+var<workgroup> Bs: array<vec4<f32>, ${copies * sliceB}>; // Bs[c * ${SB} + s4] = op(B)[k0 + c, j0 + 4 s4 + (0…3)]${t.db ? ` (half 1 from ${sliceB})` : ''}
 
-// A 16 × 16 thread block computes a 128 × 128 tile of C; thread (x, y) owns rows 4y + (0…3) and
-// 64 + 4y + (0…3), columns 4x + (0…3) and 64 + 4x + (0…3) of it.
+// A 16 × 16 thread block computes a ${t.BM} × ${t.BN} tile of C; thread (x, y) owns rows 64 g + 4y + (0…3)
+// and columns 64 h + 4x + (0…3) of it.
 @compute @workgroup_size(16, 16, 1)
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>,
         @builtin(local_invocation_index) tid: u32) {
   let M = ${spec.mFromStep ? 'step.rows' : 'params.M'};
   let N = params.N;
   let K = ${spec.kFromStep ? 'step.rows' : 'params.K'};
-  let i0 = wid.y * 128u;
-  let j0 = wid.x * 128u;
+  let i0 = wid.y * ${t.BM}u;
+  let j0 = wid.x * ${t.BN}u;
 ${accs.map((a) => `  var ${a} = vec4<f32>(0.0);`).join('\n')}
-  // The slice being loaded, in registers: 2 groups of 4 of A, 2 of B.
-  var ra0 = vec4<f32>(0.0);
-  var ra1 = vec4<f32>(0.0);
-  var rb0 = vec4<f32>(0.0);
-  var rb1 = vec4<f32>(0.0);
+  // The slice being loaded, in registers: ${nA} groups of 4 of A, ${nB} of B.
+${range(nA).map((l) => `  var ra${l} = vec4<f32>(0.0);`).join('\n')}
+${range(nB).map((l) => `  var rb${l} = vec4<f32>(0.0);`).join('\n')}
   {
     let kb = 0u;
 ${loads}
   }
-  for (var k0 = 0u; k0 < K; k0 = k0 + BK) {
-${[storeA(0), storeA(1), storeB(0), storeB(1)].join('\n')}
-    workgroupBarrier();
-    if (k0 + BK < K) { // the next slice, into registers, while this one is multiplied
-      let kb = k0 + BK;
-${loads}
-    }
-    for (var c = 0u; c < BK; c = c + 1u) {
-      let a0 = As[c * 32u + lid.y];
-      let a1 = As[c * 32u + 16u + lid.y];
-      let b0 = Bs[c * 32u + lid.x];
-      let b1 = Bs[c * 32u + 16u + lid.x];
-${inner}
-    }
-    workgroupBarrier();
-  }
+${loop}
 ${finish}
 }
 `;

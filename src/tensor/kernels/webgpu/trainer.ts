@@ -215,7 +215,7 @@ function checkOptions(o: WebGpuTrainerOptions, n: number): { momentum: number; d
   if (!(Number.isFinite(trainingSize) && trainingSize > 0)) throw new ArgumentError(`webgpu trainer: trainingSize must be a positive number, got ${trainingSize}`);
   const every = o.batchesPerSubmit ?? 256;
   if (!Number.isInteger(every) || every < 1) throw new ArgumentError(`webgpu trainer: batchesPerSubmit must be an integer ≥ 1, got ${every}`);
-  pickTile(o.tiles, 1, 1, 1); // throws on an unknown tile name
+  if (typeof o.tiles !== 'function') pickTile(o.tiles, 1, 1, 1); // throws on an unknown tile name
   if (o.tiles !== undefined && typeof o.tiles === 'object') {
     for (const [from, to] of Object.entries(o.tiles)) {
       if (!(from in TILES) || !(to in TILES)) throw new ArgumentError(`webgpu trainer: tiles maps '${from}' to '${to}'; both must be tiles: ${Object.keys(TILES).join(', ')}`);
