@@ -11,7 +11,7 @@ import { jsKernels } from '../src/tensor/kernels/js.js';
 import { kernels, registerBackend, setBackend } from '../src/tensor/kernels/registry.js';
 import { ArgumentError, ShapeError, UnsupportedError } from '../src/util/errors.js';
 import {
-  TILES, activationDeltaShader, argmaxShader, autoBackend, chooseTile, columnSumsShader, countCorrectShader, createWebGpuTrainer,
+  TILES, activationDeltaShader, argmaxShader, autoBackend, chooseTile, isVec4Tile, tileWorkgroupBytes, columnSumsShader, countCorrectShader, createWebGpuTrainer,
   gatherRowsShader, gemmShader, gemmVectorLoads, grid, outputShader, pickTile, requestWebGpuDevice, sgdShader, softmaxShader,
   WebGpuContext, type GemmEpilogue, type GpuLike, type ShaderSource, type TileName,
 } from '../src/tensor/kernels/webgpu/index.js';
@@ -246,8 +246,9 @@ describe('WGSL generators', () => {
   });
 
   it('tiles: large blocks for big outputs, 16×16 for a small batch (deep when the sum is long)', () => {
-    expect(chooseTile(1024, 4096, 4096)).toBe('huge'); // W4 hidden layer: 256 tiles of 128 × 128
-    expect(chooseTile(1024, 1024, 1024)).toBe('large'); // 64 huge tiles are too few, 256 large ones not
+    expect(chooseTile(1024, 4096, 4096)).toBe('huge4uw'); // W4 hidden layer: 256 tiles of 128 × 128
+    expect(chooseTile(4096, 4097, 1024)).toBe('huge4uw'); // W4 hidden-layer update (a column of ones for the bias)
+    expect(chooseTile(1024, 1024, 1024)).toBe('large4'); // 64 tiles of 128 × 128 are too few, 256 of 64 × 64 not
     expect(chooseTile(512, 512, 512)).toBe('medium'); // 64 large tiles are too few, 256 medium ones not
     expect(chooseTile(128, 256, 784)).toBe('deep'); // W3 first layer: only 32 medium tiles, 128 small ones
     expect(chooseTile(10, 30, 784)).toBe('deep'); // W1 first layer forward
@@ -260,12 +261,35 @@ describe('WGSL generators', () => {
       expect(pickTile('auto', m, n, k)).toBe(chooseTile(m, n, k));
       expect(pickTile('huge4', m, n, k)).toBe('huge4');
     }
-    expect(pickTile({ huge: 'huge4' }, 1024, 4096, 4096)).toBe('huge4'); // W4's hidden-layer products
-    expect(pickTile({ huge: 'huge4' }, 1024, 10, 4096)).toBe(chooseTile(1024, 10, 4096)); // its output layer: not 'huge'
+    expect(pickTile({ huge4uw: 'huge' }, 1024, 4096, 4096)).toBe('huge'); // W4's hidden-layer products
+    expect(pickTile({ huge4uw: 'huge' }, 1024, 10, 4096)).toBe(chooseTile(1024, 10, 4096)); // its output layer: not 'huge4uw'
     expect(() => pickTile('giant' as TileName, 1, 1, 1)).toThrow(/unknown tile 'giant'/);
+    // A function of the shape: here the weight updates (K = the batch, 1024) on one tile, the rest on another.
+    const byShape = (m: number, n: number, k: number): TileName => (k === 1024 ? 'huge4' : chooseTile(m, n, k));
+    expect(pickTile(byShape, 4096, 4097, 1024)).toBe('huge4');
+    expect(pickTile(byShape, 1024, 4096, 4096)).toBe('huge4uw');
+    expect(() => pickTile(() => 'giant' as TileName, 3, 4, 5)).toThrow(/tile function chose an unknown tile 'giant' for 3 × 4 × 5/);
   });
 
-  it("huge4 reads an operand with vec4 loads exactly when its stored rows are a multiple of 4 long", () => {
+  it("a vec4 tile reads an operand with vec4 loads exactly when its stored rows are a multiple of 4 long", () => {
+    expect((Object.keys(TILES) as TileName[]).filter(isVec4Tile)).toEqual(['huge4', 'huge4u', 'huge4uw', 'large4']);
+    // Every tile runs within WebGPU's default 16 KiB of workgroup memory (huge4: 16 × (128 + 128) floats).
+    for (const t of Object.keys(TILES) as TileName[]) expect(tileWorkgroupBytes(t)).toBeLessThanOrEqual(16384);
+    expect(tileWorkgroupBytes('huge4')).toBe(16384);
+    // huge4u is huge4 with the 16 steps of a slice written out: no loop over c, 16 blocks reading As.
+    const looped = gemmShader({ transA: false, transB: true, tile: 'huge4', epilogue: { kind: 'store', accumulate: false } }).code;
+    const unrolled = gemmShader({ transA: false, transB: true, tile: 'huge4u', epilogue: { kind: 'store', accumulate: false } }).code;
+    expect(looped).toContain('for (var c = 0u; c < BK;');
+    expect(unrolled).not.toContain('for (var c = 0u');
+    expect(unrolled.match(/let a0 = As\[\d+u \* 32u \+ ty\]/g)).toHaveLength(16);
+    // huge4uw differs from huge4u only in where each thread sits: a warp on 8 × 4 instead of 16 × 2.
+    const warps = gemmShader({ transA: false, transB: true, tile: 'huge4uw', epilogue: { kind: 'store', accumulate: false } }).code;
+    expect(unrolled).toContain('let tx = (warp % 1u) * 16u + lane % 16u;');
+    expect(warps).toContain('let tx = (warp % 2u) * 8u + lane % 8u;');
+    const placeless = (code: string) => code.replace(/let t[xy] = .*;/g, '').replace(/covers \d+ × \d+ of it/, '');
+    expect(placeless(warps)).toBe(placeless(unrolled));
+    expect(gemmVectorLoads('huge4u', 784, 4096)).toEqual({ vec4A: true, vec4B: true });
+    expect(gemmVectorLoads('large4', 10, 4096)).toEqual({ vec4A: false, vec4B: true });
     expect(gemmVectorLoads('huge4', 784, 4096)).toEqual({ vec4A: true, vec4B: true });
     expect(gemmVectorLoads('huge4', 10, 4096)).toEqual({ vec4A: false, vec4B: true });
     expect(gemmVectorLoads('huge4', 4096, 785)).toEqual({ vec4A: true, vec4B: false });

@@ -18,21 +18,23 @@ import {
 
 /**
  * The tile for an M × N output summed over K: the largest whose grid still has ≥ 96 workgroups
- * (enough to fill a GPU's multiprocessors); else 16 × 16, stepping 64 deep when K is long.
- * (A first guess, not yet tuned on a GPU: bench/webgpu.ts times each tile at 4096³.)
+ * (enough to fill a GPU's multiprocessors) — the vec4 kernels 'huge4uw' (128 × 128) and 'large4'
+ * (64 × 64) — else 32 × 32, else 16 × 16, stepping 64 deep when K is long. Measured on an NVIDIA
+ * H200 (bench/webgpu.ts; docs/webgpu.md has the runs): 'huge4uw' trains W4 1.5–1.6× faster than
+ * the scalar 'huge'; 'large4' multiplies faster than the scalar 'large' at 4096³ and 1024³.
  */
 export function chooseTile(M: number, N: number, K: number): TileName {
   const groups = (t: TileName) => Math.ceil(M / TILES[t].BM) * Math.ceil(N / TILES[t].BN);
-  if (groups('huge') >= 96) return 'huge';
-  if (groups('large') >= 96) return 'large';
+  if (groups('huge4uw') >= 96) return 'huge4uw';
+  if (groups('large4') >= 96) return 'large4';
   if (groups('medium') >= 96) return 'medium';
   return K >= 128 ? 'deep' : 'small';
 }
 
 /**
  * Which tile the matrix multiplies use: 'auto' (chooseTile's answer, the default), one tile name for
- * every product, a map from chooseTile's answer to the tile to use instead — `{ huge: 'huge4' }`
- * runs the vec4 kernel wherever the 128 × 128 scalar one would have run — or a function of the
+ * every product, a map from chooseTile's answer to the tile to use instead — `{ huge4uw: 'huge' }`
+ * runs the scalar 128 × 128 kernel wherever the vec4 one would have run — or a function of the
  * product's M × N output and K-long sums.
  */
 export type TileChoice = 'auto' | TileName | Partial<Record<TileName, TileName>> | ((M: number, N: number, K: number) => TileName);

@@ -118,9 +118,10 @@ function rowExpr(map: RowMap, r: string): string {
  * Output-tile shapes. Every one runs 16 × 16 threads; each thread owns RM × RN outputs. The scalar
  * tiles keep single floats in workgroup memory; the `vec4` ones (their own generator, `gemmVec4`)
  * keep vec4s, read operands with vec4 loads where rows allow, and load the next slice of the sum
- * into registers while the current one is multiplied; `db` ones double-buffer the slice in
- * workgroup memory (one barrier per slice instead of two). Tiles that need more workgroup memory
- * than WebGPU's default 16 KiB (`tileWorkgroupBytes`) run only where the device allows it.
+ * into registers while the current one is multiplied; `unroll` ones write the steps of a slice out.
+ * Every tile fits WebGPU's default 16 KiB of workgroup memory (`tileWorkgroupBytes`). Other shapes
+ * measured on an H200 and dropped (128 × 256, 256 × 128, 32 deep, 8 deep, double-buffered, padded,
+ * warps on 4 × 8): docs/webgpu.md.
  */
 export const TILES = {
   small: { BM: 16, BN: 16, BK: 16, RM: 1, RN: 1 },
@@ -137,34 +138,16 @@ export const TILES = {
    * row's length is a multiple of 4 (`vec4A`, `vec4B`). 16 KiB of workgroup memory.
    */
   huge4: { BM: 128, BN: 128, BK: 16, RM: 8, RN: 8, vec4: true },
-  /** 'huge4' with the steps of the sum over a slice written out (no loop). */
+  /** 'huge4' with the 16 steps of the sum over a slice written out instead of looped. */
   huge4u: { BM: 128, BN: 128, BK: 16, RM: 8, RN: 8, vec4: true, unroll: true },
-  /** 'huge4' with the slice double-buffered in workgroup memory (32 KiB). */
-  huge4db: { BM: 128, BN: 128, BK: 16, RM: 8, RN: 8, vec4: true, db: true },
-  /** 'huge4' 32 deep per slice (32 KiB): half the barriers. */
-  huge4k32: { BM: 128, BN: 128, BK: 32, RM: 8, RN: 8, vec4: true },
-  /** 128 × 256, 8 × 16 outputs per thread (128 accumulators), 16 deep (24 KiB). */
-  wide4: { BM: 128, BN: 256, BK: 16, RM: 8, RN: 16, vec4: true },
-  /** 'wide4' with the steps written out. */
-  wide4u: { BM: 128, BN: 256, BK: 16, RM: 8, RN: 16, vec4: true, unroll: true },
-  /** 'huge4db' with the steps written out. */
-  huge4dbu: { BM: 128, BN: 128, BK: 16, RM: 8, RN: 8, vec4: true, db: true, unroll: true },
-  /** 'huge4u' with a vec4 of padding per step in workgroup memory (16.5 KiB). */
-  huge4pu: { BM: 128, BN: 128, BK: 16, RM: 8, RN: 8, vec4: true, unroll: true, pad: 1 },
-  /** 'huge4u' 8 deep: fewer registers for the prefetch. */
-  huge4k8u: { BM: 128, BN: 128, BK: 8, RM: 8, RN: 8, vec4: true, unroll: true },
-  /** 'tall4' with the steps written out. */
-  tall4u: { BM: 256, BN: 128, BK: 16, RM: 16, RN: 8, vec4: true, unroll: true },
-  /** 'wide4db' with the steps written out. */
-  wide4dbu: { BM: 128, BN: 256, BK: 16, RM: 8, RN: 16, vec4: true, db: true, unroll: true },
-  /** 'wide4' double-buffered (48 KiB). */
-  wide4db: { BM: 128, BN: 256, BK: 16, RM: 8, RN: 16, vec4: true, db: true },
-  /** 256 × 128, 16 × 8 outputs per thread, 16 deep (24 KiB). */
-  tall4: { BM: 256, BN: 128, BK: 16, RM: 16, RN: 8, vec4: true },
+  /**
+   * 'huge4u' with each warp's 32 threads on 8 × 4 of the block, so a warp's reads of Bs are 8
+   * consecutive vec4s (128 bytes) instead of 16: the fastest kernel measured on an NVIDIA H200
+   * (docs/webgpu.md), so chooseTile's pick for big products.
+   */
+  huge4uw: { BM: 128, BN: 128, BK: 16, RM: 8, RN: 8, vec4: true, unroll: true, lanesX: 8 },
   /** 64 × 64, 4 × 4 outputs per thread, 16 deep (8 KiB): the vec4 kernel for mid-sized products. */
   large4: { BM: 64, BN: 64, BK: 16, RM: 4, RN: 4, vec4: true },
-  /** 'large4' 32 deep (16 KiB). */
-  large4k32: { BM: 64, BN: 64, BK: 32, RM: 4, RN: 4, vec4: true },
 } as const;
 
 /** A tile name. */
@@ -178,8 +161,7 @@ export function isVec4Tile(tile: TileName): boolean {
 /** Bytes of workgroup memory a tile's kernel declares. */
 export function tileWorkgroupBytes(tile: TileName): number {
   const t = TILES[tile];
-  const pad = 'pad' in t ? 16 * t.pad : 0; // vec4s added per step of the sum in each operand
-  return t.BK * (4 * (t.BM + t.BN) + 2 * pad) * ('db' in t ? 2 : 1);
+  return 4 * t.BK * (t.BM + t.BN);
 }
 
 /** What the matrix multiply does with each finished C[i, j] = Σ_p op(A)[i, p] · op(B)[p, j]. */
@@ -388,41 +370,38 @@ ${finish}
 }
 
 /**
- * The body of the vec4 matrix multiplies (TILES entries with `vec4: true`: 'huge4' and its
- * variants) around gemmShader's bindings and epilogue. 16 × 16 threads; a tile of BM × BN outputs,
- * BM and BN multiples of 64, summed BK deep per slice. Workgroup memory holds one slice (two when
- * `db`) as vec4s:
+ * The body of the vec4 matrix multiplies (TILES entries with `vec4: true`) around gemmShader's
+ * bindings and epilogue. 16 × 16 threads; a tile of BM × BN outputs, BM and BN multiples of 64,
+ * summed BK deep per slice (BM · BK and BN · BK multiples of 1024). Workgroup memory holds one
+ * slice as vec4s:
  *   As[c · BM/4 + r4] = op(A)[i0 + 4·r4 … i0 + 4·r4 + 3, k0 + c]   (vec4 over 4 rows: A transposed)
  *   Bs[c · BN/4 + s4] = op(B)[k0 + c, j0 + 4·s4 … j0 + 4·s4 + 3]
- * Thread (x, y) owns rows i0 + 64·g + 4y + {0…3} (g < BM/64) and columns j0 + 64·h + 4x + {0…3}
- * (h < BN/64): per step c of the sum it reads BM/64 vec4s of As (the 16 threads of a row of the
- * block read the same ones: a broadcast) and BN/64 of Bs (16 consecutive vec4s: no bank conflict)
- * and does (BM/16)·(BN/16) multiply-adds into vec4 accumulators acc{m}_{h} (row 64·(m/4) + 4y +
- * m%4, columns 64h + 4x + {0…3}). With 'huge4' (128 × 128, 16 deep): 2 + 2 vec4 reads, 64
+ * Thread (tx, ty) owns rows i0 + 64·g + 4ty + {0…3} (g < BM/64) and columns j0 + 64·h + 4tx +
+ * {0…3} (h < BN/64): per step c of the sum it reads BM/64 vec4s of As (the threads of a row of the
+ * block read the same ones: a broadcast) and BN/64 of Bs (consecutive vec4s: no bank conflict)
+ * and does (BM/16)·(BN/16) multiply-adds into vec4 accumulators acc{m}_{h} (row 64·(m/4) + 4ty +
+ * m%4, columns 64h + 4tx + {0…3}). (tx, ty) is (lid.x, lid.y) unless `lanesX` lays a warp's 32
+ * threads out as lanesX × 32/lanesX. With 'huge4' (128 × 128, 16 deep): 2 + 2 vec4 reads, 64
  * multiply-adds, 16 KiB of workgroup memory (WebGPU's default limit).
  * Global loads go by groups of 4 consecutive elements of a stored row: one vec4 load when the
  * operand's vec4 flag is set (its rows are a multiple of 4 long, so a group is wholly inside or
  * outside the matrix), else 4 scalar loads each checked against the bounds. Each thread loads its
  * groups of the next slice into registers before the current one is multiplied, so those loads are
- * in flight meanwhile. Single buffer: store, barrier, multiply, barrier. Double buffer (`db`): the
- * next slice goes into the other half while this one is multiplied, one barrier per slice.
- * `unroll` writes the BK steps of a slice out with constant offsets instead of a loop.
+ * in flight meanwhile: store, barrier, load the next, multiply, barrier. `unroll` writes the BK
+ * steps of a slice out with constant offsets instead of a loop.
  */
 function gemmVec4(spec: GemmSpec, decls: string, epilogue: (acc: string) => string, ones: boolean): string {
-  const t = TILES[spec.tile] as { BM: number; BN: number; BK: number; db?: boolean; unroll?: boolean; pad?: number };
+  const t = TILES[spec.tile] as { BM: number; BN: number; BK: number; unroll?: boolean; lanesX?: number };
   const rowMapA = spec.rowMapA ?? 'none';
   const rowMapB = spec.rowMapB ?? 'none';
   const A4 = t.BM / 4; // vec4s of one step c of the sum in As
   const B4 = t.BN / 4; // vec4s of one step c in Bs
-  // Stride between steps c in As and Bs: A4, B4, plus `pad` vec4s that move the transposed stores
-  // of neighbouring threads onto other memory banks.
-  const SA = A4 + (t.pad ?? 0);
-  const SB = B4 + (t.pad ?? 0);
   const KQ = t.BK / 4; // groups of 4 along the sum in one stored row's slice
-  const sliceA = t.BK * SA;
-  const sliceB = t.BK * SB;
   const nA = (t.BM * t.BK) / 1024; // groups of A per thread per slice
   const nB = (t.BN * t.BK) / 1024;
+  // Threads of a warp side by side in x (LX of them) and y (32 / LX): 16 × 2 is the plain order
+  // (tx, ty) = (lid.x, lid.y); 8 × 4 makes the warp's Bs reads 8 consecutive vec4s and As reads 4.
+  const LX = t.lanesX ?? 16;
   const q4 = [0, 1, 2, 3];
   const comp = 'xyzw';
   const range = (n: number) => Array.from({ length: n }, (_, i) => i);
@@ -458,17 +437,15 @@ function gemmVec4(spec: GemmSpec, decls: string, epilogue: (acc: string) => stri
     }`;
   // A group of 4 along the sum (row r of the tile, sum steps 4·(flat % KQ) + q) into a slice
   // stored transposed: element (c, r) is component r % 4 of vec4 c · W + r / 4.
-  const storeTransposed = (array: string, W: number, reg: string, l: number, off: string) => `    {
+  const storeTransposed = (array: string, W: number, reg: string, l: number) => `    {
       let flat = ${l * 256}u + tid;
-      let at = ${off}4u * (flat % ${KQ}u) * ${W}u + (flat / ${KQ}u) / 4u;
+      let at = 4u * (flat % ${KQ}u) * ${W}u + (flat / ${KQ}u) / 4u;
       let lane = (flat / ${KQ}u) % 4u;
 ${q4.map((q) => `      ${array}[at${u(q * W)}][lane] = ${reg}${l}.${comp[q]};`).join('\n')}
     }`;
-  // Direct stores: flat = c · A4 + r4 (or c · B4 + s4) goes to c · SA + r4 (c · SB + s4).
-  const direct = (W: number, S: number, l: number) => (S === W ? `${l * 256}u + tid` : `(${l * 256}u + tid) + ((${l * 256}u + tid) / ${W}u) * ${S - W}u`);
-  const storeA = (l: number, off: string) => spec.transA
-    ? `    As[${off}${direct(A4, SA, l)}] = ra${l};`
-    : storeTransposed('As', SA, 'ra', l, off);
+  const storeA = (l: number) => spec.transA
+    ? `    As[${l * 256}u + tid] = ra${l};`
+    : storeTransposed('As', A4, 'ra', l);
   let loadBGroup: string;
   if (spec.transB) {
     const plain = group('B', !!spec.vec4B, (q) => `p${u(q)} < K`);
@@ -507,72 +484,39 @@ ${q4.map((q) => `      ${array}[at${u(q * W)}][lane] = ${reg}${l}.${comp[q]};`).
       }
       rb${l} = v;
     }`;
-  const storeB = (l: number, off: string) => spec.transB
-    ? storeTransposed('Bs', SB, 'rb', l, off)
-    : `    Bs[${off}${direct(B4, SB, l)}] = rb${l};`;
+  const storeB = (l: number) => spec.transB
+    ? storeTransposed('Bs', B4, 'rb', l)
+    : `    Bs[${l * 256}u + tid] = rb${l};`;
   const gs = range(t.BM / 64);
   const hs = range(t.BN / 64);
   const ms = range(t.BM / 16);
   const accs = ms.flatMap((m) => hs.map((h) => `acc${m}_${h}`));
   const loads = [...range(nA).map(loadA), ...range(nB).map(loadB)].join('\n');
-  // Stores of the registers into the slice at offset (offA, offB): WGSL text ending in ' + ' or empty.
-  const stores = (offA: string, offB: string) => [...range(nA).map((l) => storeA(l, offA)), ...range(nB).map((l) => storeB(l, offB))].join('\n');
-  const step = (c: string, offA: string, offB: string) => `${gs.map((g) => `      let a${g} = As[${offA}${c} * ${SA}u${u(16 * g)} + lid.y];`).join('\n')}
-${hs.map((h) => `      let b${h} = Bs[${offB}${c} * ${SB}u${u(16 * h)} + lid.x];`).join('\n')}
+  const stores = [...range(nA).map(storeA), ...range(nB).map(storeB)].join('\n');
+  const step = (c: string) => `${gs.map((g) => `      let a${g} = As[${c} * ${A4}u${u(16 * g)} + ty];`).join('\n')}
+${hs.map((h) => `      let b${h} = Bs[${c} * ${B4}u${u(16 * h)} + tx];`).join('\n')}
 ${ms.flatMap((m) => hs.map((h) => `      acc${m}_${h} = acc${m}_${h} + a${m >> 2}.${comp[m % 4]} * b${h};`)).join('\n')}`;
   // `unroll`: the BK steps written out with constant c, for compilers that would not unroll the loop.
-  const multiply = (offA: string, offB: string) => t.unroll
-    ? range(t.BK).map((c) => `    {\n${step(`${c}u`, offA, offB)}\n    }`).join('\n')
-    : `    for (var c = 0u; c < BK; c = c + 1u) {\n${step('c', offA, offB)}\n    }`;
+  const multiply = t.unroll
+    ? range(t.BK).map((c) => `    {\n${step(`${c}u`)}\n    }`).join('\n')
+    : `    for (var c = 0u; c < BK; c = c + 1u) {\n${step('c')}\n    }`;
   const finish = ms.flatMap((m) => hs.flatMap((h) => q4.map((q) => `  {
-    let i = i0 + ${64 * (m >> 2) + (m % 4)}u + 4u * lid.y;
-    let j = j0 + ${64 * h + q}u + 4u * lid.x;
+    let i = i0 + ${64 * (m >> 2) + (m % 4)}u + 4u * ty;
+    let j = j0 + ${64 * h + q}u + 4u * tx;
     if (i < M && j < N) {
       ${epilogue(`acc${m}_${h}.${comp[q]}`)}
     }
   }`))).join('\n');
-  const loop = t.db
-    ? `${stores('', '')}
-  workgroupBarrier();
-  var half = 0u; // which half of As and Bs holds the slice being multiplied
-  for (var k0 = 0u; k0 < K; k0 = k0 + BK) {
-    let more = k0 + BK < K;
-    if (more) { // the next slice, into registers, while this one is multiplied
-      let kb = k0 + BK;
-${loads}
-    }
-    let offA = half * ${sliceA}u;
-    let offB = half * ${sliceB}u;
-${multiply('offA + ', 'offB + ')}
-    if (more) { // into the other half, which nobody reads since the last barrier
-      let offA2 = ${sliceA}u - offA;
-      let offB2 = ${sliceB}u - offB;
-${stores('offA2 + ', 'offB2 + ')}
-    }
-    workgroupBarrier();
-    half = 1u - half;
-  }`
-    : `  for (var k0 = 0u; k0 < K; k0 = k0 + BK) {
-${stores('', '')}
-    workgroupBarrier();
-    if (k0 + BK < K) { // the next slice, into registers, while this one is multiplied
-      let kb = k0 + BK;
-${loads}
-    }
-${multiply('', '')}
-    workgroupBarrier();
-  }`;
-  const copies = t.db ? 2 : 1;
   return `${COMMON}
 struct Params { M: u32, N: u32, K: u32, ldB: u32, eta: f32, mu: f32, decay: f32, pad: u32 }
 ${decls}
 
 const BK = ${t.BK}u;
-var<workgroup> As: array<vec4<f32>, ${copies * sliceA}>; // As[c * ${SA} + r4] = op(A)[i0 + 4 r4 + (0…3), k0 + c]${t.db ? ` (half 1 from ${sliceA})` : ''}
-var<workgroup> Bs: array<vec4<f32>, ${copies * sliceB}>; // Bs[c * ${SB} + s4] = op(B)[k0 + c, j0 + 4 s4 + (0…3)]${t.db ? ` (half 1 from ${sliceB})` : ''}
+var<workgroup> As: array<vec4<f32>, ${t.BK * A4}>; // As[c * ${A4} + r4] = op(A)[i0 + 4 r4 + (0…3), k0 + c]
+var<workgroup> Bs: array<vec4<f32>, ${t.BK * B4}>; // Bs[c * ${B4} + s4] = op(B)[k0 + c, j0 + 4 s4 + (0…3)]
 
-// A 16 × 16 thread block computes a ${t.BM} × ${t.BN} tile of C; thread (x, y) owns rows 64 g + 4y + (0…3)
-// and columns 64 h + 4x + (0…3) of it.
+// A 16 × 16 thread block computes a ${t.BM} × ${t.BN} tile of C; thread (tx, ty) owns rows 64 g + 4 ty + (0…3)
+// and columns 64 h + 4 tx + (0…3) of it.
 @compute @workgroup_size(16, 16, 1)
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>,
         @builtin(local_invocation_index) tid: u32) {
@@ -581,6 +525,11 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid
   let K = ${spec.kFromStep ? 'step.rows' : 'params.K'};
   let i0 = wid.y * ${t.BM}u;
   let j0 = wid.x * ${t.BN}u;
+  // This thread's place (tx, ty) in the 16 × 16 block: a warp of 32 threads covers ${LX} × ${32 / LX} of it.
+  let lane = tid % 32u;
+  let warp = tid / 32u;
+  let tx = (warp % ${16 / LX}u) * ${LX}u + lane % ${LX}u;
+  let ty = (warp / ${16 / LX}u) * ${32 / LX}u + lane / ${LX}u;
 ${accs.map((a) => `  var ${a} = vec4<f32>(0.0);`).join('\n')}
   // The slice being loaded, in registers: ${nA} groups of 4 of A, ${nB} of B.
 ${range(nA).map((l) => `  var ra${l} = vec4<f32>(0.0);`).join('\n')}
@@ -589,7 +538,16 @@ ${range(nB).map((l) => `  var rb${l} = vec4<f32>(0.0);`).join('\n')}
     let kb = 0u;
 ${loads}
   }
-${loop}
+  for (var k0 = 0u; k0 < K; k0 = k0 + BK) {
+${stores}
+    workgroupBarrier();
+    if (k0 + BK < K) { // the next slice, into registers, while this one is multiplied
+      let kb = k0 + BK;
+${loads}
+    }
+${multiply}
+    workgroupBarrier();
+  }
 ${finish}
 }
 `;

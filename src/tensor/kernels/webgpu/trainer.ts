@@ -76,8 +76,8 @@ export interface WebGpuTrainerOptions {
   /** Submit the recorded commands every this many batches (default 256), so the GPU starts early. */
   batchesPerSubmit?: number;
   /**
-   * The matrix multiplies' tiles (default 'auto': chooseTile per product). `{ huge: 'huge4' }`
-   * runs the vec4 128 × 128 kernel where the scalar one would run (bench/webgpu.ts compares them).
+   * The matrix multiplies' tiles (default 'auto': chooseTile per product). `{ huge4uw: 'huge' }`
+   * runs the scalar 128 × 128 kernel where the vec4 one would run (bench/webgpu.ts compares them).
    */
   tiles?: TileChoice;
 }
