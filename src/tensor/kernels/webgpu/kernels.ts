@@ -11,8 +11,8 @@ import { ArgumentError } from '../../../util/errors.js';
 import type { ActivationKind } from '../types.js';
 import { grid, type GpuArray, type Pipeline, type Resource, type WebGpuContext } from './context.js';
 import {
-  GROUP, TILES, activationDeltaShader, isVec4Tile, argmaxShader, columnSumsShader, countCorrectShader, gatherRowsShader, gemmShader,
-  outputShader, sgdShader, softmaxShader,
+  GROUP, TILES, activationDeltaShader, argmaxShader, columnSumsShader, countCorrectShader, gatherRowsShader, gemmShader,
+  isVec4Tile, outputShader, sgdShader, softmaxShader,
   type CostKind, type GemmSpec, type OutputActivation, type ShaderSource, type TileName,
 } from './shaders.js';
 
@@ -58,9 +58,9 @@ export function pickTile(choice: TileChoice | undefined, M: number, N: number, K
 }
 
 /**
- * Whether a vec4 tile's kernel ('huge4' and the like) may read each operand with vec4 loads: only when every stored row of
- * it is a multiple of 4 elements long (rows of A: K, or M when transA; of B: ldB, or K when
- * transB), so that a group of 4 never straddles two rows (buffers are whole multiples of 16 bytes:
+ * Whether a vec4 tile's kernel ('huge4uw', 'large4', …) may read each operand with vec4 loads: only
+ * when every stored row of it is a multiple of 4 elements long (rows of A: K, or M when transA; of
+ * B: ldB, or K when transB), so that a group of 4 never straddles two rows (buffers are whole multiples of 16 bytes:
  * the pool rounds them to 256). Other tiles never use vec4 loads; `allow` false forces scalar loads.
  */
 export function gemmVectorLoads(
