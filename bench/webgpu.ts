@@ -22,7 +22,7 @@ import { sgd } from '../src/optim/optimizers.js';
 import { fit } from '../src/train/fit.js';
 import { Rng } from '../src/util/rng.js';
 import {
-  TILES, WebGpuContext, WebGpuKernels, chooseTile, createWebGpuTrainer, isVec4Tile, tileWorkgroupBytes, type TileChoice, type TileName,
+  TILES, WebGpuContext, WebGpuKernels, chooseTile, createWebGpuTrainer, isVec4Tile, type TileChoice, type TileName,
 } from '../src/tensor/kernels/webgpu/index.js';
 
 interface GpuWorkload {
@@ -112,12 +112,8 @@ async function main(): Promise<void> {
   console.log(`limits: maxStorageBufferBindingSize ${lim.maxStorageBufferBindingSize}, maxBufferSize ${lim.maxBufferSize}, workgroup storage ${lim.maxComputeWorkgroupStorageSize} B, invocations per workgroup ${lim.maxComputeInvocationsPerWorkgroup}`);
   console.log(`adapter features: ${ctx.info.features.join(', ') || '(none reported)'}`);
   const rows: Row[] = [];
-  const fits = (t: TileName) => tileWorkgroupBytes(t) <= lim.maxComputeWorkgroupStorageSize;
-  const compareTiles = [...new Set(compareNames.flatMap((name) =>
+  const compared: TileName[] = [...new Set(compareNames.flatMap((name) =>
     name === 'vec4' ? (Object.keys(TILES) as TileName[]).filter(isVec4Tile) : [name as TileName]))];
-  const tooBig = compareTiles.filter((t) => !fits(t));
-  if (tooBig.length > 0) console.log(`not timed (more workgroup memory than this device's ${lim.maxComputeWorkgroupStorageSize} B): ${tooBig.join(', ')}`);
-  const compared: TileName[] = compareTiles.filter(fits);
   // W4's big products all get chooseTile's 128 × 128 pick; --compare tiles stand in for it there.
   const bigTile = chooseTile(1024, 4096, 4096);
 
