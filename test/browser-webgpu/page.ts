@@ -105,6 +105,28 @@ async function main(): Promise<void> {
   const rng = new Rng(2024);
   const up = (a: Float32Array | Int32Array | Uint32Array) => ctx.upload(a);
   const read = (a: GpuArray, n?: number) => ctx.readFloats(a, n);
+  /**
+   * C (+)= op(A) · op(B) on random data from `r` with `kernels` (and `tile`, if given) against the
+   * reference; returns the largest error as a fraction of its round-off bound.
+   */
+  const checkMatmul = async (
+    kernels: WebGpuKernels, r: Rng, [m, n, kk]: readonly [number, number, number],
+    transA: boolean, transB: boolean, accumulate: boolean, tile?: TileName,
+  ): Promise<number> => {
+    const a = random(r, m * kk);
+    const b = random(r, kk * n);
+    const c0 = random(r, m * n);
+    const want = Float32Array.from(c0);
+    ref.matmul(a, b, want, m, n, kk, transA, transB, accumulate);
+    const [ga, gb, gc] = [a, b, c0].map(up);
+    kernels.matmul(ga, gb, gc, m, n, kk, transA, transB, accumulate, tile);
+    const got = await read(gc, m * n);
+    const tol = matmulTolerance(a, b, m, n, kk, transA, transB, accumulate ? c0 : undefined);
+    const label = `${transA ? 'T' : 'N'}${transB ? 'T' : 'N'} C ${m}×${n}×${kk}`;
+    const worst = expectClose(label, got, want, (i) => tol[i] + EPS * Math.abs(want[i]));
+    [ga, gb, gc].forEach((g) => ctx.release(g));
+    return worst;
+  };
 
   // ---------------------------------------------------------------- matmul, every transpose and tile
   const shapes: [number, number, number][] = [[1, 1, 1], [3, 5, 7], [17, 33, 65], [64, 64, 64], [70, 130, 40], [150, 260, 21], [0, 5, 3], [4, 6, 0]];
@@ -118,21 +140,7 @@ async function main(): Promise<void> {
         const label = `${transA ? 'T' : 'N'}${transB ? 'T' : 'N'}${accumulate ? '+=' : ''}`;
         await test(`matmul ${label} ${tile} tile on ${shapes.map((s) => s.join('×')).join(', ')}`, async () => {
           let worst = 0;
-          for (const [m, n, kk] of shapes) {
-            const a = random(rng, m * kk);
-            const b = random(rng, kk * n);
-            const c0 = random(rng, m * n);
-            const want = Float32Array.from(c0);
-            ref.matmul(a, b, want, m, n, kk, transA, transB, accumulate);
-            const ga = up(a);
-            const gb = up(b);
-            const gc = up(c0);
-            k.matmul(ga, gb, gc, m, n, kk, transA, transB, accumulate, tile);
-            const got = await read(gc, m * n);
-            const tol = matmulTolerance(a, b, m, n, kk, transA, transB, accumulate ? c0 : undefined);
-            worst = Math.max(worst, expectClose(`C ${m}×${n}×${kk}`, got, want, (i) => tol[i] + EPS * Math.abs(want[i])));
-            [ga, gb, gc].forEach((g) => ctx.release(g));
-          }
+          for (const shape of shapes) worst = Math.max(worst, await checkMatmul(k, rng, shape, transA, transB, accumulate, tile));
           return `worst error ${(worst * 100).toFixed(1)}% of bound`;
         });
       }
@@ -144,7 +152,7 @@ async function main(): Promise<void> {
   // vec4 loads are chosen per operand from its stored row length (gemmVectorLoads), so these
   // shapes run vec4, scalar and mixed variants; a second set forces scalar loads on aligned shapes.
   const shapes4: [number, number, number][] = [...shapes, [132, 136, 36], [257, 131, 100], [130, 260, 44]];
-  const countVec4 = (m: number, n: number, kk: number, transA: boolean, transB: boolean) => {
+  const countVec4 = ([m, n, kk]: readonly [number, number, number], transA: boolean, transB: boolean) => {
     const v = gemmVectorLoads('huge4', transA ? m : kk, transB ? kk : n);
     return (v.vec4A ? 1 : 0) + (v.vec4B ? 1 : 0);
   };
@@ -157,19 +165,9 @@ async function main(): Promise<void> {
       await test(`matmul ${label} huge4 tile, ${vec4 ? 'vec4 loads where rows allow' : 'scalar loads forced'}, on ${list.map((s) => s.join('×')).join(', ')}`, async () => {
         let worst = 0;
         let vecOperands = 0;
-        for (const [m, n, kk] of list) {
-          const a = random(rng4, m * kk);
-          const b = random(rng4, kk * n);
-          const c0 = random(rng4, m * n);
-          const want = Float32Array.from(c0);
-          ref.matmul(a, b, want, m, n, kk, transA, transB, accumulate);
-          const [ga, gb, gc] = [a, b, c0].map(up);
-          k4.matmul(ga, gb, gc, m, n, kk, transA, transB, accumulate);
-          const got = await read(gc, m * n);
-          const tol = matmulTolerance(a, b, m, n, kk, transA, transB, accumulate ? c0 : undefined);
-          worst = Math.max(worst, expectClose(`C ${m}×${n}×${kk}`, got, want, (i) => tol[i] + EPS * Math.abs(want[i])));
-          [ga, gb, gc].forEach((g) => ctx.release(g));
-          if (vec4) vecOperands += countVec4(m, n, kk, transA, transB);
+        for (const shape of list) {
+          worst = Math.max(worst, await checkMatmul(k4, rng4, shape, transA, transB, accumulate));
+          if (vec4) vecOperands += countVec4(shape, transA, transB);
         }
         if (vec4 && vecOperands === 0) throw new Error('no shape used vec4 loads');
         return `worst error ${(worst * 100).toFixed(1)}% of bound; ${vecOperands} of ${2 * list.length} operands read as vec4`;
@@ -178,8 +176,8 @@ async function main(): Promise<void> {
   }
 
   // ---------------------------------------------------------------- the other vec4 tiles (shapes, unrolling, warp layout)
-  // Shapes that end mid-tile for every BM, BN in {64, 128, 256} and mid-slice for BK in {16, 32},
-  // with several slices (so double buffering swaps halves more than once); vec4 loads where rows allow.
+  // Shapes that end mid-tile for BM, BN of 64 and 128 and mid-slice for BK 16, with several slices;
+  // vec4 loads where rows allow.
   const shapesV: [number, number, number][] = [[1, 1, 1], [70, 130, 40], [257, 300, 100], [132, 136, 36], [64, 260, 97]];
   const variants = (Object.keys(TILES) as TileName[]).filter((t) => isVec4Tile(t) && t !== 'huge4');
   const rngV = new Rng(65536);
@@ -189,19 +187,7 @@ async function main(): Promise<void> {
       let worst = 0;
       for (const [p, [transA, transB]] of ([[false, false], [false, true], [true, false], [true, true]] as const).entries()) {
         const accumulate = p >= 2;
-        for (const [m, n, kk] of shapesV) {
-          const a = random(rngV, m * kk);
-          const b = random(rngV, kk * n);
-          const c0 = random(rngV, m * n);
-          const want = Float32Array.from(c0);
-          ref.matmul(a, b, want, m, n, kk, transA, transB, accumulate);
-          const [ga, gb, gc] = [a, b, c0].map(up);
-          kv.matmul(ga, gb, gc, m, n, kk, transA, transB, accumulate);
-          const got = await read(gc, m * n);
-          const tol = matmulTolerance(a, b, m, n, kk, transA, transB, accumulate ? c0 : undefined);
-          worst = Math.max(worst, expectClose(`${transA ? 'T' : 'N'}${transB ? 'T' : 'N'} C ${m}×${n}×${kk}`, got, want, (i) => tol[i] + EPS * Math.abs(want[i])));
-          [ga, gb, gc].forEach((g) => ctx.release(g));
-        }
+        for (const shape of shapesV) worst = Math.max(worst, await checkMatmul(kv, rngV, shape, transA, transB, accumulate));
       }
       return `worst error ${(worst * 100).toFixed(1)}% of bound`;
     });
