@@ -7,11 +7,11 @@
  *
  *   npx tsx bench/webgpu.ts [--only W1,W3,W4,matmul] [--examples 50000] [--epochs 2] [--matmul 4096,1024]
  *                           [--json FILE] [--dawn backend=vulkan,...]   (options for Dawn's create())
- *                           [--compare huge4,wide4 | vec4]   (or GLASSBOX_COMPARE_TILE=…) [--mix wide4db/huge4u,…]
+ *                           [--compare huge,huge4 | vec4]   (or GLASSBOX_COMPARE_TILE=…) [--mix huge4/huge4u,…]
  * The matrix multiply runs chooseTile's pick at each size; --compare TILE,… also times it with each
- * TILE, and W4 with TILE in place of chooseTile's 128 × 128 pick (the trainer's `tiles: { huge4u:
- * TILE }`), in the same run, and prints both and the ratio; --mix U/R times W4 with tile U for the
- * weight updates and R for the other big products.
+ * TILE, and W4 with each 128 × 128 TILE in place of chooseTile's pick (the trainer's `tiles: {
+ * huge4uw: TILE }`), in the same run, and prints both and the ratio; --mix U/R times W4 with tile U
+ * for the weight updates and R for the other big products.
  * Smaller --examples and --matmul make a quick end-to-end check on a software adapter; --cpu also
  * times one epoch of the CPU engine (`fit`, js backend) on the same data, beside the GPU trainer.
  */
@@ -71,7 +71,7 @@ if (!matmulSizes.every((n) => Number.isInteger(n) && n > 0)) {
   process.exit(2);
 }
 const withCpu = process.argv.includes('--cpu');
-// --compare: tiles timed beside 'huge' (a comma list; 'vec4' = every vec4 tile the device can run).
+// --compare: tiles timed beside chooseTile's (a comma list; 'vec4' = every vec4 tile).
 const compareOption = option('compare', process.env.GLASSBOX_COMPARE_TILE ?? '');
 const compareNames = compareOption.split(',').filter((s) => s !== '');
 // --mix U/R,…: W4 with tile U for the weight updates and R for the other big products.
