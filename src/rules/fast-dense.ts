@@ -47,17 +47,6 @@ function norm2(a: FloatArray, n: number): number {
   return Math.sqrt(s);
 }
 
-/** ‖Σ_s delta[s, :]‖ for `rows` rows of `cols` (∂C/∂b when delta carries the batch mean's 1/m). */
-function columnSumNorm(delta: FloatArray, rows: number, cols: number): number {
-  let s = 0;
-  for (let j = 0; j < cols; j++) {
-    let c = 0;
-    for (let r = 0; r < rows; r++) c += delta[r * cols + j];
-    s += c * c;
-  }
-  return Math.sqrt(s);
-}
-
 /** A compiled fused step for one model, optimiser, batch size and backend. */
 export interface FastDense {
   /** The backend the buffers were allocated from (the step must run on the same one). */
@@ -155,11 +144,12 @@ export function compileFastDense(model: Sequential, optimizer: Optimizer, batchS
           const act = i === last ? 'linear' : acts[i]; // δ^L already includes act'(z^L)
           denseVjpSgdInto(i > 0 ? a[i - 1] : xBuf, layers[i].W.dataSync(), layers[i].b.dataSync(), z[i], a[i], delta[i], i > 0 ? delta[i - 1] : null, m, sizes[i], sizes[i + 1], act, eta, decay);
           if (norms) {
-            // The fused kernel never writes ∂C/∂W; for the monitor, δᵀ·x into the idle dW buffer
-            // (δ^l is in delta[i] now, the layer's input untouched).
+            // The fused kernel never writes ∂C/∂W or ∂C/∂b; for the monitor, δᵀ·x and Σ_rows δ into
+            // the idle dW and db buffers (δ^l is in delta[i] now, the layer's input untouched).
             k.matmul(delta[i], i > 0 ? a[i - 1] : xBuf, dW[i], sizes[i + 1], sizes[i], m, true, false, false);
+            k.sumAxis(delta[i], db[i], 1, m, sizes[i + 1]);
             norms[2 * i] = norm2(dW[i], sizes[i + 1] * sizes[i]);
-            norms[2 * i + 1] = columnSumNorm(delta[i], m, sizes[i + 1]);
+            norms[2 * i + 1] = norm2(db[i], sizes[i + 1]);
           }
         }
         state.step++;
