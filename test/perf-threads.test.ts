@@ -14,7 +14,7 @@ import { registerBackend, setBackend } from '../src/tensor/kernels/registry.js';
 import type { ActivationKind } from '../src/tensor/kernels/types.js';
 import { relaxedBinary, simdBinary } from '../src/tensor/kernels/wasm/binary.generated.js';
 import { createWasmKernels, type WasmBackend } from '../src/tensor/kernels/wasm/index.js';
-import { floatBits, OP_FORWARD_UNITS, OP_MOMENTUM, WasmThreads } from '../src/tensor/kernels/wasm/threads.js';
+import { floatBits, OP_FORWARD_OWN_UNITS, OP_MOMENTUM, WasmThreads } from '../src/tensor/kernels/wasm/threads.js';
 import { fit } from '../src/train/fit.js';
 import { Rng } from '../src/util/rng.js';
 
@@ -188,12 +188,17 @@ describe('a late helper thread pauses the split', () => {
       expect(await threads.ready()).toBe(true);
       const [batch, nIn, nOut] = [256, 784, 2048];
       const rng = new Rng(21);
-      const [x, W, bias, z] = [put(b, values(rng, batch * nIn, false)), put(b, values(rng, nOut * nIn, false)), put(b, values(rng, nOut, false)), put(b, new Float32Array(batch * nOut))];
-      // A forward job over units [j0, j1), all of it on the worker (dense x: sparse = 0, no scratch).
-      const job = (j0: number, j1: number) => [x.byteOffset, W.byteOffset, bias.byteOffset, z.byteOffset, batch, nIn, nOut, 0, 0, j0, j1];
+      const [x, W, bias, z, a] = [
+        put(b, values(rng, batch * nIn, false)), put(b, values(rng, nOut * nIn, false)), put(b, values(rng, nOut, false)),
+        put(b, new Float32Array(batch * nOut)), put(b, new Float32Array(batch * nOut)),
+      ];
+      // Its scratch: dense x is listed for its first 16 samples only (~60 KB), then the GEMM runs.
+      const scratch = put(b, new Float32Array(1 << 18));
+      // A forward job over units [j0, j1) (linear), all of it on the worker (dense x: the GEMM).
+      const job = (j0: number, j1: number) => [x.byteOffset, W.byteOffset, bias.byteOffset, z.byteOffset, a.byteOffset, batch, nIn, nOut, 0, scratch.byteOffset, j0, j1];
       // The warm-up jobs (empty ranges) never count as late.
       for (let i = 0; i < 200; i++) {
-        expect(threads.start(OP_FORWARD_UNITS, job(0, 0))).toBe(true);
+        expect(threads.start(OP_FORWARD_OWN_UNITS, job(0, 0))).toBe(true);
         threads.join();
       }
       expect(threads.stats().pauses).toBe(0);
@@ -203,7 +208,7 @@ describe('a late helper thread pauses the split', () => {
       // 20 µs would be taken back, which is not a late join.)
       let started = 0;
       for (let i = 0; i < 8; i++) {
-        if (threads.start(OP_FORWARD_UNITS, job(0, nOut))) {
+        if (threads.start(OP_FORWARD_OWN_UNITS, job(0, nOut))) {
           started++;
           const deadline = performance.now() + 5000;
           while (threads.stats().waiting && performance.now() < deadline) {
@@ -215,7 +220,7 @@ describe('a late helper thread pauses the split', () => {
       expect(started).toBe(8);
       expect(threads.stats().pauses).toBe(1);
       const skipped = threads.stats().skipped;
-      expect(threads.start(OP_FORWARD_UNITS, job(0, 0))).toBe(false);
+      expect(threads.start(OP_FORWARD_OWN_UNITS, job(0, 0))).toBe(false);
       expect(threads.stats().skipped).toBe(skipped + 1);
       // The work was done all the same: z = x·Wᵀ + b on the worker.
       let s = bias[3];
@@ -224,7 +229,7 @@ describe('a late helper thread pauses the split', () => {
       // After the pause (1 s) jobs are offered again.
       await new Promise((resolve) => setTimeout(resolve, 1100));
       expect(await threads.ready()).toBe(true);
-      expect(threads.start(OP_FORWARD_UNITS, job(0, 0))).toBe(true);
+      expect(threads.start(OP_FORWARD_OWN_UNITS, job(0, 0))).toBe(true);
       threads.join();
     } finally {
       threads.close();
@@ -251,40 +256,47 @@ describe('the helper thread on the same memory', () => {
     expect(bitsEqual(new Float32Array(before.buffer), new Float32Array(memory.buffer.slice(0)))).toBe(true);
   });
 
-  it('the element-sparse forward (path 2) by units, as a single-threaded caller may run it, equals the whole call', async () => {
-    // The backend splits that path by rows; the units entry point must still be right on its own.
+  it.each([
+    ['dense (the GEMM, path 0)', 0, (rng: Rng, _i: number) => rng.uniform() + 0.1],
+    ['image-like, zeros in runs (the listed pairs, path 1)', 1, (rng: Rng, i: number) => ((i % 100) >= 20 && (i % 100) < 52 ? rng.uniform() : 0)],
+    ['ReLU-like, 25 % non-zero at random (element-sparse, path 2)', 2, (rng: Rng, _i: number) => (rng.uniform() < 0.25 ? rng.uniform() : 0)],
+  ] as const)('the forward by units, each caller preparing its own scratch, equals the whole call: x %s', async (_, path, fill) => {
+    // What each of two threads runs in the backend's units split (denseForwardOwnUnits), here one
+    // after the other on one thread, each range with its own scratch.
     const bytes = Uint8Array.from(atob(simdBinary.base64), (c) => c.charCodeAt(0));
     const memory = new WebAssembly.Memory({ initial: 64, maximum: 65536, shared: true });
     const ex = new WebAssembly.Instance(await WebAssembly.compile(bytes), { env: { memory } }).exports as unknown as {
-      denseForward(...a: number[]): void; denseForwardPrepare(...a: number[]): number; denseForwardUnits(...a: number[]): void;
+      denseForward(...a: number[]): void; denseForwardPrepare(...a: number[]): number; denseForwardOwnUnits(...a: number[]): void;
       denseScratchBytes(...a: number[]): number;
     };
     const [batch, nIn, nOut] = [32, 100, 24];
-    const rng = new Rng(21);
-    const at = (byte: number, n: number, fill: () => number): Float32Array => {
+    const relu = 3;
+    const rng = new Rng(21 + path);
+    const at = (byte: number, n: number, value: (i: number) => number): Float32Array => {
       const a = new Float32Array(memory.buffer, byte, n);
-      for (let i = 0; i < n; i++) a[i] = fill();
+      for (let i = 0; i < n; i++) a[i] = value(i);
       return a;
     };
-    const x = at(65536, batch * nIn, () => (rng.uniform() < 0.25 ? rng.uniform() : 0)); // 25 % non-zero
+    const x = at(65536, batch * nIn, (i) => fill(rng, i));
     const W = at(2 * 65536, nOut * nIn, () => rng.normal());
     const b = at(3 * 65536, nOut, () => rng.normal());
-    const zWhole = at(4 * 65536, batch * nOut, () => 0), a = at(5 * 65536, batch * nOut, () => 0);
-    const zUnits = at(6 * 65536, batch * nOut, () => 0);
-    const scratch = 8 * 65536;
-    expect(ex.denseScratchBytes(batch, nIn, nOut)).toBeLessThan(56 * 65536);
-    ex.denseForward(x.byteOffset, W.byteOffset, b.byteOffset, zWhole.byteOffset, a.byteOffset, batch, nIn, nOut, 0, scratch);
-    expect(ex.denseForwardPrepare(x.byteOffset, batch, nIn, scratch)).toBe(2);
-    for (const [j0, j1] of [[0, 8], [8, 24]]) {
-      ex.denseForwardUnits(x.byteOffset, W.byteOffset, b.byteOffset, zUnits.byteOffset, batch, nIn, nOut, scratch, 2, j0, j1);
+    const [zWhole, aWhole, zUnits, aUnits] = [4, 5, 6, 7].map((p) => at(p * 65536, batch * nOut, () => Number.NaN));
+    const scratch = [8 * 65536, 36 * 65536];
+    expect(ex.denseScratchBytes(batch, nIn, nOut)).toBeLessThan(28 * 65536);
+    expect(ex.denseForwardPrepare(x.byteOffset, batch, nIn, nOut, scratch[0])).toBe(path);
+    ex.denseForward(x.byteOffset, W.byteOffset, b.byteOffset, zWhole.byteOffset, aWhole.byteOffset, batch, nIn, nOut, relu, scratch[0]);
+    for (const [k, [j0, j1]] of [[0, 8], [8, 24]].entries()) {
+      ex.denseForwardOwnUnits(x.byteOffset, W.byteOffset, b.byteOffset, zUnits.byteOffset, aUnits.byteOffset, batch, nIn, nOut, relu, scratch[k], j0, j1);
     }
     expect(bitsEqual(zUnits, zWhole)).toBe(true);
-    // And the values are x·Wᵀ + b (to round-off), computed here in double precision.
+    expect(bitsEqual(aUnits, aWhole)).toBe(true);
+    // And the values are x·Wᵀ + b (to round-off), computed here in double precision, a = relu(z).
     for (let s = 0; s < batch; s++) {
       for (let j = 0; j < nOut; j++) {
         let want = b[j];
         for (let i = 0; i < nIn; i++) want += x[s * nIn + i] * W[j * nIn + i];
         expect(Math.abs(zWhole[s * nOut + j] - want)).toBeLessThan(1e-4 * (1 + Math.abs(want)));
+        expect(aWhole[s * nOut + j]).toBe(Math.max(0, zWhole[s * nOut + j]));
       }
     }
   });

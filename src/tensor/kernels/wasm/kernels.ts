@@ -21,7 +21,7 @@ import type { FloatArray, Kernels } from '../types.js';
 import { ACTIVATION_CODE, BINARY_CODE, UNARY_CODE } from './codes.js';
 import type { WasmHeap } from './heap.js';
 import {
-  floatBits, OP_ADAM, OP_BACKWARD_ROWS, OP_FORWARD_ROWS, OP_FORWARD_UNITS, OP_MOMENTUM, OP_SGD_UNITS, type WasmThreads,
+  floatBits, OP_ADAM, OP_BACKWARD_ROWS, OP_FORWARD_OWN_UNITS, OP_FORWARD_ROWS, OP_MOMENTUM, OP_SGD_UNITS, type WasmThreads,
 } from './threads.js';
 
 /** The functions the AssemblyScript module exports (pointers are byte addresses). */
@@ -51,6 +51,9 @@ export interface WasmExports {
   ): void;
   denseForwardUnits(
     x: number, W: number, b: number, z: number, batch: number, nIn: number, nOut: number, scratch: number, sparse: number, j0: number, j1: number,
+  ): void;
+  denseForwardOwnUnits(
+    x: number, W: number, b: number, z: number, a: number, batch: number, nIn: number, nOut: number, act: number, scratch: number, j0: number, j1: number,
   ): void;
   denseSgdPrepare(
     x: number, W: number, z: number, a: number, dA: number, delta: number, b: number, dX: number,
@@ -306,23 +309,23 @@ export function makeWasmKernels(
       const px = f.ptr(ix), pw = f.ptr(iw), pb = f.ptr(ib), pz = f.ptr(iz), pa = f.ptr(ia);
       try {
         if (split) {
-          const sparse = ex.denseForwardPrepare(px, batch, nIn, nOut, f.scratch);
-          const workerScratch = sparse === 2 ? f.scratch + kernelBytes : f.scratch;
           // Two threads split the output units at a multiple of 8, the worker taking [jHalf, nOut):
           // each reads only its own rows of W, which the update (split the same way) leaves in its
-          // cache. With few units, or a batch so large that x outweighs W (evaluation's chunks of
-          // 1000: a units split read all of x on both cores, 107 against 70 ms one thread, on
+          // cache, and lists the batch's non-zero blocks into its own scratch (denseForwardOwnUnits).
+          // With few units, or a batch so large that x outweighs W (evaluation's chunks of 1000: a
+          // units split read all of x on both cores, 107 against 70 ms one thread, on
           // [784,100,10]), the batch rows instead, at the slot the module names (its pairing order
           // keeps each side's rows apart): then each thread reads half of x.
           const jHalf = splitPoint(nOut, 8);
           const half = ex.forwardRowsSplit(batch, nOut);
           const byUnits = half >= batch && jHalf < nOut;
-          if (byUnits && threads.start(OP_FORWARD_UNITS, [px, pw, pb, pz, batch, nIn, nOut, workerScratch, sparse, jHalf, nOut])) {
-            ex.denseForwardUnits(px, pw, pb, pz, batch, nIn, nOut, f.scratch, sparse, 0, jHalf);
+          if (byUnits && threads.start(OP_FORWARD_OWN_UNITS, [px, pw, pb, pz, pa, batch, nIn, nOut, code, f.scratch + kernelBytes, jHalf, nOut])) {
+            ex.denseForwardOwnUnits(px, pw, pb, pz, pa, batch, nIn, nOut, code, f.scratch, 0, jHalf);
             threads.join();
-            ex.activate(code, pz, pa, batch * nOut);
             return;
           }
+          const sparse = ex.denseForwardPrepare(px, batch, nIn, nOut, f.scratch);
+          const workerScratch = sparse === 2 ? f.scratch + kernelBytes : f.scratch;
           // (A worker that declined the units split is not asked again for the rows split.)
           if (!byUnits && half < batch && threads.start(OP_FORWARD_ROWS, [px, pw, pb, pz, pa, batch, nIn, nOut, code, workerScratch, sparse, half, batch])) {
             ex.denseForwardRows(px, pw, pb, pz, pa, batch, nIn, nOut, code, f.scratch, sparse, 0, half);

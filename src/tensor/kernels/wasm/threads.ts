@@ -49,7 +49,7 @@ const STARTING = 5;
 /** Job codes. */
 export const OP_FORWARD_ROWS = 1;
 export const OP_BACKWARD_ROWS = 2;
-export const OP_FORWARD_UNITS = 3;
+export const OP_FORWARD_OWN_UNITS = 3;
 export const OP_SGD_UNITS = 4;
 export const OP_MOMENTUM = 5;
 export const OP_ADAM = 6;
@@ -62,7 +62,7 @@ export const OP_ADAM = 6;
 const JOBS: Record<number, readonly { fn: string; args: string }[]> = {
   [OP_FORWARD_ROWS]: [{ fn: 'denseForwardRows', args: '0 1 2 3 4 5 6 7 8 9 10 11 12' }],
   [OP_BACKWARD_ROWS]: [{ fn: 'denseBackwardRows', args: '0 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15' }],
-  [OP_FORWARD_UNITS]: [{ fn: 'denseForwardUnits', args: '0 1 2 3 4 5 6 7 8 9 10' }],
+  [OP_FORWARD_OWN_UNITS]: [{ fn: 'denseForwardOwnUnits', args: '0 1 2 3 4 5 6 7 8 9 10 11' }],
   [OP_SGD_UNITS]: [{ fn: 'denseSgdUnits', args: '0 1 2 3 4 f5 6 7 8 9 10' }],
   [OP_MOMENTUM]: [{ fn: 'momentumStep', args: '0 1 2 3 f4 f5 f6 7 8' }],
   [OP_ADAM]: [{ fn: 'adamStep', args: '0 1 2 3 4 f5 f6 f7 f8 f9 f10 11 12' }],

@@ -8,7 +8,7 @@
 export { matmul, matmulScratchBytes } from './gemm';
 export {
   denseForward, denseBackward, denseScratchBytes, denseBackwardSgd, denseSgdScratchBytes,
-  denseForwardPrepare, denseForwardRows, denseForwardUnits, denseBackwardPrepare, denseBackwardRows,
+  denseForwardPrepare, denseForwardRows, denseForwardUnits, denseForwardOwnUnits, denseBackwardPrepare, denseBackwardRows,
   denseSgdPrepare, denseSgdUnits, forwardRowsSplit,
 } from './dense';
 export {
