@@ -2,8 +2,10 @@
  * bench/pairs — how many 4-blocks the dense forward's pairs list (the union of two images' non-zero
  * blocks), for several ways of pairing the samples of a batch: consecutive (batch order), sorted by
  * first then last non-zero block (what dense.ts does, `pairOrder`), sorted by the count of non-zero
- * blocks, and greedy best-partner matching. Random batches of the training set. A measurement for
- * docs/performance.md (item 21), never a test.
+ * blocks, and greedy best-partner matching; and the pixels non-zero in at least one image of the
+ * whole batch (the columns of W a batch's SGD update could skip if L2 decay did not touch every
+ * weight). Random batches of the training set. A measurement for docs/performance.md (item 21 and
+ * "Left to do"), never a test.
  *
  *   npx tsx bench/pairs.ts                     Fashion-MNIST when installed, else MNIST
  *   npx tsx bench/pairs.ts --dataset mnist --batches 10,128
@@ -77,8 +79,13 @@ const rng = new Rng(1);
 for (const batch of opts.batches.split(',').map(Number)) {
   const listed: Record<string, number> = {};
   let pairs = 0;
+  let pixels = 0; // pixels non-zero in some image of the batch, summed over the batches
   for (let trial = 0; trial < Number(opts.trials); trial++) {
-    const samples = Array.from({ length: batch }, () => blocksOf(rng.int(rows)));
+    const picked = Array.from({ length: batch }, () => rng.int(rows));
+    const samples = picked.map(blocksOf);
+    const any = new Uint8Array(nIn);
+    for (const r of picked) for (let i = 0; i < nIn; i++) if (X[r * nIn + i] !== 0) any[i] = 1;
+    pixels += any.reduce((sum, v) => sum + v, 0);
     for (const [name, order] of Object.entries(orderings)) {
       const o = order(samples);
       for (let g = 0; g < batch; g += 2) listed[name] = (listed[name] ?? 0) + (g + 1 < batch ? union(o[g], o[g + 1]) : o[g].count);
@@ -86,4 +93,5 @@ for (const batch of opts.batches.split(',').map(Number)) {
     pairs += Math.ceil(batch / 2);
   }
   console.log(`batch ${batch}: ${Object.entries(listed).map(([k, v]) => `${k} ${(100 * v / pairs / nb).toFixed(1)} %`).join(' · ')}`);
+  console.log(`  pixels non-zero in at least one of the batch's images: ${(100 * pixels / Number(opts.trials) / nIn).toFixed(1)} %`);
 }
