@@ -180,6 +180,46 @@ describe('adamStep gives the same bits on one and two threads', () => {
   });
 });
 
+describe('gatherRowsInBackground', () => {
+  it('gathers on the helper thread what gatherRows gathers, and declines where it should', async () => {
+    const b = await createWasmKernels({ threads: 2 }); // the default split threshold, 2^21
+    try {
+      expect(await b.threads!.ready()).toBe(true);
+      const k = b.kernels;
+      const [rows, rowLength] = [500, 37];
+      const rng = new Rng(31);
+      const src = put(b, values(rng, rows * rowLength, false));
+      const indices = Int32Array.from({ length: 41 }, () => rng.int(rows));
+      const want = new Float32Array(indices.length * rowLength);
+      k.gatherRows(src, rowLength, indices, want);
+      const out = put(b, new Float32Array(indices.length * rowLength).fill(Number.NaN));
+      // A W3-like step: its big layers split over the helper, the top layer (alongside) not.
+      const w3 = { alongside: 128 * 128 * 10, largest: 128 * 784 * 256 };
+      const jobs = b.threads!.stats().jobs;
+      const wait = k.gatherRowsInBackground!(src, rowLength, indices, out, w3);
+      expect(wait).not.toBeNull();
+      indices.fill(0); // copied at the call
+      wait!();
+      expect(b.threads!.stats().jobs).toBe(jobs + 1);
+      expect(bitsEqual(out, want)).toBe(true);
+      // Declined: a step whose kernels never use the helper (W1: batch 10), one whose top layer
+      // would want it, arrays outside the backend's memory, a backend without a helper, a row
+      // index out of range.
+      indices.set(Int32Array.from({ length: 41 }, (_, i) => (i * 7) % rows));
+      expect(k.gatherRowsInBackground!(src, rowLength, indices, out, { alongside: 3000, largest: 10 * 784 * 30 })).toBeNull();
+      expect(k.gatherRowsInBackground!(src, rowLength, indices, out, { alongside: 1 << 21, largest: 1 << 22 })).toBeNull();
+      expect(k.gatherRowsInBackground!(new Float32Array(src), rowLength, indices, out, w3)).toBeNull();
+      expect(k.gatherRowsInBackground!(src, rowLength, indices, new Float32Array(out.length), w3)).toBeNull();
+      expect(one.kernels.gatherRowsInBackground!(put(one, src), rowLength, indices, put(one, out), w3)).toBeNull();
+      indices[3] = rows;
+      expect(k.gatherRowsInBackground!(src, rowLength, indices, out, w3)).toBeNull();
+      expect(b.threads!.stats().jobs).toBe(jobs + 1);
+    } finally {
+      b.threads?.close();
+    }
+  });
+});
+
 describe('a late helper thread pauses the split', () => {
   it('after eight late joins in a row (past the warm-up), jobs are declined for a second, then offered again', async () => {
     const b = await createWasmKernels({ threads: 2, threadMinWork: 0 });
@@ -357,6 +397,33 @@ describe('training with threads on and off', () => {
     await fit(model, data, { epochs: 2, batchSize: 128, optimizer: sgd({ eta: 0.05, momentum: 0.9 }), rng: 13 });
     return bits(model);
   }
+
+  it('with the next batch gathered in the background (the data set in the backend\'s memory), the same model', async () => {
+    const threaded = await createWasmKernels({ threads: 2 });
+    try {
+      expect(await threaded.threads!.ready()).toBe(true);
+      // Count the background gathers the fused step starts (the spread keeps every kernel as is).
+      let gathered = 0;
+      const counting = {
+        ...threaded.kernels,
+        gatherRowsInBackground: (...args: Parameters<NonNullable<typeof threaded.kernels.gatherRowsInBackground>>) => {
+          const wait = threaded.kernels.gatherRowsInBackground!(...args);
+          if (wait) gathered++;
+          return wait;
+        },
+      };
+      registerBackend(counting);
+      setBackend('wasm');
+      const own = (await loadDataset('mnist', { limit: 3000 })).train; // in this backend's memory
+      const model = sequential({ sizes: [784, 256, 128, 10], activation: 'relu', output: 'softmax', cost: 'log-likelihood', init: 'he', rng: 12 });
+      await fit(model, own, { epochs: 2, batchSize: 128, optimizer: sgd({ eta: 0.05, momentum: 0.9 }), rng: 13 });
+      // Every step but the last of each epoch gathered the next batch in the background.
+      expect(gathered).toBe(2 * (Math.ceil(3000 / 128) - 1));
+      expect(bits(model)).toEqual(await train(one));
+    } finally {
+      threaded.threads?.close();
+    }
+  });
 
   it('a 2-epoch W3-shaped fit gives a bit-identical model', async () => {
     const threaded = await createWasmKernels({ threads: 2 }); // the default threshold

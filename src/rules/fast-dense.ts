@@ -9,6 +9,9 @@
  * autodiff/primitives (dense VJP, output δ); nothing is re-derived here.
  * With plain SGD (no momentum) and no L1, the VJP and the update are one fused kernel per layer
  * (denseVjpSgdInto: W ← (1 − ηλ/n)W − η·δᵀx straight into W), so ∂C/∂W is never written out.
+ * Where the backend has a helper thread that the step's big layers use (the wasm backend, W3), the
+ * next batch's x is gathered on it into a second buffer while the small top layer runs
+ * (`gatherRowsInBackground`); the next step then starts from that buffer.
  * `fit` uses it automatically when `compileFastDense` accepts the run; everything else takes the
  * general autodiff path, which this one matches to float32 round-off.
  *
@@ -40,6 +43,13 @@ function touchRows(src: FloatArray, rowLength: number, rows: Int32Array): void {
   _touchSink += sum;
 }
 
+/** Whether the first `count` entries of `rows` are `indices`, in the same order. */
+function sameRows(rows: Int32Array, count: number, indices: Int32Array): boolean {
+  if (count !== indices.length) return false;
+  for (let i = 0; i < count; i++) if (rows[i] !== indices[i]) return false;
+  return true;
+}
+
 /** √(Σ a[i]²) over the first n elements, summed in double. */
 function norm2(a: FloatArray, n: number): number {
   let s = 0;
@@ -54,8 +64,9 @@ export interface FastDense {
   /**
    * One training step on rows `indices` of (x, y): forward, δ^L, backward, update of the model's
    * parameters and the optimiser state in place. Returns the batch-mean cost before the update.
-   * `next`, the rows of the step that follows (when known), are touched once the forward pass is
-   * under way, so the next gather finds their pages mapped and their first lines on the way.
+   * `next`, the rows of the step that follows (when known), are gathered in the background where
+   * the backend can (see the file header), else touched once the forward pass is under way, so the
+   * next gather finds their pages mapped and their first lines on the way.
    * `norms`, when given ([2 × layers]), receives ‖∂C/∂W^l‖ and ‖∂C/∂b^l‖ of this batch's cost for
    * each layer i at 2i and 2i + 1 (the data term only, before L1/L2, as autodiff's gradient): the
    * learning speed `fit`'s dynamics monitor records. Observing changes nothing in the step.
@@ -98,7 +109,9 @@ export function compileFastDense(model: Sequential, optimizer: Optimizer, batchS
 
   const sizes = model.sizes;
   const f32 = (n: number): FloatArray => allocate('float32', n);
-  const xBuf = f32(batchSize * sizes[0]); // [B, nIn]
+  // The batch's x [B, nIn], twice: the next batch may be gathered into one buffer in the
+  // background while this step still reads the other (see `step`).
+  const xBufs = [f32(batchSize * sizes[0]), f32(batchSize * sizes[0])];
   const yBuf = f32(batchSize * sizes[sizes.length - 1]); // [B, classes]
   const z = layers.map((_, i) => f32(batchSize * sizes[i + 1])); // z^l [B, nOut]
   const a = layers.map((_, i) => f32(batchSize * sizes[i + 1])); // a^l [B, nOut]
@@ -116,6 +129,24 @@ export function compileFastDense(model: Sequential, optimizer: Optimizer, batchS
   const fused = !isAdam && momentum === 0 && l1 === 0 && hasDenseVjpSgd();
   const decay = fused && lambda !== 0 ? 1 - (eta * lambda) / trainingSize : 1;
 
+  // The rows the last step gathered in the background into xBufs[1 − current] (the first
+  // `prefetchedCount` of prefetchedRows, −1 for none), and from where.
+  const prefetchedRows = new Int32Array(batchSize);
+  let prefetchedCount = -1;
+  let prefetchedSrc: FloatArray | null = null;
+  let current = 0;
+  /** Waits for the background gather in flight, if any (called before the layer below the top needs the helper). */
+  let pending: (() => void) | null = null;
+  const waitForNext = (): void => {
+    const wait = pending;
+    pending = null;
+    wait?.();
+  };
+  // The sizes of the kernels that run while the next batch is being gathered (the top layer's) and
+  // of the step's biggest, for the backend to decide whether its helper thread can do the gather.
+  const layerWork = layers.map((_, i) => batchSize * sizes[i] * sizes[i + 1]);
+  const gatherWork = { alongside: layerWork[last], largest: Math.max(...layerWork) };
+
   return {
     backend: k.name,
     fused,
@@ -123,41 +154,68 @@ export function compileFastDense(model: Sequential, optimizer: Optimizer, batchS
     step(x, y, indices, state, next, norms) {
       const m = indices.length; // ≤ batchSize (the last batch of an epoch may be short)
       const xs = x.dataSync(), ys = y.dataSync();
-      k.gatherRows(xs, sizes[0], indices, xBuf);
-      k.gatherRows(ys, sizes[sizes.length - 1], indices, yBuf);
-      // Forward: one fused dense kernel per layer.
-      let input = xBuf;
-      for (let i = 0; i <= last; i++) {
-        denseForwardInto(input, layers[i].W.dataSync(), layers[i].b.dataSync(), z[i], a[i], m, sizes[i], sizes[i + 1], acts[i]);
-        input = a[i];
-        if (i === 0 && next) {
-          touchRows(xs, sizes[0], next);
-          touchRows(ys, sizes[sizes.length - 1], next);
-        }
+      if (prefetchedSrc === xs && sameRows(prefetchedRows, prefetchedCount, indices)) {
+        current = 1 - current; // the last step gathered these rows already
+      } else {
+        k.gatherRows(xs, sizes[0], indices, xBufs[current]);
       }
-      // δ^L (BP1) with the 1/m of the batch mean; then one dense VJP per layer, whose x̄ = δ^l·W^l is
-      // the next layer down's ā, turned into its δ in place by that layer's VJP (BP2).
-      const cost = outputCostAndDelta(pairing, z[last], a[last], yBuf, delta[last], m, sizes[sizes.length - 1]);
-      if (fused) {
-        // Layer by layer from the top, as below; each kernel computes x̄ with W^l before updating it.
-        for (let i = last; i >= 0; i--) {
-          const act = i === last ? 'linear' : acts[i]; // δ^L already includes act'(z^L)
-          denseVjpSgdInto(i > 0 ? a[i - 1] : xBuf, layers[i].W.dataSync(), layers[i].b.dataSync(), z[i], a[i], delta[i], i > 0 ? delta[i - 1] : null, m, sizes[i], sizes[i + 1], act, eta, decay);
-          if (norms) {
-            // The fused kernel never writes ∂C/∂W or ∂C/∂b; for the monitor, δᵀ·x and Σ_rows δ into
-            // the idle dW and db buffers (δ^l is in delta[i] now, the layer's input untouched).
-            k.matmul(delta[i], i > 0 ? a[i - 1] : xBuf, dW[i], sizes[i + 1], sizes[i], m, true, false, false);
-            k.sumAxis(delta[i], db[i], 1, m, sizes[i + 1]);
-            norms[2 * i] = norm2(dW[i], sizes[i + 1] * sizes[i]);
-            norms[2 * i + 1] = norm2(db[i], sizes[i + 1]);
+      prefetchedCount = -1;
+      prefetchedSrc = null;
+      const xBuf = xBufs[current];
+      k.gatherRows(ys, sizes[sizes.length - 1], indices, yBuf);
+      // The next batch's x is gathered into the other buffer on the backend's helper thread, if it
+      // has one to spare, from just before the top layer's forward to just before the VJP of the
+      // layer below it (W3: the helper would otherwise idle through the small top layer and δ^L).
+      let cost: number;
+      try {
+        // Forward: one fused dense kernel per layer.
+        let input = xBuf;
+        for (let i = 0; i <= last; i++) {
+          if (i === last && i > 0 && next) {
+            pending = next.length <= batchSize ? k.gatherRowsInBackground?.(xs, sizes[0], next, xBufs[1 - current], gatherWork) ?? null : null;
+            if (pending) {
+              prefetchedRows.set(next);
+              prefetchedCount = next.length;
+              prefetchedSrc = xs;
+            } else {
+              touchRows(xs, sizes[0], next);
+            }
+          }
+          denseForwardInto(input, layers[i].W.dataSync(), layers[i].b.dataSync(), z[i], a[i], m, sizes[i], sizes[i + 1], acts[i]);
+          input = a[i];
+          if (i === 0 && next) {
+            if (last === 0) touchRows(xs, sizes[0], next);
+            touchRows(ys, sizes[sizes.length - 1], next);
           }
         }
-        state.step++;
-        return cost;
-      }
-      for (let i = last; i >= 0; i--) {
-        const act = i === last ? 'linear' : acts[i]; // δ^L already includes act'(z^L)
-        denseVjpInto(i > 0 ? a[i - 1] : xBuf, layers[i].W.dataSync(), z[i], a[i], delta[i], dW[i], db[i], i > 0 ? delta[i - 1] : null, m, sizes[i], sizes[i + 1], act);
+        // δ^L (BP1) with the 1/m of the batch mean; then one dense VJP per layer, whose x̄ = δ^l·W^l is
+        // the next layer down's ā, turned into its δ in place by that layer's VJP (BP2).
+        cost = outputCostAndDelta(pairing, z[last], a[last], yBuf, delta[last], m, sizes[sizes.length - 1]);
+        if (fused) {
+          // Layer by layer from the top, as below; each kernel computes x̄ with W^l before updating it.
+          for (let i = last; i >= 0; i--) {
+            if (i === last - 1) waitForNext();
+            const act = i === last ? 'linear' : acts[i]; // δ^L already includes act'(z^L)
+            denseVjpSgdInto(i > 0 ? a[i - 1] : xBuf, layers[i].W.dataSync(), layers[i].b.dataSync(), z[i], a[i], delta[i], i > 0 ? delta[i - 1] : null, m, sizes[i], sizes[i + 1], act, eta, decay);
+            if (norms) {
+              // The fused kernel never writes ∂C/∂W or ∂C/∂b; for the monitor, δᵀ·x and Σ_rows δ into
+              // the idle dW and db buffers (δ^l is in delta[i] now, the layer's input untouched).
+              k.matmul(delta[i], i > 0 ? a[i - 1] : xBuf, dW[i], sizes[i + 1], sizes[i], m, true, false, false);
+              k.sumAxis(delta[i], db[i], 1, m, sizes[i + 1]);
+              norms[2 * i] = norm2(dW[i], sizes[i + 1] * sizes[i]);
+              norms[2 * i + 1] = norm2(db[i], sizes[i + 1]);
+            }
+          }
+          state.step++;
+          return cost;
+        }
+        for (let i = last; i >= 0; i--) {
+          if (i === last - 1) waitForNext();
+          const act = i === last ? 'linear' : acts[i]; // δ^L already includes act'(z^L)
+          denseVjpInto(i > 0 ? a[i - 1] : xBuf, layers[i].W.dataSync(), z[i], a[i], delta[i], dW[i], db[i], i > 0 ? delta[i - 1] : null, m, sizes[i], sizes[i + 1], act);
+        }
+      } finally {
+        waitForNext(); // (on an error too: the helper must be free for the next kernel)
       }
       if (norms) {
         for (let i = 0; i <= last; i++) {

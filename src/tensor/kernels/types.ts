@@ -175,4 +175,19 @@ export interface Kernels {
    * caller then uses an ordinary array.
    */
   allocateDataset?(n: number): Float32Array | null;
+
+  /**
+   * Optional: start `gatherRows(src, rowLength, indices, out)` on a helper thread and return a
+   * function that waits for it to finish; null when the backend declines. The training step uses
+   * it to gather the next mini-batch while its small top layer runs on one core. `work` sizes the
+   * caller's dense kernels as batch × nIn × nOut: `alongside`, the biggest it runs before the wait;
+   * `largest`, the biggest of its step. The backend declines unless its helper splits a kernel of
+   * `largest` (so the helper is awake, and already shares the step's data) and none of
+   * `alongside`; and when it has no idle helper or the arrays are outside its memory. Until the
+   * wait, the caller must not touch `out` nor change `src`; `indices` is copied at the call.
+   * Kernels called meanwhile run without the helper. The wait must be called, even after an error.
+   */
+  gatherRowsInBackground?(
+    src: FloatArray, rowLength: number, indices: Int32Array, out: FloatArray, work: { alongside: number; largest: number },
+  ): (() => void) | null;
 }

@@ -21,7 +21,7 @@ import type { FloatArray, Kernels } from '../types.js';
 import { ACTIVATION_CODE, BINARY_CODE, UNARY_CODE } from './codes.js';
 import type { WasmHeap } from './heap.js';
 import {
-  floatBits, OP_ADAM, OP_BACKWARD_ROWS, OP_FORWARD_OWN_UNITS, OP_FORWARD_ROWS, OP_MOMENTUM, OP_SGD_UNITS, type WasmThreads,
+  floatBits, OP_ADAM, OP_BACKWARD_ROWS, OP_FORWARD_OWN_UNITS, OP_FORWARD_ROWS, OP_GATHER, OP_MOMENTUM, OP_SGD_UNITS, type WasmThreads,
 } from './threads.js';
 
 /** The functions the AssemblyScript module exports (pointers are byte addresses). */
@@ -257,6 +257,13 @@ export function makeWasmKernels(
     f.reset();
     return false;
   };
+
+  /**
+   * The row indices of a background gather, in the heap (the worker reads them while other kernels
+   * reuse the frame's copy area): a float block viewed as int32, grown when a gather needs more.
+   */
+  let backgroundIndices: { block: Float32Array; view: Int32Array } | null = null;
+  const joinBackground = (): void => threads!.join();
 
   return {
     name,
@@ -528,6 +535,28 @@ export function makeWasmKernels(
         }
       }
       js.gatherRows(src, rowLength, indices, out);
+    },
+
+    gatherRowsInBackground(src, rowLength, indices, out, work) {
+      const count = indices.length;
+      if (threads === null || work.alongside >= threadMinWork || work.largest < threadMinWork || count === 0 || rowLength <= 0) return null;
+      if (!(src instanceof Float32Array && out instanceof Float32Array && heap.owns(src) && heap.owns(out))) return null;
+      if (out.length < count * rowLength) return null;
+      const rows = Math.floor(src.length / rowLength);
+      for (let r = 0; r < count; r++) {
+        const i = indices[r];
+        if (!(i >= 0 && i < rows)) return null; // gatherRows itself reports it
+      }
+      if (backgroundIndices === null || backgroundIndices.view.length < count) {
+        if (backgroundIndices) heap.release(backgroundIndices.block);
+        const block = heap.allocate(count);
+        if (!heap.owns(block)) return (backgroundIndices = null);
+        backgroundIndices = { block, view: new Int32Array(block.buffer, block.byteOffset, count) };
+      }
+      const { view } = backgroundIndices;
+      view.set(indices);
+      if (!threads.start(OP_GATHER, [src.byteOffset, rowLength, view.byteOffset, count, out.byteOffset])) return null;
+      return joinBackground;
     },
 
     axpy(alpha, x, y, n) {

@@ -53,6 +53,7 @@ export const OP_FORWARD_OWN_UNITS = 3;
 export const OP_SGD_UNITS = 4;
 export const OP_MOMENTUM = 5;
 export const OP_ADAM = 6;
+export const OP_GATHER = 7;
 
 /**
  * What each job runs: the module exports it calls, in order, each with its arguments as control-block
@@ -66,6 +67,7 @@ const JOBS: Record<number, readonly { fn: string; args: string }[]> = {
   [OP_SGD_UNITS]: [{ fn: 'denseSgdUnits', args: '0 1 2 3 4 f5 6 7 8 9 10' }],
   [OP_MOMENTUM]: [{ fn: 'momentumStep', args: '0 1 2 3 f4 f5 f6 7 8' }],
   [OP_ADAM]: [{ fn: 'adamStep', args: '0 1 2 3 4 f5 f6 f7 f8 f9 f10 11 12' }],
+  [OP_GATHER]: [{ fn: 'gatherRows', args: '0 1 2 3 4' }],
 };
 
 /** The job loop's dispatch, as source: `if (op === 1) { ex.denseForwardRows(a(0), …); } else if …`. */
