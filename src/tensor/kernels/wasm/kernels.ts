@@ -49,9 +49,6 @@ export interface WasmExports {
     x: number, W: number, delta: number, dW: number, dX: number, hasDX: number, batch: number, nIn: number, nOut: number,
     accumulate: number, scratch: number, sparse: number, j0: number, j1: number, s0: number, s1: number,
   ): void;
-  denseForwardUnits(
-    x: number, W: number, b: number, z: number, batch: number, nIn: number, nOut: number, scratch: number, sparse: number, j0: number, j1: number,
-  ): void;
   denseForwardOwnUnits(
     x: number, W: number, b: number, z: number, a: number, batch: number, nIn: number, nOut: number, act: number, scratch: number, j0: number, j1: number,
   ): void;

@@ -476,7 +476,7 @@ function forwardTail(x: usize, W: usize, z: usize, nIn: i32, nOut: i32, j0: i32,
  * of 8, so two threads splitting the units — each touching only its own rows of W, which then stay
  * in its own cache — compute every element exactly as one thread does.
  */
-export function denseForwardUnits(
+function denseForwardUnits(
   x: usize, W: usize, b: usize, z: usize, batch: i32, nIn: i32, nOut: i32, scratch: usize, sparse: i32, j0: i32, j1: i32,
 ): void {
   j1 = min<i32>(j1, nOut);

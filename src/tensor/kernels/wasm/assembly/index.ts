@@ -8,7 +8,7 @@
 export { matmul, matmulScratchBytes } from './gemm';
 export {
   denseForward, denseBackward, denseScratchBytes, denseBackwardSgd, denseSgdScratchBytes,
-  denseForwardPrepare, denseForwardRows, denseForwardUnits, denseForwardOwnUnits, denseBackwardPrepare, denseBackwardRows,
+  denseForwardPrepare, denseForwardRows, denseForwardOwnUnits, denseBackwardPrepare, denseBackwardRows,
   denseSgdPrepare, denseSgdUnits, forwardRowsSplit,
 } from './dense';
 export {
