@@ -5,13 +5,16 @@
  * and a Vulkan driver (scripts/gpu-bench.sh prepares and runs it on an NVIDIA machine; see
  * docs/webgpu.md). Prints a table and, with --json, writes the rows. A benchmark, never a test.
  *
- *   npx tsx bench/webgpu.ts [--only W1,W3,W4,matmul] [--examples 50000] [--epochs 2] [--matmul 4096,1024]
+ *   npx tsx bench/webgpu.ts [--only W1,W3,W4,matmul,W4products] [--examples 50000] [--epochs 2] [--matmul 4096,1024]
+ *                           (that --only list is the default)
  *                           [--json FILE] [--dawn backend=vulkan,...]   (options for Dawn's create())
  *                           [--compare huge,huge4 | vec4]   (or GLASSBOX_COMPARE_TILE=…) [--mix huge4/huge4u,…]
  * The matrix multiply runs chooseTile's pick at each size; --compare TILE,… also times it with each
  * TILE, and W4 with each 128 × 128 TILE in place of chooseTile's pick (the trainer's `tiles: {
  * huge4uw: TILE }`), in the same run, and prints both and the ratio; --mix U/R times W4 with tile U
  * for the weight updates and R for the other big products.
+ * W4products (also W1products, W3products) times each matrix multiply of one training step alone,
+ * at the trainer's shapes and tiles, and sums them (on the H200: ~5 s).
  * Smaller --examples and --matmul make a quick end-to-end check on a software adapter; --cpu also
  * times one epoch of the CPU engine (`fit`, js backend) on the same data, beside the GPU trainer.
  */
@@ -60,7 +63,7 @@ function option(name: string, fallback: string): string {
   return i >= 0 && i + 1 < process.argv.length ? process.argv[i + 1] : fallback;
 }
 
-const only = new Set(option('only', 'W1,W3,W4,matmul').split(','));
+const only = new Set(option('only', 'W1,W3,W4,matmul,W4products').split(','));
 const examples = Number(option('examples', '50000'));
 const epochs = Number(option('epochs', '2'));
 const jsonFile = option('json', '');
@@ -95,6 +98,30 @@ function flopsPerExample(sizes: number[]): number {
   let f = 0;
   for (let l = 1; l < sizes.length; l++) f += 2 * sizes[l - 1] * sizes[l] * (l === 1 ? 2 : 3);
   return f;
+}
+
+/**
+ * Seconds per call of `run` (one matrix multiply): the first run compiles the pipeline, then ≥ 0.3 s
+ * of warm-up and ≥ 0.1 s timed. With one run of warm-up and 10 timed, tiles timed after a slow
+ * compile read up to 2× slower than when timed first (the GPU's clock falling while it idles
+ * through the compile is the likely cause).
+ */
+async function timeMatmul(ctx: WebGpuContext, run: () => void): Promise<number> {
+  run();
+  await ctx.sync();
+  let reps = 1;
+  for (let warm = performance.now(); performance.now() - warm < 300; reps *= 2) {
+    for (let r = 0; r < reps; r++) run();
+    await ctx.sync();
+  }
+  const w0 = performance.now();
+  for (let r = 0; r < 4; r++) run();
+  await ctx.sync();
+  reps = Math.max(10, Math.ceil(100 / ((performance.now() - w0) / 4)));
+  const s0 = performance.now();
+  for (let r = 0; r < reps; r++) run();
+  await ctx.sync();
+  return (performance.now() - s0) / 1000 / reps;
 }
 
 interface Row {
@@ -135,24 +162,7 @@ async function main(): Promise<void> {
       const tflopsOf = new Map<string, number>();
       for (const tile of matmulTiles) {
         for (const [transA, transB] of pairs) {
-          k.matmul(ga, gb, gc, n, n, n, transA, transB, false, tile);
-          await ctx.sync(); // compile the pipeline, first run
-          // Warm-up of ≥ 0.3 s, then ≥ 0.1 s timed: with one run of warm-up and 10 timed, tiles
-          // timed after a slow compile read up to 2× slower than when timed first (the GPU's clock
-          // falling while it idles through the compile is the likely cause).
-          let reps = 1;
-          for (let warm = performance.now(); performance.now() - warm < 300; reps *= 2) {
-            for (let r = 0; r < reps; r++) k.matmul(ga, gb, gc, n, n, n, transA, transB, false, tile);
-            await ctx.sync();
-          }
-          const w0 = performance.now();
-          for (let r = 0; r < 4; r++) k.matmul(ga, gb, gc, n, n, n, transA, transB, false, tile);
-          await ctx.sync();
-          reps = Math.max(10, Math.ceil((100 / ((performance.now() - w0) / 4))));
-          const s0 = performance.now();
-          for (let r = 0; r < reps; r++) k.matmul(ga, gb, gc, n, n, n, transA, transB, false, tile);
-          await ctx.sync();
-          const seconds = (performance.now() - s0) / 1000 / reps;
+          const seconds = await timeMatmul(ctx, () => k.matmul(ga, gb, gc, n, n, n, transA, transB, false, tile));
           const tflops = (2 * n ** 3) / seconds / 1e12;
           const what = `matmul ${n}³ ${name(transA, transB)} ${tile} tile${tile === pick ? ' (chooseTile)' : ''}`;
           rows.push({ what, seconds, detail: `${tflops.toPrecision(3)} TFLOP/s (target ≥ 20 at 4096³; a naive 16×16 WGSL kernel: 7.9 on an H200)`, tflops });
@@ -172,6 +182,44 @@ async function main(): Promise<void> {
       }
       [ga, gb, gc].forEach((g) => ctx.release(g));
     }
+  }
+
+  // --only W4products (or W3products): each matrix multiply of one training step of that workload,
+  // at the shape, transposes and tile the trainer uses (the forward x·Wᵀ, the δ product δ·W, the
+  // update δᵀ·[a | 1]), timed alone as a plain product (no fused epilogue), to see which product
+  // holds an epoch back; their sum × steps per epoch beside the measured epoch tells what the
+  // rest of the step (epilogues, the output kernel, dispatch) costs.
+  for (const w of WORKLOADS.filter((x) => only.has(`${x.id}products`))) {
+    const k = new WebGpuKernels(ctx);
+    const B = w.batch;
+    const products: { what: string; m: number; n: number; kk: number; transA: boolean; transB: boolean }[] = [];
+    for (let l = 1; l < w.sizes.length; l++) {
+      const [nIn, nOut] = [w.sizes[l - 1], w.sizes[l]];
+      products.push({ what: `forward ${l + 1}: x·Wᵀ`, m: B, n: nOut, kk: nIn, transA: false, transB: true });
+      if (l > 1) products.push({ what: `δ ${l}: δ·W`, m: B, n: nIn, kk: nOut, transA: false, transB: false });
+      products.push({ what: `update ${l + 1}: δᵀ·[a | 1]`, m: nOut, n: nIn + 1, kk: B, transA: true, transB: false });
+    }
+    let stepSeconds = 0;
+    for (const p of products) {
+      const rng = new Rng(3);
+      const fill = (n: number) => Float32Array.from({ length: n }, () => rng.uniform() - 0.5);
+      const ga = ctx.upload(fill(p.m * p.kk));
+      const gb = ctx.upload(fill(p.kk * p.n));
+      const gc = ctx.array(p.m * p.n);
+      const tile = chooseTile(p.m, p.n, p.kk);
+      const seconds = await timeMatmul(ctx, () => k.matmul(ga, gb, gc, p.m, p.n, p.kk, p.transA, p.transB, false, tile));
+      stepSeconds += seconds;
+      const tflops = (2 * p.m * p.n * p.kk) / seconds / 1e12;
+      const what = `${w.id} ${p.what} [${p.m}×${p.n}, k ${p.kk}] ${tile} tile`;
+      rows.push({ what, seconds, detail: `${tflops.toPrecision(3)} TFLOP/s`, tflops });
+      console.log(`${what}: ${(seconds * 1000).toFixed(3)} ms, ${tflops.toPrecision(3)} TFLOP/s`);
+      [ga, gb, gc].forEach((g) => ctx.release(g));
+    }
+    const steps = Math.ceil(examples / B);
+    const what = `${w.id} products of one step, summed`;
+    const detail = `${(stepSeconds * 1000).toFixed(3)} ms a step, ${(stepSeconds * steps).toFixed(3)} s for ${steps} steps (${examples} examples)`;
+    rows.push({ what, seconds: stepSeconds * steps, detail });
+    console.log(`${what}: ${detail}`);
   }
 
   const workloads = WORKLOADS.filter((w) => only.has(w.id));
