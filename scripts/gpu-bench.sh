@@ -153,6 +153,8 @@ run() {
   fi
   echo "== benchmark"
   # GLASSBOX_COMPARE_TILE (default huge,huge4,huge4u,large; empty: off) also times those tiles beside chooseTile's: matmul and W4.
+  # Without options, the default workloads and W4's products one by one (bench/webgpu.ts --only).
+  [ $# -gt 0 ] || set -- --only W1,W3,W4,matmul,W4products
   GLASSBOX_COMPARE_TILE="${GLASSBOX_COMPARE_TILE-huge,huge4,huge4u,large}" "$node_bin" "$DIR/bench.mjs" --json "$out/webgpu.json" "$@" 2>&1 | tee "$out/webgpu.log" || status=$?
   if [ -n "${GLASSBOX_BENCH_ALSO:-}" ]; then
     # A second benchmark run with other options (word-split), e.g. Dawn toggles:
