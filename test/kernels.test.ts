@@ -408,9 +408,11 @@ describe.each(LABELS)('kernels: %s', (label) => {
         }
       }
     });
-    it('element-sparse inputs like a ReLU layer\'s output (the wasm spmm path: ≤ 40 % non-zero, nIn ≤ 512, batch ≥ 16)', () => {
+    it('element-sparse inputs like a ReLU layer\'s output (the wasm spmm path: ≤ 35 % non-zero, nIn ≤ 512, batch ≥ 16, ≥ 40 units; the pairs below 40)', () => {
       let seed = 900;
-      const shapes: [number, number, number][] = [[16, 40, 9], [128, 256, 128], [33, 509, 30], [20, 512, 7], [17, 3, 5], [40, 100, 1]];
+      const shapes: [number, number, number][] = [
+        [16, 40, 9], [128, 256, 128], [33, 509, 30], [20, 512, 7], [17, 3, 5], [40, 100, 1], [33, 509, 41], [16, 40, 47], [20, 512, 64],
+      ];
       for (const act of ACTS) {
         for (const [batch, nIn, nOut] of shapes) {
           const rng = new Rng(seed++);

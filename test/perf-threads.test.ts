@@ -309,7 +309,7 @@ describe('the helper thread on the same memory', () => {
       denseForward(...a: number[]): void; denseForwardPrepare(...a: number[]): number; denseForwardOwnUnits(...a: number[]): void;
       denseScratchBytes(...a: number[]): number;
     };
-    const [batch, nIn, nOut] = [32, 100, 24];
+    const [batch, nIn, nOut] = [32, 100, 48]; // ≥ 40 units: the element-sparse path can run
     const relu = 3;
     const rng = new Rng(21 + path);
     const at = (byte: number, n: number, value: (i: number) => number): Float32Array => {
@@ -325,7 +325,7 @@ describe('the helper thread on the same memory', () => {
     expect(ex.denseScratchBytes(batch, nIn, nOut)).toBeLessThan(28 * 65536);
     expect(ex.denseForwardPrepare(x.byteOffset, batch, nIn, nOut, scratch[0])).toBe(path);
     ex.denseForward(x.byteOffset, W.byteOffset, b.byteOffset, zWhole.byteOffset, aWhole.byteOffset, batch, nIn, nOut, relu, scratch[0]);
-    for (const [k, [j0, j1]] of [[0, 8], [8, 24]].entries()) {
+    for (const [k, [j0, j1]] of [[0, 24], [24, 48]].entries()) {
       ex.denseForwardOwnUnits(x.byteOffset, W.byteOffset, b.byteOffset, zUnits.byteOffset, aUnits.byteOffset, batch, nIn, nOut, relu, scratch[k], j0, j1);
     }
     expect(bitsEqual(zUnits, zWhole)).toBe(true);

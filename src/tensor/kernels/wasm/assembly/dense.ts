@@ -158,6 +158,14 @@ export function forwardRowsSplit(batch: i32, nOut: i32): i32 {
 const SPMM_FORWARD_MAX_DENSITY: f64 = 0.35;
 /** …a 24-column strip of Wᵀ's nIn rows fits in L1 (nIn · 96 bytes ≤ 48 KiB)… */
 const SPMM_FORWARD_MAX_IN: i32 = 512;
+/**
+ * …the layer has enough units to fill the engine's 24-column strips: with fewer the pairs (or the
+ * GEMM) win. Measured with `npx tsx bench/ab-forward.ts --threads 1 --relu 0.27` (seventh session),
+ * this engine against the pairs: [128, 128, 10] 27.5 against 13.2 µs, [128, 128, 32] 27.8 / 24.9,
+ * [128, 256, 32] 73.8 / 66.8, [128, 512, 32] 168.5 / 132.8; from 40 units on it wins: [128, 128,
+ * 40] 44.3 / 48.4, [128, 256, 40] 70.0 / 78.3, [128, 512, 48] 157.4 / 185.3…
+ */
+const SPMM_FORWARD_MIN_OUT: i32 = 40;
 /** …the batch is large enough to pay for the transpose… */
 const SPMM_FORWARD_MIN_BATCH: i32 = 16;
 /**
@@ -362,7 +370,7 @@ export function denseForward(
 export function denseForwardPrepare(x: usize, batch: i32, nIn: i32, nOut: i32, scratch: usize): i32 {
   if (batch <= 0) return 0;
   // (The first 16 samples first: a dense batch then costs a sixteenth of the count.)
-  if (nIn <= SPMM_FORWARD_MAX_IN && batch >= SPMM_FORWARD_MIN_BATCH && scatteredZeros(x, 16 * nIn) && scatteredZeros(x, batch * nIn)) return 2;
+  if (nIn <= SPMM_FORWARD_MAX_IN && nOut >= SPMM_FORWARD_MIN_OUT && batch >= SPMM_FORWARD_MIN_BATCH && scatteredZeros(x, 16 * nIn) && scatteredZeros(x, batch * nIn)) return 2;
   const nb = nIn >> 2;
   const groups = (batch + G - 1) / G;
   const order = scratch;
