@@ -25,6 +25,9 @@ import { fileURLToPath } from 'node:url';
 const here = dirname(fileURLToPath(import.meta.url));
 const chromiumPath = process.env.CHROMIUM ?? '/usr/bin/chromium';
 const required = process.env.REQUIRE_WEBGPU === '1';
+// A hang guard, not a speed bound: the page fails when no test has reported for this long (the
+// slowest test takes ~100 s on SwiftShader in a slow phase of the CI machine; all of them, 6–11
+// minutes, so a bound on the whole page failed a passing run once).
 const timeoutMs = Number(process.env.WEBGPU_TEST_TIMEOUT_MS ?? 600_000);
 const args = [
   '--headless=new', '--no-sandbox', '--enable-unsafe-webgpu', '--enable-features=Vulkan,WebGPU',
@@ -160,9 +163,11 @@ try {
     return route.fulfill({ status: 404, body: 'not found' });
   });
   page.on('pageerror', (e) => pageErrors.push(e.message));
+  let lastReport = Date.now();
   page.on('console', (msg) => {
     const text = msg.text();
     if (!text.startsWith('GBTEST ')) return;
+    lastReport = Date.now();
     const r = JSON.parse(text.slice(7));
     if (r.kind === 'skip') skipped = r.reason;
     else if (r.kind === 'info') console.log(`info  ${r.text}`);
@@ -176,8 +181,18 @@ try {
   });
   await page.goto(process.argv.includes('--timing') ? 'http://localhost/?timing' : 'http://localhost/');
   await page.waitForFunction(() => typeof window.__runWebGpuTests === 'function', null, { timeout: 60_000 });
-  const timer = new Promise((_, reject) => setTimeout(() => reject(new Error(`timed out after ${timeoutMs / 1000} s`)), timeoutMs).unref());
-  await Promise.race([page.evaluate(() => window.__runWebGpuTests()), timer]);
+  let watch;
+  const timer = new Promise((_, reject) => {
+    watch = setInterval(() => {
+      if (Date.now() - lastReport > timeoutMs) reject(new Error(`no test reported for ${timeoutMs / 1000} s`));
+    }, 1000);
+    watch.unref();
+  });
+  try {
+    await Promise.race([page.evaluate(() => window.__runWebGpuTests()), timer]);
+  } finally {
+    clearInterval(watch);
+  }
 } catch (e) {
   failed++;
   console.log(`FAIL  the test page itself: ${e.message.split('\n')[0]}`);
