@@ -184,7 +184,7 @@ async function main(): Promise<void> {
     }
   }
 
-  // --only W4products (or W3products): each matrix multiply of one training step of that workload,
+  // --only W4products (or W1products, W3products): each matrix multiply of one training step of that workload,
   // at the shape, transposes and tile the trainer uses (the forward x·Wᵀ, the δ product δ·W, the
   // update δᵀ·[a | 1]), timed alone as a plain product (no fused epilogue), to see which product
   // holds an epoch back; their sum × steps per epoch beside the measured epoch tells what the

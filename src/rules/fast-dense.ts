@@ -130,9 +130,9 @@ export function compileFastDense(model: Sequential, optimizer: Optimizer, batchS
   const decay = fused && lambda !== 0 ? 1 - (eta * lambda) / trainingSize : 1;
 
   // The rows the last step gathered in the background into xBufs[1 − current] (the first
-  // `prefetchedCount` of prefetchedRows, −1 for none), and from where.
+  // `prefetchedCount` of prefetchedRows), and from where (null: none).
   const prefetchedRows = new Int32Array(batchSize);
-  let prefetchedCount = -1;
+  let prefetchedCount = 0;
   let prefetchedSrc: FloatArray | null = null;
   let current = 0;
   /** Waits for the background gather in flight, if any (called before the layer below the top needs the helper). */
@@ -159,7 +159,6 @@ export function compileFastDense(model: Sequential, optimizer: Optimizer, batchS
       } else {
         k.gatherRows(xs, sizes[0], indices, xBufs[current]);
       }
-      prefetchedCount = -1;
       prefetchedSrc = null;
       const xBuf = xBufs[current];
       k.gatherRows(ys, sizes[sizes.length - 1], indices, yBuf);

@@ -546,8 +546,9 @@ export function makeWasmKernels(
       }
       if (backgroundIndices === null || backgroundIndices.view.length < count) {
         if (backgroundIndices) heap.release(backgroundIndices.block);
+        backgroundIndices = null;
         const block = heap.allocate(count);
-        if (!heap.owns(block)) return (backgroundIndices = null);
+        if (!heap.owns(block)) return null; // the arena is full: an ordinary array, which the worker cannot read
         backgroundIndices = { block, view: new Int32Array(block.buffer, block.byteOffset, count) };
       }
       const { view } = backgroundIndices;
