@@ -180,6 +180,44 @@ describe('adamStep gives the same bits on one and two threads', () => {
   });
 });
 
+describe('the momentum and Adam updates split where their layer’s dense kernels split', () => {
+  it('W3’s 256 → 128 weights at batch 128 split (as its backward does); the same weights at the default batch 16 do not', async () => {
+    const b = await createWasmKernels({ threads: 2 }); // the default split threshold, 2^21
+    try {
+      expect(await b.threads!.ready()).toBe(true);
+      const offered = () => b.threads!.stats().jobs + b.threads!.stats().skipped;
+      const [rows, rowLength] = [128, 256];
+      const n = rows * rowLength;
+      // 128 · 256 · 128 = 2^22 ≥ 2^21: the layer's backward splits its ∂C/∂W by units.
+      const x = put(b, new Float32Array(128 * rowLength).fill(0.25));
+      const zeros = () => put(b, new Float32Array(128 * rows));
+      const before = offered();
+      b.kernels.denseBackward(x, put(b, new Float32Array(n)), zeros(), zeros(), put(b, new Float32Array(128 * rows).fill(0.5)), zeros(), put(b, new Float32Array(n)), put(b, new Float32Array(rows)), null, 128, rowLength, rows, 'linear', false);
+      expect(offered() - before).toBe(1);
+      const rng = new Rng(7);
+      const theta = values(rng, n, false), v = values(rng, n, false), g = values(rng, n, false);
+      const run = (k: WasmBackend, batch?: number) => {
+        const [t, vv] = [put(k, theta), put(k, v)];
+        const jobs = k === b ? offered() : 0;
+        k.kernels.momentumStep!(t, vv, put(k, g), n, 0.9, 0.05, 0, rowLength, batch);
+        return { t, jobs: k === b ? offered() - jobs : 0 };
+      };
+      const split = run(b, 128), whole = run(b), single = run(one, 128);
+      expect(split.jobs).toBe(1);
+      expect(whole.jobs).toBe(0);
+      expect(bitsEqual(split.t, single.t)).toBe(true);
+      expect(bitsEqual(whole.t, single.t)).toBe(true);
+      const adamJobs = offered();
+      const [t, m, vv, gg] = [0, 1, 2, 3].map(() => put(b, new Float32Array(n).fill(0.5)));
+      b.kernels.adamStep(t, m, vv, gg, n, 0.9, 0.999, 0.003, 1e-8, rowLength, 128);
+      b.kernels.adamStep(t, m, vv, gg, n, 0.9, 0.999, 0.003, 1e-8, rowLength);
+      expect(offered() - adamJobs).toBe(1);
+    } finally {
+      b.threads?.close();
+    }
+  });
+});
+
 describe('gatherRowsInBackground', () => {
   it('gathers on the helper thread what gatherRows gathers, and declines where it should', async () => {
     const b = await createWasmKernels({ threads: 2 }); // the default split threshold, 2^21

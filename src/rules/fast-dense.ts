@@ -147,6 +147,44 @@ export function compileFastDense(model: Sequential, optimizer: Optimizer, batchS
   const layerWork = layers.map((_, i) => batchSize * sizes[i] * sizes[i + 1]);
   const gatherWork = { alongside: layerWork[last], largest: Math.max(...layerWork) };
 
+  /**
+   * Parameter p's update (p = 2i: W of layers[i], 2i + 1: its b) from grads[p], the same kernel calls
+   * as optim's sgd and adam: g ← g + (λ/n)W + (λ₁/n)sgn(W) for weights; momentum v ← μv − ηg,
+   * θ ← θ + v; plain θ ← θ − ηg; Adam one adamStep with the bias-corrected step size of step t.
+   * `m` is the batch the layer's VJP ran on: the backend splits the update over its threads where it
+   * split that VJP's ∂C/∂W.
+   */
+  const update = (p: number, buffers: Tensor[][], adamStepSize: number, m: number): void => {
+    const theta = (p % 2 === 0 ? layers[p >> 1].W : layers[p >> 1].b).dataSync();
+    const g = grads[p];
+    const n = theta.length;
+    const rowLength = p % 2 === 0 ? sizes[p >> 1] : n;
+    if (momentum > 0 && l1 === 0 && k.momentumStep) {
+      // One pass (the backend's fused equal of the axpy calls below), L2 folded in for weights.
+      k.momentumStep(theta, buffers[p][0].dataSync(), g, n, momentum, eta, p % 2 === 0 && lambda !== 0 ? lambda / trainingSize : 0, rowLength, m);
+      return;
+    }
+    if (p % 2 === 0) {
+      if (lambda !== 0) k.axpy(lambda / trainingSize, theta, g, n);
+      if (l1 !== 0) {
+        const s = signBuf![p >> 1];
+        k.unary('sign', theta, s, n);
+        k.axpy(l1 / trainingSize, s, g, n);
+      }
+    }
+    if (isAdam) {
+      const [mean, variance] = buffers[p];
+      k.adamStep(theta, mean.dataSync(), variance.dataSync(), g, n, beta1, beta2, adamStepSize, epsilon, rowLength, m);
+    } else if (momentum > 0) {
+      const v = buffers[p][0].dataSync();
+      k.axpy(momentum - 1, v, v, n);
+      k.axpy(-eta, g, v, n);
+      k.axpy(1, v, theta, n);
+    } else {
+      k.axpy(-eta, g, theta, n);
+    }
+  };
+
   return {
     backend: k.name,
     fused,
@@ -208,56 +246,24 @@ export function compileFastDense(model: Sequential, optimizer: Optimizer, batchS
           state.step++;
           return cost;
         }
+        // Each layer's update right after its VJP, while its ∂C/∂W is still in the caches of the
+        // threads that computed it (W^l is not read again this step: x̄ used it inside the VJP). The
+        // parameters are independent, so the order changes no value.
+        const t = state.step + 1;
+        const adamStepSize = isAdam ? (eta * Math.sqrt(1 - beta2 ** t)) / (1 - beta1 ** t) : 0;
         for (let i = last; i >= 0; i--) {
           if (i === last - 1) waitForNext();
           const act = i === last ? 'linear' : acts[i]; // δ^L already includes act'(z^L)
           denseVjpInto(i > 0 ? a[i - 1] : xBuf, layers[i].W.dataSync(), z[i], a[i], delta[i], dW[i], db[i], i > 0 ? delta[i - 1] : null, m, sizes[i], sizes[i + 1], act);
+          if (norms) {
+            norms[2 * i] = norm2(dW[i], sizes[i + 1] * sizes[i]); // before the update adds L1/L2 to them
+            norms[2 * i + 1] = norm2(db[i], sizes[i + 1]);
+          }
+          update(2 * i, state.buffers, adamStepSize, m);
+          update(2 * i + 1, state.buffers, adamStepSize, m);
         }
       } finally {
         waitForNext(); // (on an error too: the helper must be free for the next kernel)
-      }
-      if (norms) {
-        for (let i = 0; i <= last; i++) {
-          norms[2 * i] = norm2(dW[i], sizes[i + 1] * sizes[i]); // before the update adds L1/L2 to them
-          norms[2 * i + 1] = norm2(db[i], sizes[i + 1]);
-        }
-      }
-      // Update, the same kernel calls in the same order as optim's sgd and adam: g ← g + (λ/n)W +
-      // (λ₁/n)sgn(W) for weights; momentum v ← μv − ηg, θ ← θ + v; plain θ ← θ − ηg; Adam one
-      // adamStep per parameter with the bias-corrected step size of step t.
-      const t = state.step + 1;
-      const adamStepSize = isAdam ? (eta * Math.sqrt(1 - beta2 ** t)) / (1 - beta1 ** t) : 0;
-      for (let p = 0; p < grads.length; p++) {
-        const theta = (p % 2 === 0 ? layers[p >> 1].W : layers[p >> 1].b).dataSync();
-        const g = grads[p];
-        const n = theta.length;
-        const rowLength = p % 2 === 0 ? sizes[p >> 1] : n;
-        if (momentum > 0 && l1 === 0 && k.momentumStep) {
-          // One pass (the backend's fused equal of the axpy calls below), L2 folded in for weights;
-          // split by rows over two threads where the backend has them.
-          const v = state.buffers[p][0].dataSync();
-          k.momentumStep(theta, v, g, n, momentum, eta, p % 2 === 0 && lambda !== 0 ? lambda / trainingSize : 0, rowLength);
-          continue;
-        }
-        if (p % 2 === 0) {
-          if (lambda !== 0) k.axpy(lambda / trainingSize, theta, g, n);
-          if (l1 !== 0) {
-            const s = signBuf![p >> 1];
-            k.unary('sign', theta, s, n);
-            k.axpy(l1 / trainingSize, s, g, n);
-          }
-        }
-        if (isAdam) {
-          const [m, v] = state.buffers[p];
-          k.adamStep(theta, m.dataSync(), v.dataSync(), g, n, beta1, beta2, adamStepSize, epsilon, rowLength);
-        } else if (momentum > 0) {
-          const v = state.buffers[p][0].dataSync();
-          k.axpy(momentum - 1, v, v, n);
-          k.axpy(-eta, g, v, n);
-          k.axpy(1, v, theta, n);
-        } else {
-          k.axpy(-eta, g, theta, n);
-        }
       }
       state.step++;
       return cost;

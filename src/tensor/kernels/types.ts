@@ -146,9 +146,10 @@ export interface Kernels {
    * v[i] += (mu − 1) · v[i];  v[i] += −eta · g[i]   (v ← μv − ηg)
    * θ[i] += v[i]
    * θ is [n / rowLength, rowLength] (a weight matrix's rows, or rowLength = n): a backend with
-   * two threads splits it by rows, as it splits the dense kernels, so each keeps its own rows.
+   * two threads splits it by rows where it splits the dense kernels of a layer of that shape run on
+   * `batch` samples (default 16), so each thread updates the rows whose ∂C/∂W it computed.
    */
-  momentumStep?(theta: FloatArray, v: FloatArray, g: FloatArray, n: number, mu: number, eta: number, l2: number, rowLength: number): void;
+  momentumStep?(theta: FloatArray, v: FloatArray, g: FloatArray, n: number, mu: number, eta: number, l2: number, rowLength: number, batch?: number): void;
 
   /**
    * One Adam step (Kingma & Ba 2015) in one pass over the n elements of θ, m, v and g, every
@@ -160,11 +161,11 @@ export interface Kernels {
    * with c1 = 1 − β1, c2 = 1 − β2 (in double, then rounded like β1, β2, s and ε) and s = stepSize,
    * η·√(1 − β2ᵗ)/(1 − β1ᵗ): the bias correction of step t folded into the step size. θ is
    * [n / rowLength, rowLength] (a weight matrix's rows, or rowLength = n): a backend with two
-   * threads splits it by rows, as it splits the dense kernels.
+   * threads splits it by rows as momentumStep does (`batch`, default 16, as there).
    */
   adamStep(
     theta: FloatArray, m: FloatArray, v: FloatArray, g: FloatArray, n: number,
-    beta1: number, beta2: number, stepSize: number, epsilon: number, rowLength: number,
+    beta1: number, beta2: number, stepSize: number, epsilon: number, rowLength: number, batch?: number,
   ): void;
 
   /**

@@ -572,7 +572,7 @@ export function makeWasmKernels(
       js.axpy(alpha, x, y, n);
     },
 
-    momentumStep(theta, v, g, n, mu, eta, l2, rowLength) {
+    momentumStep(theta, v, g, n, mu, eta, l2, rowLength, batch = 16) {
       if (n > 0 && f32s(theta, v, g) && theta !== v && theta !== g && v !== g) {
         const f = frame.reset();
         const it = f.add(theta as Float32Array, n, INOUT);
@@ -582,11 +582,11 @@ export function makeWasmKernels(
           const pt = f.ptr(it), pv = f.ptr(iv), pg = f.ptr(ig);
           const muMinus1 = mu - 1, minusEta = -eta; // in double, then float32: as the axpy alphas
           try {
-            // Two threads split by rows of θ (as the dense kernels split the units, at a multiple of
-            // 8 rows), so each updates the rows of W it computes with.
+            // Two threads split by rows of θ where the dense kernels of its layer split the units (at
+            // a multiple of 8 rows), so each updates the rows of W whose ∂C/∂W it computed.
             const rows = rowLength > 0 ? Math.floor(n / rowLength) : 0;
             const at = rows > 0 && rows * rowLength === n ? splitPoint(rows, 8) * rowLength : 0;
-            if (threads && n * 16 >= threadMinWork && at > 0 && at < n && at % 4 === 0 &&
+            if (threads && batch * n >= threadMinWork && at > 0 && at < n && at % 4 === 0 &&
               threads.start(OP_MOMENTUM, [pt, pv, pg, n, floatBits(muMinus1), floatBits(minusEta), floatBits(l2), at, n])) {
               ex.momentumStep(pt, pv, pg, n, muMinus1, minusEta, l2, 0, at);
               threads.join();
@@ -607,7 +607,7 @@ export function makeWasmKernels(
       this.axpy(1, v, theta, n);
     },
 
-    adamStep(theta, m, v, g, n, beta1, beta2, stepSize, epsilon, rowLength) {
+    adamStep(theta, m, v, g, n, beta1, beta2, stepSize, epsilon, rowLength, batch = 16) {
       const distinct = theta !== m && theta !== v && theta !== g && m !== v && m !== g && v !== g;
       if (n > 0 && f32s(theta, m, v, g) && distinct) {
         const f = frame.reset();
@@ -623,7 +623,7 @@ export function makeWasmKernels(
             // Two threads split by rows of θ at a multiple of 8 rows, as momentumStep.
             const rows = rowLength > 0 ? Math.floor(n / rowLength) : 0;
             const at = rows > 0 && rows * rowLength === n ? splitPoint(rows, 8) * rowLength : 0;
-            if (threads && n * 16 >= threadMinWork && at > 0 && at < n && at % 4 === 0 &&
+            if (threads && batch * n >= threadMinWork && at > 0 && at < n && at % 4 === 0 &&
               threads.start(OP_ADAM, [
                 pt, pm, pv, pg, n, floatBits(beta1), floatBits(beta2), floatBits(c1), floatBits(c2), floatBits(stepSize), floatBits(epsilon), at, n,
               ])) {
