@@ -376,11 +376,15 @@ export async function runTrain(flags: TrainFlags, given: (name: string) => boole
       checkpointEverySeconds: checkpointDir !== undefined && flags.checkpointEvery !== undefined ? flags.checkpointEvery * 60 : undefined,
       signal: controller.signal,
       resume: resumed ? (resumed.checkpoint.state as TrainState) : undefined,
-      onEvent: async (e) => {
+      // A promise only for the checkpoint write: fit awaits what the listener returns, and a
+      // batch event's needs no turn of the event loop.
+      onEvent: (e) => {
         if (e.type === 'batch') progress.batch(e.epoch, config.epochs, e.batch, e.batches, e.cost);
         else if (e.type === 'epoch') progress.epoch(e.record, config.epochs);
         else if (e.type === 'checkpoint' && checkpointDir !== undefined) {
-          lastCheckpoint = await saveCheckpoint(checkpointDir, { model, state: e.state, config: { ...config }, meta });
+          return saveCheckpoint(checkpointDir, { model, state: e.state, config: { ...config }, meta }).then((file) => {
+            lastCheckpoint = file;
+          });
         }
       },
     });

@@ -85,7 +85,7 @@ export interface FitOptions {
   rng?: Rng | number;
   validation?: Dataset;
   test?: Dataset;
-  /** Called for every event; may return a promise (awaited for checkpoint events). */
+  /** Called for every event; a promise it returns is awaited before training goes on (return one only when needed: at batch 10 a turn of the event loop per batch is measurable). */
   onEvent?: (event: TrainEvent) => void | Promise<void>;
   /** Record per-layer gradient norms every `every` batches (default every 10). */
   monitor?: { dynamics?: boolean; every?: number };
