@@ -10,6 +10,7 @@ import { datasetFromArrays, type Dataset } from '../src/data/index.js';
 import { sequential, type Sequential } from '../src/nn/model.js';
 import { adam, sgd, type Optimizer } from '../src/optim/optimizers.js';
 import { backprop } from '../src/rules/backprop.js';
+import { outputCostAndDelta } from '../src/autodiff/primitives/output-delta.js';
 import { compileFastDense } from '../src/rules/fast-dense.js';
 import { initWasmBackend } from '../src/tensor/kernels/wasm/index.js';
 import { setBackend } from '../src/tensor/kernels/registry.js';
@@ -244,5 +245,35 @@ describe('compileFastDense declines what it does not cover', () => {
     const softmaxQuadratic = sequential({ sizes: [20, 5, 4], output: 'softmax', cost: 'quadratic', rng: 1 });
     expect(compileFastDense(softmaxQuadratic, sgd({ eta: 1 }), 10)).toBeNull();
     expect(compileFastDense(model, sgd({ eta: 1 }), 10)).not.toBeNull();
+  });
+});
+
+describe('outputCostAndDelta, cross-entropy', () => {
+  const pairing = { cost: 'cross-entropy', output: 'sigmoid' } as const;
+  /** The two-term form C = (1/m) Σ y·softplus(−z) + (1 − y)·softplus(z), in double. */
+  const twoTerms = (z: Float32Array, y: Float32Array, m: number): number => {
+    const softplus = (t: number) => Math.max(t, 0) + Math.log1p(Math.exp(-Math.abs(t)));
+    let c = 0;
+    for (let i = 0; i < z.length; i++) c += y[i] * softplus(-z[i]) + (1 - y[i]) * softplus(z[i]);
+    return c * (1 / m); // as the kernel scales it
+  };
+  it('one-hot and soft targets give the two-term cost bit for bit, and δ = (a − y)/m', () => {
+    const rng = new Rng(5);
+    const z = new Float32Array(30).map(() => (rng.uniform() - 0.5) * 40);
+    const a = z.map((v) => 1 / (1 + Math.exp(-v)));
+    for (const y of [new Float32Array(30).map((_, i) => (i % 10 === Math.floor(i / 10) ? 1 : 0)), new Float32Array(30).map(() => rng.uniform())]) {
+      const delta = new Float32Array(30);
+      expect(outputCostAndDelta(pairing, z, a, y, delta, 3, 10)).toBe(twoTerms(z, y, 3));
+      delta.forEach((d, i) => expect(d).toBe(Math.fround((a[i] - y[i]) / 3)));
+    }
+  });
+  it('an infinite z on the side a one-hot target skips still makes the cost NaN, as 0·∞ does', () => {
+    const y = new Float32Array([1, 0]);
+    for (const z of [new Float32Array([Infinity, 0]), new Float32Array([0, -Infinity])]) {
+      expect(twoTerms(z, y, 1)).toBeNaN();
+      expect(outputCostAndDelta(pairing, z, new Float32Array(2), y, new Float32Array(2), 1, 2)).toBeNaN();
+    }
+    // While a correct, finite prediction costs a finite amount.
+    expect(outputCostAndDelta(pairing, new Float32Array([30, -30]), new Float32Array(2), y, new Float32Array(2), 1, 2)).toBeGreaterThan(0);
   });
 });

@@ -55,8 +55,13 @@ export function outputCostAndDelta(
       return 0.5 * cost * inv;
     case 'cross-entropy':
       for (let i = 0; i < n; i++) {
-        cost += y[i] * softplus(-z[i]) + (1 - y[i]) * softplus(z[i]);
-        delta[i] = (a[i] - y[i]) * inv;
+        const yi = y[i], zi = z[i];
+        // One-hot targets need one of the two terms; the other is 0·softplus(±z), which is 0
+        // unless z is infinite on that side (then NaN, kept so divergence is still reported).
+        if (yi === 1) cost += zi === Infinity ? NaN : softplus(-zi);
+        else if (yi === 0) cost += zi === -Infinity ? NaN : softplus(zi);
+        else cost += yi * softplus(-zi) + (1 - yi) * softplus(zi);
+        delta[i] = (a[i] - yi) * inv;
       }
       return cost * inv;
     case 'log-likelihood':
