@@ -142,16 +142,20 @@ if (densities.length > 0) {
 {
   const k = one.kernels;
   const al = (n: number) => k.allocate!('float32', n) as Float32Array;
-  const [x, W, b, z, a] = [al(8), al(16), al(4), al(8), al(8)];
-  const f = () => k.denseForward(x, W, b, z, a, 2, 4, 4, 'sigmoid');
-  for (let i = 0; i < 20_000; i++) f();
-  let best = Infinity;
-  for (let pass = 0; pass < 5; pass++) {
-    const t0 = performance.now();
-    for (let i = 0; i < 100_000; i++) f();
-    best = Math.min(best, (performance.now() - t0) * 10); // ns per call
-  }
-  console.log(`\nper-call overhead: a [2, 4, 4] denseForward takes ${best.toFixed(0)} ns`);
-  for (const arr of [x, W, b, z, a]) k.release!(arr);
+  const [x, W, b, z, a, dA, delta, dX] = [al(8), al(16), al(4), al(8), al(8), al(8), al(8), al(8)];
+  const nsPerCall = (f: () => void): number => {
+    for (let i = 0; i < 20_000; i++) f();
+    let best = Infinity;
+    for (let pass = 0; pass < 5; pass++) {
+      const t0 = performance.now();
+      for (let i = 0; i < 100_000; i++) f();
+      best = Math.min(best, (performance.now() - t0) * 10); // ns per call
+    }
+    return best;
+  };
+  const forward = nsPerCall(() => k.denseForward(x, W, b, z, a, 2, 4, 4, 'sigmoid'));
+  const sgd = nsPerCall(() => k.denseBackwardSgd!(x, W, z, a, dA, delta, b, dX, 2, 4, 4, 'linear', 0.1, 1));
+  console.log(`\nper-call overhead: a [2, 4, 4] denseForward takes ${forward.toFixed(0)} ns, a denseBackwardSgd (8 arrays) ${sgd.toFixed(0)} ns`);
+  for (const arr of [x, W, b, z, a, dA, delta, dX]) k.release!(arr);
 }
 

@@ -85,6 +85,8 @@ export interface WasmExports {
 const IN = 1;
 const OUT = 2;
 const INOUT = 3;
+/** A frame slot whose array is in the heap: used in place, never copied. */
+const DIRECT = 4;
 
 /** Room for one kernel call's arrays: which are in wasm memory, which need copying. Reused. */
 class Frame {
@@ -95,7 +97,7 @@ class Frame {
   readonly #ptrs: number[] = [];
   #len = 0;
   #ok = true;
-  /** Whether the last `bind` copied any array in (else `finish` has nothing to copy back). */
+  /** Whether any registered array is foreign (copied in by `bind`; else `finish` has nothing to copy back). */
   #anyForeign = false;
   /** Start of the kernel's own scratch after `bind`. */
   scratch = 0;
@@ -112,20 +114,36 @@ class Frame {
     return this;
   }
 
-  /** Register an array the kernel uses `count` elements of; the same array twice shares a slot. */
+  /**
+   * Register an array the kernel uses `count` elements of. An array in the heap gets its pointer
+   * at once (the training step's case: nothing to copy); a foreign one registered twice shares a
+   * slot, so it is copied in and out once.
+   */
   add(array: Float32Array | Int32Array, count: number, mode: number): number {
     if (array.length < count) this.#ok = false;
-    for (let i = 0; i < this.#len; i++) {
-      if (this.#arrays[i] === array) {
-        this.#modes[i] |= mode;
-        this.#counts[i] = Math.max(this.#counts[i], count);
-        return i;
+    const i = this.#len;
+    const ptr = this.#heap.pointerOf(array);
+    if (ptr >= 0) {
+      this.#len++;
+      this.#arrays[i] = array;
+      this.#counts[i] = count;
+      this.#modes[i] = DIRECT;
+      this.#ptrs[i] = ptr;
+      return i;
+    }
+    for (let j = 0; j < i; j++) {
+      if (this.#arrays[j] === array) {
+        this.#modes[j] |= mode;
+        this.#counts[j] = Math.max(this.#counts[j], count);
+        return j;
       }
     }
-    const i = this.#len++;
+    this.#len++;
     this.#arrays[i] = array;
     this.#counts[i] = count;
     this.#modes[i] = mode;
+    this.#ptrs[i] = -1;
+    this.#anyForeign = true;
     return i;
   }
 
@@ -137,15 +155,10 @@ class Frame {
     if (!this.#ok) return false;
     const heap = this.#heap;
     let foreign = 0;
-    this.#anyForeign = false;
-    for (let i = 0; i < this.#len; i++) {
-      const a = this.#arrays[i];
-      if (heap.owns(a)) {
-        this.#ptrs[i] = a.byteOffset;
-      } else {
-        this.#anyForeign = true;
-        if (!copy && a instanceof Float32Array) return false;
-        this.#ptrs[i] = -1;
+    if (this.#anyForeign) {
+      for (let i = 0; i < this.#len; i++) {
+        if (this.#modes[i] === DIRECT) continue;
+        if (!copy && this.#arrays[i] instanceof Float32Array) return false;
         foreign += (this.#counts[i] * 4 + 15) & ~15;
       }
     }
@@ -156,7 +169,7 @@ class Frame {
       const f32 = heap.f32;
       const i32 = heap.i32;
       for (let i = 0; i < this.#len; i++) {
-        if (this.#ptrs[i] !== -1) continue;
+        if (this.#modes[i] === DIRECT) continue;
         const a = this.#arrays[i];
         const n = this.#counts[i];
         this.#ptrs[i] = off;
@@ -186,7 +199,7 @@ class Frame {
     for (let i = 0; i < this.#len; i++) {
       const a = this.#arrays[i];
       const n = this.#counts[i];
-      if (!(this.#modes[i] & OUT) || n === 0 || heap.owns(a)) continue;
+      if (!(this.#modes[i] & OUT) || n === 0) continue; // (DIRECT has no OUT bit)
       const p = this.#ptrs[i] >> 2;
       if (a instanceof Float32Array) a.set(heap.f32.subarray(p, p + n));
       else a.set(heap.i32.subarray(p, p + n));
@@ -537,7 +550,9 @@ export function makeWasmKernels(
     gatherRowsInBackground(src, rowLength, indices, out, work) {
       const count = indices.length;
       if (threads === null || work.alongside >= threadMinWork || work.largest < threadMinWork || count === 0 || rowLength <= 0) return null;
-      if (!(src instanceof Float32Array && out instanceof Float32Array && heap.owns(src) && heap.owns(out))) return null;
+      const pSrc = src instanceof Float32Array ? heap.pointerOf(src) : -1;
+      const pOut = out instanceof Float32Array ? heap.pointerOf(out) : -1;
+      if (pSrc < 0 || pOut < 0) return null;
       if (out.length < count * rowLength) return null;
       const rows = Math.floor(src.length / rowLength);
       for (let r = 0; r < count; r++) {
@@ -553,7 +568,7 @@ export function makeWasmKernels(
       }
       const { view } = backgroundIndices;
       view.set(indices);
-      if (!threads.start(OP_GATHER, [src.byteOffset, rowLength, view.byteOffset, count, out.byteOffset])) return null;
+      if (!threads.start(OP_GATHER, [pSrc, rowLength, heap.pointerOf(view), count, pOut])) return null;
       return joinBackground;
     },
 
