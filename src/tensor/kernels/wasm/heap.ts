@@ -76,13 +76,7 @@ export class WasmHeap {
   readonly #base: number;
   readonly #maxArena: number;
   readonly #maxBlock: number;
-  /**
-   * Every buffer object the memory has had (a shared memory gives a new one at each growth, over
-   * the same bytes; an unshared one is never grown), newest last. A plain list: a handful of
-   * entries, scanned by identity in a few ns, where a WeakSet lookup took ~20 ns, several times a
-   * kernel call (the training step's arrays mostly predate the last growth).
-   */
-  readonly #buffers: ArrayBufferLike[] = [];
+  readonly #buffers = new WeakSet<ArrayBufferLike>();
   /** pointerOf's memory: views into this memory and their byte offsets. */
   readonly #pointers = new WeakMap<ArrayBufferView, number>();
   #buffer: ArrayBufferLike;
@@ -130,7 +124,7 @@ export class WasmHeap {
     }
     this.memory = memory;
     this.#buffer = memory.buffer;
-    this.#buffers.push(this.#buffer);
+    this.#buffers.add(this.#buffer);
     this.#f32 = new Float32Array(this.#buffer);
     this.#i32 = new Int32Array(this.#buffer);
     this.#registry = new FinalizationRegistry((ptr: number) => this.#release(ptr));
@@ -150,15 +144,16 @@ export class WasmHeap {
 
   #refresh(): void {
     this.#buffer = this.memory.buffer;
-    this.#buffers.push(this.#buffer);
+    this.#buffers.add(this.#buffer);
     this.#f32 = new Float32Array(this.#buffer);
     this.#i32 = new Int32Array(this.#buffer);
   }
 
   /**
    * The byte offset of `array` in this memory when it is a view into it (so kernels can use it in
-   * place), else −1. Remembered per array: reading a view's `buffer` and `byteOffset` costs ~25 ns
-   * in Node 20 (measured), a WeakMap lookup ~6, and a kernel call asks for up to nine arrays.
+   * place), else −1. Remembered per array: reading a view's `buffer` and `byteOffset` costs
+   * ~15–25 ns each in Node 20 (on a view with an offset), a WeakMap lookup ~6 ns, and a kernel call
+   * asks about up to nine arrays (docs/performance.md, item 29).
    */
   pointerOf(array: ArrayBufferView): number {
     const known = this.#pointers.get(array);
@@ -172,10 +167,7 @@ export class WasmHeap {
   /** Whether `array` is a view into this memory (so kernels can use its byteOffset directly). */
   owns(array: ArrayBufferView): boolean {
     const buffer = array.buffer;
-    if (buffer === this.#buffer) return true;
-    const buffers = this.#buffers;
-    for (let i = buffers.length - 1; i >= 0; i--) if (buffers[i] === buffer) return true;
-    return false;
+    return buffer === this.#buffer || this.#buffers.has(buffer);
   }
 
   /**
