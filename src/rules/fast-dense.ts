@@ -5,8 +5,8 @@
  * active backend, so a step allocates nothing: gather x and y (2 kernel calls), one dense forward
  * per layer, the output δ^L, one dense VJP per layer, each followed at once by its parameters'
  * update: one `momentumStep` per parameter (a backend's one-pass equal of the momentum axpy calls,
- * L2 included), one `adamStep` (the kernel optim's adam calls), or a few axpy calls. The derivative rules come from
- * autodiff/primitives (dense VJP, output δ); nothing is re-derived here.
+ * L2 included), one `adamStep` (the kernel optim's adam calls), or a few axpy calls. The
+ * derivative rules come from autodiff/primitives (dense VJP, output δ); nothing is re-derived here.
  * With plain SGD (no momentum) and no L1, the VJP and the update are one fused kernel per layer
  * (denseVjpSgdInto: W ← (1 − ηλ/n)W − η·δᵀx straight into W), so ∂C/∂W is never written out.
  * Where the backend has a helper thread that the step's big layers use (the wasm backend, W3), the

@@ -269,6 +269,20 @@ export function makeWasmKernels(
   };
 
   /**
+   * Where momentumStep and adamStep split θ [n / rowLength, rowLength] between the two threads (the
+   * worker takes elements [at, n)), or 0 for one thread: by rows at a multiple of 8, exactly where
+   * the dense kernels of a layer of that shape run on `batch` samples split its units, so each
+   * thread updates the rows whose ∂C/∂W it computed; at a multiple of 4 elements, so every element
+   * takes the SIMD or scalar form it takes in one call.
+   */
+  const updateSplit = (n: number, rowLength: number, batch: number): number => {
+    if (threads === null || batch * n < threadMinWork) return 0;
+    const rows = rowLength > 0 ? Math.floor(n / rowLength) : 0;
+    const at = rows > 0 && rows * rowLength === n ? splitPoint(rows, 8) * rowLength : 0;
+    return at > 0 && at < n && at % 4 === 0 ? at : 0;
+  };
+
+  /**
    * The row indices of a background gather, in the heap (the worker reads them while other kernels
    * reuse the frame's copy area): a float block viewed as int32, grown when a gather needs more.
    */
@@ -597,12 +611,8 @@ export function makeWasmKernels(
           const pt = f.ptr(it), pv = f.ptr(iv), pg = f.ptr(ig);
           const muMinus1 = mu - 1, minusEta = -eta; // in double, then float32: as the axpy alphas
           try {
-            // Two threads split by rows of θ where the dense kernels of its layer split the units (at
-            // a multiple of 8 rows), so each updates the rows of W whose ∂C/∂W it computed.
-            const rows = rowLength > 0 ? Math.floor(n / rowLength) : 0;
-            const at = rows > 0 && rows * rowLength === n ? splitPoint(rows, 8) * rowLength : 0;
-            if (threads && batch * n >= threadMinWork && at > 0 && at < n && at % 4 === 0 &&
-              threads.start(OP_MOMENTUM, [pt, pv, pg, n, floatBits(muMinus1), floatBits(minusEta), floatBits(l2), at, n])) {
+            const at = updateSplit(n, rowLength, batch);
+            if (at > 0 && threads !== null && threads.start(OP_MOMENTUM, [pt, pv, pg, n, floatBits(muMinus1), floatBits(minusEta), floatBits(l2), at, n])) {
               ex.momentumStep(pt, pv, pg, n, muMinus1, minusEta, l2, 0, at);
               threads.join();
             } else {
@@ -635,11 +645,8 @@ export function makeWasmKernels(
           // The constants as float32, the same roundings as the reference kernel's.
           const c1 = 1 - beta1, c2 = 1 - beta2;
           try {
-            // Two threads split by rows of θ at a multiple of 8 rows, as momentumStep.
-            const rows = rowLength > 0 ? Math.floor(n / rowLength) : 0;
-            const at = rows > 0 && rows * rowLength === n ? splitPoint(rows, 8) * rowLength : 0;
-            if (threads && batch * n >= threadMinWork && at > 0 && at < n && at % 4 === 0 &&
-              threads.start(OP_ADAM, [
+            const at = updateSplit(n, rowLength, batch);
+            if (at > 0 && threads !== null && threads.start(OP_ADAM, [
                 pt, pm, pv, pg, n, floatBits(beta1), floatBits(beta2), floatBits(c1), floatBits(c2), floatBits(stepSize), floatBits(epsilon), at, n,
               ])) {
               ex.adamStep(pt, pm, pv, pg, n, beta1, beta2, c1, c2, stepSize, epsilon, 0, at);
