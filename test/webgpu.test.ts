@@ -272,7 +272,7 @@ describe('WGSL generators', () => {
   });
 
   it("a vec4 tile reads an operand with vec4 loads exactly when its stored rows are a multiple of 4 long", () => {
-    expect((Object.keys(TILES) as TileName[]).filter(isVec4Tile)).toEqual(['huge4', 'huge4u', 'huge4uw', 'large4']);
+    expect((Object.keys(TILES) as TileName[]).filter(isVec4Tile)).toEqual(['huge4', 'huge4u', 'huge4uw', 'huge4uwf', 'huge4uwd', 'large4']);
     // Every tile runs within WebGPU's default 16 KiB of workgroup memory (huge4: 16 × (128 + 128) floats).
     for (const t of Object.keys(TILES) as TileName[]) expect(tileWorkgroupBytes(t)).toBeLessThanOrEqual(16384);
     expect(tileWorkgroupBytes('huge4')).toBe(16384);
@@ -288,6 +288,21 @@ describe('WGSL generators', () => {
     expect(warps).toContain('let tx = (warp % 2u) * 8u + lane % 8u;');
     const placeless = (code: string) => code.replace(/let t[xy] = .*;/g, '').replace(/covers \d+ × \d+ of it/, '');
     expect(placeless(warps)).toBe(placeless(unrolled));
+    // huge4uwf differs from huge4uw only in its multiply-adds (16 of vec4s per step of the sum), written as fma().
+    const fused = gemmShader({ transA: false, transB: true, tile: 'huge4uwf', epilogue: { kind: 'store', accumulate: false } }).code;
+    expect(warps.match(/acc\d_\d = acc\d_\d \+ a\d\.[xyzw] \* b\d;/g)).toHaveLength(16 * 16);
+    expect(fused.match(/acc\d_\d = fma\(vec4<f32>\(a\d\.[xyzw]\), b\d, acc\d_\d\);/g)).toHaveLength(16 * 16);
+    const multiplyAdds = /acc(\d)_(\d) = (?:acc\d_\d \+ (a\d\.[xyzw]) \* (b\d)|fma\(vec4<f32>\((a\d\.[xyzw])\), (b\d), acc\d_\d\));/g;
+    const canonical = (code: string) => code.replace(multiplyAdds, (_m, i, j, a1, b1, a2, b2) => `acc${i}_${j} += ${a1 ?? a2} * ${b1 ?? b2};`);
+    expect(canonical(fused)).toBe(canonical(warps));
+    // huge4uwd keeps no slice in registers across the multiply: its loads and stores share one block,
+    // inside the loop over slices, where huge4uw loads the next slice between barrier and multiply.
+    const direct = gemmShader({ transA: false, transB: true, tile: 'huge4uwd', epilogue: { kind: 'store', accumulate: false } }).code;
+    expect(warps).toContain('if (k0 + BK < K) { // the next slice');
+    expect(direct).not.toContain('if (k0 + BK < K)');
+    expect(direct).not.toContain('let kb = 0u;');
+    expect(direct.indexOf('var ra0')).toBeGreaterThan(direct.indexOf('for (var k0 = 0u'));
+    expect(direct.indexOf('As[0u + tid]') === -1 ? direct.indexOf('As[at') : direct.indexOf('As[0u + tid]')).toBeLessThan(direct.indexOf('workgroupBarrier()'));
     expect(gemmVectorLoads('huge4u', 784, 4096)).toEqual({ vec4A: true, vec4B: true });
     expect(gemmVectorLoads('large4', 10, 4096)).toEqual({ vec4A: false, vec4B: true });
     expect(gemmVectorLoads('huge4', 784, 4096)).toEqual({ vec4A: true, vec4B: true });

@@ -146,6 +146,19 @@ export const TILES = {
    * (docs/webgpu.md), so chooseTile's pick for big products.
    */
   huge4uw: { BM: 128, BN: 128, BK: 16, RM: 8, RN: 8, vec4: true, unroll: true, lanesX: 8 },
+  /**
+   * 'huge4uw' with each multiply-add written as WGSL's fma(), which SPIR-V and the driver must
+   * keep fused (one instruction); `a + b * c` may be fused or not, at the compiler's choice.
+   * Not yet timed on a GPU (the ninth session had none): bench/webgpu.ts compares it.
+   */
+  huge4uwf: { BM: 128, BN: 128, BK: 16, RM: 8, RN: 8, vec4: true, unroll: true, lanesX: 8, fma: true },
+  /**
+   * 'huge4uw' without the register prefetch: each slice goes straight from global to workgroup
+   * memory between two barriers, so a thread holds 16 fewer floats across the multiply — room, if
+   * the driver takes it, for two workgroups per multiprocessor to hide each other's loads.
+   * Not yet timed on a GPU: bench/webgpu.ts compares it.
+   */
+  huge4uwd: { BM: 128, BN: 128, BK: 16, RM: 8, RN: 8, vec4: true, unroll: true, lanesX: 8, direct: true },
   /** 64 × 64, 4 × 4 outputs per thread, 16 deep (8 KiB): the vec4 kernel for mid-sized products. */
   large4: { BM: 64, BN: 64, BK: 16, RM: 4, RN: 4, vec4: true },
 } as const;
@@ -387,11 +400,13 @@ ${finish}
  * operand's vec4 flag is set (its rows are a multiple of 4 long, so a group is wholly inside or
  * outside the matrix), else 4 scalar loads each checked against the bounds. Each thread loads its
  * groups of the next slice into registers before the current one is multiplied, so those loads are
- * in flight meanwhile: store, barrier, load the next, multiply, barrier. `unroll` writes the BK
- * steps of a slice out with constant offsets instead of a loop.
+ * in flight meanwhile: store, barrier, load the next, multiply, barrier (`direct`: load, store,
+ * barrier, multiply, barrier, with no registers kept across the multiply). `unroll` writes the BK
+ * steps of a slice out with constant offsets instead of a loop; `fma` writes each multiply-add as
+ * fma().
  */
 function gemmVec4(spec: GemmSpec, decls: string, epilogue: (acc: string) => string, ones: boolean): string {
-  const t = TILES[spec.tile] as { BM: number; BN: number; BK: number; unroll?: boolean; lanesX?: number };
+  const t = TILES[spec.tile] as { BM: number; BN: number; BK: number; unroll?: boolean; lanesX?: number; fma?: boolean; direct?: boolean };
   const rowMapA = spec.rowMapA ?? 'none';
   const rowMapB = spec.rowMapB ?? 'none';
   const A4 = t.BM / 4; // vec4s of one step c of the sum in As
@@ -487,6 +502,7 @@ ${q4.map((q) => `      ${array}[at${u(q * W)}][lane] = ${reg}${l}.${comp[q]};`).
   const storeB = (l: number) => spec.transB
     ? storeTransposed('Bs', B4, 'rb', l)
     : `    Bs[${l * 256}u + tid] = rb${l};`;
+  const indent = (code: string) => code.replace(/^/gm, '  ');
   const gs = range(t.BM / 64);
   const hs = range(t.BN / 64);
   const ms = range(t.BM / 16);
@@ -495,7 +511,9 @@ ${q4.map((q) => `      ${array}[at${u(q * W)}][lane] = ${reg}${l}.${comp[q]};`).
   const stores = [...range(nA).map(storeA), ...range(nB).map(storeB)].join('\n');
   const step = (c: string) => `${gs.map((g) => `      let a${g} = As[${c} * ${A4}u${u(16 * g)} + ty];`).join('\n')}
 ${hs.map((h) => `      let b${h} = Bs[${c} * ${B4}u${u(16 * h)} + tx];`).join('\n')}
-${ms.flatMap((m) => hs.map((h) => `      acc${m}_${h} = acc${m}_${h} + a${m >> 2}.${comp[m % 4]} * b${h};`)).join('\n')}`;
+${ms.flatMap((m) => hs.map((h) => t.fma
+    ? `      acc${m}_${h} = fma(vec4<f32>(a${m >> 2}.${comp[m % 4]}), b${h}, acc${m}_${h});`
+    : `      acc${m}_${h} = acc${m}_${h} + a${m >> 2}.${comp[m % 4]} * b${h};`)).join('\n')}`;
   // `unroll`: the BK steps written out with constant c, for compilers that would not unroll the loop.
   const multiply = t.unroll
     ? range(t.BK).map((c) => `    {\n${step(`${c}u`)}\n    }`).join('\n')
@@ -531,7 +549,18 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid
   let tx = (warp % ${16 / LX}u) * ${LX}u + lane % ${LX}u;
   let ty = (warp / ${16 / LX}u) * ${32 / LX}u + lane / ${LX}u;
 ${accs.map((a) => `  var ${a} = vec4<f32>(0.0);`).join('\n')}
-  // The slice being loaded, in registers: ${nA} groups of 4 of A, ${nB} of B.
+${t.direct ? `  for (var k0 = 0u; k0 < K; k0 = k0 + BK) {
+    { // this slice: ${nA} groups of 4 of A, ${nB} of B, through registers held only until stored
+      let kb = k0;
+${range(nA).map((l) => `      var ra${l} = vec4<f32>(0.0);`).join('\n')}
+${range(nB).map((l) => `      var rb${l} = vec4<f32>(0.0);`).join('\n')}
+${indent(loads)}
+${indent(stores)}
+    }
+    workgroupBarrier();
+${multiply}
+    workgroupBarrier();
+  }` : `  // The slice being loaded, in registers: ${nA} groups of 4 of A, ${nB} of B.
 ${range(nA).map((l) => `  var ra${l} = vec4<f32>(0.0);`).join('\n')}
 ${range(nB).map((l) => `  var rb${l} = vec4<f32>(0.0);`).join('\n')}
   {
@@ -547,7 +576,7 @@ ${loads}
     }
 ${multiply}
     workgroupBarrier();
-  }
+  }`}
 ${finish}
 }
 `;
