@@ -10,7 +10,7 @@ import { PRESETS, resolveSizes, runConfig } from '../src/cli/train.js';
 import { encodeIdx, loadDataset } from '../src/data/index.js';
 import { loadModel } from '../src/io/index.js';
 import { evaluate } from '../src/train/index.js';
-import { parameterBits, runCli } from './cli-helpers.js';
+import { parameterBits, ROOT, runCli } from './cli-helpers.js';
 
 let dir: string;
 beforeAll(async () => {
@@ -30,6 +30,17 @@ async function filesIn(folder: string): Promise<string[]> {
 }
 
 const GAUSS = ['--data', 'gauss', '--layers', '8', '--lambda', '0', '--epochs', '3'];
+
+describe('glassbox --version', () => {
+  it("prints package.json's version and exits 0", async () => {
+    const { version } = JSON.parse(await readFile(join(ROOT, 'package.json'), 'utf8')) as { version: string };
+    for (const flag of ['--version', '-V']) {
+      const r = await runCli([flag]);
+      expect(r.code, flag).toBe(0);
+      expect(r.stdout.trim(), flag).toBe(version);
+    }
+  });
+});
 
 describe('glassbox train: configuration', () => {
   it('--help lists every flag with its default', async () => {
