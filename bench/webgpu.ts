@@ -9,7 +9,7 @@
  *                           [--json FILE] [--dawn backend=vulkan,...]   (options for Dawn's create())
  *                           [--compare huge,huge4 | vec4]   (or GLASSBOX_COMPARE_TILE=…) [--mix huge4/huge4u,…]
  * The matrix multiply runs chooseTile's pick at each size; --compare TILE,… also times it with each
- * TILE, and W4 with each 128 × 128 TILE in place of chooseTile's pick (the trainer's `tiles: {
+ * TILE, and W4 with each 128 × 128 or 128 × 64 TILE in place of chooseTile's pick (the trainer's `tiles: {
  * huge4uw: TILE }`), in the same run, and prints both and the ratio; --mix U/R times W4 with tile U
  * for the weight updates and R for the other big products.
  * --only W4products (also W1products, W3products) times each matrix multiply of one training step
@@ -229,12 +229,12 @@ async function main(): Promise<void> {
     for (let i = 0; i < x.length; i++) x[i] = rng.uniform();
     const labels = Int32Array.from({ length: examples }, () => rng.int(10));
     const data = datasetFromArrays(x, labels, 784, { name: `random ${examples}×784`, classes: 10 });
-    // W4 once more with each compared tile of the same shape in place of its big products' tile (W1
-    // and W3 have no such product), and with each --mix U/R: tile U for the weight updates (the products summed
-    // over the batch), R for the other big ones.
+    // W4 once more with each compared big tile (128 × 128 or 128 × 64) in place of its big products'
+    // tile (W1 and W3 have no such product), and with each --mix U/R: tile U for the weight updates
+    // (the products summed over the batch), R for the other big ones.
     const runs: { w: GpuWorkload; tile: string }[] = workloads.map((w) => ({ w, tile: '' }));
-    const sameShape = (t: TileName) => TILES[t].BM === TILES[bigTile].BM && TILES[t].BN === TILES[bigTile].BN;
-    for (const tile of [...compared.filter((t) => t !== bigTile && sameShape(t)), ...mixes]) runs.push(...workloads.filter((w) => w.id === 'W4').map((w) => ({ w, tile })));
+    const big = (t: TileName) => TILES[t].BM * TILES[t].BN >= 128 * 64;
+    for (const tile of [...compared.filter((t) => t !== bigTile && big(t)), ...mixes]) runs.push(...workloads.filter((w) => w.id === 'W4').map((w) => ({ w, tile })));
     const bestOf = new Map<string, number>();
     for (const { w, tile } of runs) {
       const model = sequential({ sizes: w.sizes, activation: w.hidden, output: w.output, cost: w.cost, init: w.init, rng: 1 });

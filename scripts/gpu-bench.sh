@@ -10,7 +10,7 @@
 #   bash scripts/gpu-bench.sh run [bench options]
 #                                       there: unpack the loader, find the NVIDIA Vulkan driver, print
 #                                       the GPU, run the exactness tests on it (test/browser-webgpu/node.mjs),
-#                                       bench/webgpu.ts (with the tiles 'huge4', 'huge4uwf', 'huge4uwd' timed beside
+#                                       bench/webgpu.ts (with the tiles 'huge4', 'huge4uwf', 'huge4uwd', 'huge4h' timed beside
 #                                       chooseTile's on the matmul and W4; GLASSBOX_COMPARE_TILE= turns that off), then
 #                                       the PyTorch baseline (TORCH_BASELINE=0, EXACTNESS=0: skipped); with GLASSBOX_BENCH_ALSO='OPTIONS',
 #                                       the benchmark once more with those options; logs and JSON go to $OUT (or .gpu-bench/out)
@@ -152,16 +152,16 @@ run() {
     "$node_bin" test/browser-webgpu/node.mjs "$DIR/page.mjs" "$DIR/node_modules/webgpu" 2>&1 | tee "$out/exactness.log" || status=$?
   fi
   echo "== benchmark"
-  # GLASSBOX_COMPARE_TILE (default huge4,huge4uwf,huge4uwd; empty: off) also times those tiles beside chooseTile's: matmul and W4.
+  # GLASSBOX_COMPARE_TILE (default huge4,huge4uwf,huge4uwd,huge4h; empty: off) also times those tiles beside chooseTile's: matmul and W4.
   # Without options, the default workloads and W4's products one by one (bench/webgpu.ts --only).
   [ $# -gt 0 ] || set -- --only W1,W3,W4,matmul,W4products
-  GLASSBOX_COMPARE_TILE="${GLASSBOX_COMPARE_TILE-huge4,huge4uwf,huge4uwd}" "$node_bin" "$DIR/bench.mjs" --json "$out/webgpu.json" "$@" 2>&1 | tee "$out/webgpu.log" || status=$?
+  GLASSBOX_COMPARE_TILE="${GLASSBOX_COMPARE_TILE-huge4,huge4uwf,huge4uwd,huge4h}" "$node_bin" "$DIR/bench.mjs" --json "$out/webgpu.json" "$@" 2>&1 | tee "$out/webgpu.log" || status=$?
   if [ -n "${GLASSBOX_BENCH_ALSO:-}" ]; then
     # A second benchmark run with other options (word-split), e.g. Dawn toggles:
     # GLASSBOX_BENCH_ALSO='--only matmul --dawn enable-dawn-features=disable_robustness'
     echo "== benchmark again: $GLASSBOX_BENCH_ALSO"
     # shellcheck disable=SC2086
-    GLASSBOX_COMPARE_TILE="${GLASSBOX_COMPARE_TILE-huge4,huge4uwf,huge4uwd}" "$node_bin" "$DIR/bench.mjs" --json "$out/webgpu-also.json" $GLASSBOX_BENCH_ALSO 2>&1 | tee "$out/webgpu-also.log" || status=$?
+    GLASSBOX_COMPARE_TILE="${GLASSBOX_COMPARE_TILE-huge4,huge4uwf,huge4uwd,huge4h}" "$node_bin" "$DIR/bench.mjs" --json "$out/webgpu-also.json" $GLASSBOX_BENCH_ALSO 2>&1 | tee "$out/webgpu-also.log" || status=$?
   fi
   echo "== PyTorch CUDA baseline, same GPU"
   if [ "${TORCH_BASELINE:-1}" = 0 ]; then

@@ -12,7 +12,7 @@ import { kernels, registerBackend, setBackend } from '../src/tensor/kernels/regi
 import { ArgumentError, ShapeError, UnsupportedError } from '../src/util/errors.js';
 import {
   TILES, activationDeltaShader, argmaxShader, autoBackend, chooseTile, isVec4Tile, tileWorkgroupBytes, columnSumsShader, countCorrectShader, createWebGpuTrainer,
-  gatherRowsShader, gemmShader, gemmVectorLoads, grid, outputShader, pickTile, requestWebGpuDevice, sgdShader, softmaxShader,
+  gatherRowsShader, gemmGrid, gemmShader, gemmVectorLoads, grid, outputShader, pickTile, requestWebGpuDevice, sgdShader, softmaxShader,
   WebGpuContext, type GemmEpilogue, type GpuLike, type ShaderSource, type TileName,
 } from '../src/tensor/kernels/webgpu/index.js';
 
@@ -272,7 +272,7 @@ describe('WGSL generators', () => {
   });
 
   it("a vec4 tile reads an operand with vec4 loads exactly when its stored rows are a multiple of 4 long", () => {
-    expect((Object.keys(TILES) as TileName[]).filter(isVec4Tile)).toEqual(['huge4', 'huge4u', 'huge4uw', 'huge4uwf', 'huge4uwd', 'large4']);
+    expect((Object.keys(TILES) as TileName[]).filter(isVec4Tile)).toEqual(['huge4', 'huge4u', 'huge4uw', 'huge4uwf', 'huge4uwd', 'huge4h', 'large4']);
     // Every tile runs within WebGPU's default 16 KiB of workgroup memory (huge4: 16 × (128 + 128) floats).
     for (const t of Object.keys(TILES) as TileName[]) expect(tileWorkgroupBytes(t)).toBeLessThanOrEqual(16384);
     expect(tileWorkgroupBytes('huge4')).toBe(16384);
@@ -303,6 +303,16 @@ describe('WGSL generators', () => {
     expect(direct).not.toContain('let kb = 0u;');
     expect(direct.indexOf('var ra0')).toBeGreaterThan(direct.indexOf('for (var k0 = 0u'));
     expect(direct.indexOf('As[0u + tid]') === -1 ? direct.indexOf('As[at') : direct.indexOf('As[0u + tid]')).toBeLessThan(direct.indexOf('workgroupBarrier()'));
+    // huge4h: 8 × 16 threads on a 128 × 64 tile, still 8 × 8 outputs each; a slice is 4 groups of 4 of A
+    // and 2 of B per thread; 12 KiB of workgroup memory.
+    const half = gemmShader({ transA: false, transB: true, tile: 'huge4h', epilogue: { kind: 'store', accumulate: false } }).code;
+    expect(half).toContain('@compute @workgroup_size(8, 16, 1)');
+    expect(half.match(/^ {2}var ra\d = /gm)).toHaveLength(4);
+    expect(half.match(/^ {2}var rb\d = /gm)).toHaveLength(2);
+    expect(half.match(/^ {2}var acc\d_\d = /gm)).toHaveLength(16);
+    expect(half).toContain('let j = j0 + 35u + 4u * tx;'); // column 32 h + 4 tx + q with h = 1, q = 3
+    expect(tileWorkgroupBytes('huge4h')).toBe(12288);
+    expect(gemmGrid('huge4h', 1024, 4096)).toEqual([64, 8]);
     expect(gemmVectorLoads('huge4u', 784, 4096)).toEqual({ vec4A: true, vec4B: true });
     expect(gemmVectorLoads('large4', 10, 4096)).toEqual({ vec4A: false, vec4B: true });
     expect(gemmVectorLoads('huge4', 784, 4096)).toEqual({ vec4A: true, vec4B: true });

@@ -423,6 +423,8 @@ async function main(): Promise<void> {
     // chooseTile's vec4 picks for big and mid-sized products, every product on them.
     { name: 'huge4uw tile: relu/softmax log-likelihood, momentum + L2', sizes: [12, 10, 6, 4], hidden: 'relu', output: 'softmax', cost: 'log-likelihood', batch: 16, n: 100, eta: 0.05, momentum: 0.9, lambda: 1, tiles: 'huge4uw' },
     { name: 'large4 tile, vec4 loads: sigmoid/sigmoid quadratic, momentum', sizes: [16, 12, 8], hidden: 'sigmoid', output: 'sigmoid', cost: 'quadratic', batch: 8, n: 60, eta: 2, momentum: 0.5, lambda: 0, tiles: 'large4' },
+    // The 8 × 16-thread tile (128 × 64), every product on it, with vec4 loads in every product.
+    { name: 'huge4h tile, vec4 loads: relu/softmax log-likelihood, momentum + L2', sizes: [16, 12, 8], hidden: 'relu', output: 'softmax', cost: 'log-likelihood', batch: 8, n: 60, eta: 0.05, momentum: 0.9, lambda: 1, tiles: 'huge4h' },
   ];
   for (const c of cases) {
     await test(`trainer ${c.name} ${JSON.stringify(c.sizes)} batch ${c.batch}, n ${c.n}: every batch cost and the weights after each part of an epoch equal the CPU engine's`, async () => {

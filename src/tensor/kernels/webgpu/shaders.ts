@@ -115,7 +115,7 @@ function rowExpr(map: RowMap, r: string): string {
 // ---------------------------------------------------------------------------------------------
 
 /**
- * Output-tile shapes. Every one runs 16 × 16 threads; each thread owns RM × RN outputs. The scalar
+ * Output-tile shapes. Every one runs 16 × 16 threads (but 'huge4h': TX × TY); each thread owns RM × RN outputs. The scalar
  * tiles keep single floats in workgroup memory; the `vec4` ones (their own generator, `gemmVec4`)
  * keep vec4s, read operands with vec4 loads where rows allow, and load the next slice of the sum
  * into registers while the current one is multiplied; `unroll` ones write the steps of a slice out.
@@ -159,6 +159,13 @@ export const TILES = {
    * Not yet timed on a GPU: bench/webgpu.ts compares it.
    */
   huge4uwd: { BM: 128, BN: 128, BK: 16, RM: 8, RN: 8, vec4: true, unroll: true, lanesX: 8, direct: true },
+  /**
+   * 'huge4uw''s 8 × 8 outputs per thread on half as many threads: 8 × 16 of them over a 128 × 64
+   * tile, 12 KiB of workgroup memory. A workgroup then needs half the registers and three quarters
+   * of the workgroup memory, so two can share a multiprocessor whatever registers the driver
+   * gives a thread. Not yet timed on a GPU: bench/webgpu.ts compares it.
+   */
+  huge4h: { BM: 128, BN: 64, BK: 16, RM: 8, RN: 8, vec4: true, unroll: true, lanesX: 8, TX: 8, TY: 16 },
   /** 64 × 64, 4 × 4 outputs per thread, 16 deep (8 KiB): the vec4 kernel for mid-sized products. */
   large4: { BM: 64, BN: 64, BK: 16, RM: 4, RN: 4, vec4: true },
 } as const;
@@ -384,18 +391,18 @@ ${finish}
 
 /**
  * The body of the vec4 matrix multiplies (TILES entries with `vec4: true`) around gemmShader's
- * bindings and epilogue. 16 × 16 threads; a tile of BM × BN outputs, BM and BN multiples of 64,
- * summed BK deep per slice (BM · BK and BN · BK multiples of 1024). Workgroup memory holds one
- * slice as vec4s:
+ * bindings and epilogue. TX × TY threads (16 × 16 unless the tile says; T = TX·TY); a tile of
+ * BM × BN outputs, BM a multiple of 4·TY and BN of 4·TX, summed BK deep per slice (BM · BK and
+ * BN · BK multiples of 4·T). Workgroup memory holds one slice as vec4s:
  *   As[c · BM/4 + r4] = op(A)[i0 + 4·r4 … i0 + 4·r4 + 3, k0 + c]   (vec4 over 4 rows: A transposed)
  *   Bs[c · BN/4 + s4] = op(B)[k0 + c, j0 + 4·s4 … j0 + 4·s4 + 3]
- * Thread (tx, ty) owns rows i0 + 64·g + 4ty + {0…3} (g < BM/64) and columns j0 + 64·h + 4tx +
- * {0…3} (h < BN/64): per step c of the sum it reads BM/64 vec4s of As (the threads of a row of the
- * block read the same ones: a broadcast) and BN/64 of Bs (consecutive vec4s: no bank conflict)
- * and does (BM/16)·(BN/16) multiply-adds into vec4 accumulators acc{m}_{h} (row 64·(m/4) + 4ty +
- * m%4, columns 64h + 4tx + {0…3}). (tx, ty) is (lid.x, lid.y) unless `lanesX` lays a warp's 32
- * threads out as lanesX × 32/lanesX. With 'huge4' (128 × 128, 16 deep): 2 + 2 vec4 reads, 64
- * multiply-adds, 16 KiB of workgroup memory (WebGPU's default limit).
+ * Thread (tx, ty) owns rows i0 + 4TY·g + 4ty + {0…3} (g < BM/4TY) and columns j0 + 4TX·h + 4tx +
+ * {0…3} (h < BN/4TX): per step c of the sum it reads BM/4TY vec4s of As (the threads of a row of
+ * the block read the same ones: a broadcast) and BN/4TX of Bs (consecutive vec4s: no bank
+ * conflict) and does (BM/TY)·(BN/TX) multiply-adds into vec4 accumulators acc{m}_{h} (row
+ * 4TY·(m/4) + 4ty + m%4, columns 4TX·h + 4tx + {0…3}). (tx, ty) is (lid.x, lid.y) unless `lanesX`
+ * lays a warp's 32 threads out as lanesX × 32/lanesX. With 'huge4' (128 × 128, 16 deep, 16 × 16
+ * threads): 2 + 2 vec4 reads, 64 multiply-adds, 16 KiB of workgroup memory (WebGPU's default limit).
  * Global loads go by groups of 4 consecutive elements of a stored row: one vec4 load when the
  * operand's vec4 flag is set (its rows are a multiple of 4 long, so a group is wholly inside or
  * outside the matrix), else 4 scalar loads each checked against the bounds. Each thread loads its
@@ -406,17 +413,22 @@ ${finish}
  * fma().
  */
 function gemmVec4(spec: GemmSpec, decls: string, epilogue: (acc: string) => string, ones: boolean): string {
-  const t = TILES[spec.tile] as { BM: number; BN: number; BK: number; unroll?: boolean; lanesX?: number; fma?: boolean; direct?: boolean };
+  const t = TILES[spec.tile] as {
+    BM: number; BN: number; BK: number; unroll?: boolean; lanesX?: number; fma?: boolean; direct?: boolean; TX?: number; TY?: number;
+  };
+  const TX = t.TX ?? 16; // threads across the tile's columns
+  const TY = t.TY ?? 16; // threads down its rows
+  const T = TX * TY;
   const rowMapA = spec.rowMapA ?? 'none';
   const rowMapB = spec.rowMapB ?? 'none';
   const A4 = t.BM / 4; // vec4s of one step c of the sum in As
   const B4 = t.BN / 4; // vec4s of one step c in Bs
   const KQ = t.BK / 4; // groups of 4 along the sum in one stored row's slice
-  const nA = (t.BM * t.BK) / 1024; // groups of A per thread per slice
-  const nB = (t.BN * t.BK) / 1024;
-  // Threads of a warp side by side in x (LX of them) and y (32 / LX): 16 × 2 is the plain order
+  const nA = (t.BM * t.BK) / (4 * T); // groups of A per thread per slice
+  const nB = (t.BN * t.BK) / (4 * T);
+  // Threads of a warp side by side in x (LX of them) and y (32 / LX): LX = TX is the plain order
   // (tx, ty) = (lid.x, lid.y); 8 × 4 makes the warp's Bs reads 8 consecutive vec4s and As reads 4.
-  const LX = t.lanesX ?? 16;
+  const LX = t.lanesX ?? TX;
   const q4 = [0, 1, 2, 3];
   const comp = 'xyzw';
   const range = (n: number) => Array.from({ length: n }, (_, i) => i);
@@ -428,7 +440,7 @@ function gemmVec4(spec: GemmSpec, decls: string, epilogue: (acc: string) => stri
       : q4.map((q) => `if (${inside(q)}) { v.${comp[q]} = ${src}[base${u(q)}]; }`).join(' ');
   const loadA = (l: number) => spec.transA
     ? `    { // A stored [K, M]: row p, 4 columns from i
-      let flat = ${l * 256}u + tid;
+      let flat = ${l * T}u + tid;
       let c = flat / ${A4}u;
       let i = i0 + 4u * (flat % ${A4}u);
       let p = kb + c;
@@ -440,7 +452,7 @@ function gemmVec4(spec: GemmSpec, decls: string, epilogue: (acc: string) => stri
       ra${l} = v;
     }`
     : `    { // A stored [M, K]: row i, 4 columns from p
-      let flat = ${l * 256}u + tid;
+      let flat = ${l * T}u + tid;
       let i = i0 + flat / ${KQ}u;
       let p = kb + 4u * (flat % ${KQ}u);
       var v = vec4<f32>(0.0);
@@ -453,13 +465,13 @@ function gemmVec4(spec: GemmSpec, decls: string, epilogue: (acc: string) => stri
   // A group of 4 along the sum (row r of the tile, sum steps 4·(flat % KQ) + q) into a slice
   // stored transposed: element (c, r) is component r % 4 of vec4 c · W + r / 4.
   const storeTransposed = (array: string, W: number, reg: string, l: number) => `    {
-      let flat = ${l * 256}u + tid;
+      let flat = ${l * T}u + tid;
       let at = 4u * (flat % ${KQ}u) * ${W}u + (flat / ${KQ}u) / 4u;
       let lane = (flat / ${KQ}u) % 4u;
 ${q4.map((q) => `      ${array}[at${u(q * W)}][lane] = ${reg}${l}.${comp[q]};`).join('\n')}
     }`;
   const storeA = (l: number) => spec.transA
-    ? `    As[${l * 256}u + tid] = ra${l};`
+    ? `    As[${l * T}u + tid] = ra${l};`
     : storeTransposed('As', A4, 'ra', l);
   let loadBGroup: string;
   if (spec.transB) {
@@ -478,7 +490,7 @@ ${q4.map((q) => `      ${array}[at${u(q * W)}][lane] = ${reg}${l}.${comp[q]};`).
   }
   const loadB = (l: number) => spec.transB
     ? `    { // B stored [N, K]: row j, 4 columns from p
-      let flat = ${l * 256}u + tid;
+      let flat = ${l * T}u + tid;
       let j = j0 + flat / ${KQ}u;
       let p = kb + 4u * (flat % ${KQ}u);
       var v = vec4<f32>(0.0);
@@ -489,7 +501,7 @@ ${q4.map((q) => `      ${array}[at${u(q * W)}][lane] = ${reg}${l}.${comp[q]};`).
       rb${l} = v;
     }`
     : `    { // B stored [K, ldB]: row p, 4 columns from j
-      let flat = ${l * 256}u + tid;
+      let flat = ${l * T}u + tid;
       let p = kb + flat / ${B4}u;
       let j = j0 + 4u * (flat % ${B4}u);
       var v = vec4<f32>(0.0);
@@ -501,16 +513,16 @@ ${q4.map((q) => `      ${array}[at${u(q * W)}][lane] = ${reg}${l}.${comp[q]};`).
     }`;
   const storeB = (l: number) => spec.transB
     ? storeTransposed('Bs', B4, 'rb', l)
-    : `    Bs[${l * 256}u + tid] = rb${l};`;
+    : `    Bs[${l * T}u + tid] = rb${l};`;
   const indent = (code: string) => code.replace(/^/gm, '  ');
-  const gs = range(t.BM / 64);
-  const hs = range(t.BN / 64);
-  const ms = range(t.BM / 16);
+  const gs = range(t.BM / (4 * TY));
+  const hs = range(t.BN / (4 * TX));
+  const ms = range(t.BM / TY);
   const accs = ms.flatMap((m) => hs.map((h) => `acc${m}_${h}`));
   const loads = [...range(nA).map(loadA), ...range(nB).map(loadB)].join('\n');
   const stores = [...range(nA).map(storeA), ...range(nB).map(storeB)].join('\n');
-  const step = (c: string) => `${gs.map((g) => `      let a${g} = As[${c} * ${A4}u${u(16 * g)} + ty];`).join('\n')}
-${hs.map((h) => `      let b${h} = Bs[${c} * ${B4}u${u(16 * h)} + tx];`).join('\n')}
+  const step = (c: string) => `${gs.map((g) => `      let a${g} = As[${c} * ${A4}u${u(TY * g)} + ty];`).join('\n')}
+${hs.map((h) => `      let b${h} = Bs[${c} * ${B4}u${u(TX * h)} + tx];`).join('\n')}
 ${ms.flatMap((m) => hs.map((h) => t.fma
     ? `      acc${m}_${h} = fma(vec4<f32>(a${m >> 2}.${comp[m % 4]}), b${h}, acc${m}_${h});`
     : `      acc${m}_${h} = acc${m}_${h} + a${m >> 2}.${comp[m % 4]} * b${h};`)).join('\n')}`;
@@ -519,8 +531,8 @@ ${ms.flatMap((m) => hs.map((h) => t.fma
     ? range(t.BK).map((c) => `    {\n${step(`${c}u`)}\n    }`).join('\n')
     : `    for (var c = 0u; c < BK; c = c + 1u) {\n${step('c')}\n    }`;
   const finish = ms.flatMap((m) => hs.flatMap((h) => q4.map((q) => `  {
-    let i = i0 + ${64 * (m >> 2) + (m % 4)}u + 4u * ty;
-    let j = j0 + ${64 * h + q}u + 4u * tx;
+    let i = i0 + ${4 * TY * (m >> 2) + (m % 4)}u + 4u * ty;
+    let j = j0 + ${4 * TX * h + q}u + 4u * tx;
     if (i < M && j < N) {
       ${epilogue(`acc${m}_${h}.${comp[q]}`)}
     }
@@ -533,9 +545,9 @@ const BK = ${t.BK}u;
 var<workgroup> As: array<vec4<f32>, ${t.BK * A4}>; // As[c * ${A4} + r4] = op(A)[i0 + 4 r4 + (0…3), k0 + c]
 var<workgroup> Bs: array<vec4<f32>, ${t.BK * B4}>; // Bs[c * ${B4} + s4] = op(B)[k0 + c, j0 + 4 s4 + (0…3)]
 
-// A 16 × 16 thread block computes a ${t.BM} × ${t.BN} tile of C; thread (tx, ty) owns rows 64 g + 4 ty + (0…3)
-// and columns 64 h + 4 tx + (0…3) of it.
-@compute @workgroup_size(16, 16, 1)
+// A ${TX} × ${TY} thread block computes a ${t.BM} × ${t.BN} tile of C; thread (tx, ty) owns rows ${4 * TY} g + 4 ty + (0…3)
+// and columns ${4 * TX} h + 4 tx + (0…3) of it.
+@compute @workgroup_size(${TX}, ${TY}, 1)
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>,
         @builtin(local_invocation_index) tid: u32) {
   let M = ${spec.mFromStep ? 'step.rows' : 'params.M'};
@@ -543,11 +555,11 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid
   let K = ${spec.kFromStep ? 'step.rows' : 'params.K'};
   let i0 = wid.y * ${t.BM}u;
   let j0 = wid.x * ${t.BN}u;
-  // This thread's place (tx, ty) in the 16 × 16 block: a warp of 32 threads covers ${LX} × ${32 / LX} of it.
+  // This thread's place (tx, ty) in the ${TX} × ${TY} block: a warp of 32 threads covers ${LX} × ${32 / LX} of it.
   let lane = tid % 32u;
   let warp = tid / 32u;
-  let tx = (warp % ${16 / LX}u) * ${LX}u + lane % ${LX}u;
-  let ty = (warp / ${16 / LX}u) * ${32 / LX}u + lane / ${LX}u;
+  let tx = (warp % ${TX / LX}u) * ${LX}u + lane % ${LX}u;
+  let ty = (warp / ${TX / LX}u) * ${32 / LX}u + lane / ${LX}u;
 ${accs.map((a) => `  var ${a} = vec4<f32>(0.0);`).join('\n')}
 ${t.direct ? `  for (var k0 = 0u; k0 < K; k0 = k0 + BK) {
     { // this slice: ${nA} groups of 4 of A, ${nB} of B, through registers held only until stored
