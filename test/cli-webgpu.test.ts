@@ -1,8 +1,9 @@
 // glassbox train --backend webgpu: refuses what the GPU trainer cannot do (exit 2, naming the
 // flags), and where no WebGPU exists (Node without the 'webgpu' package, as here and in CI) fails
-// with the library's clear message (exit 1) and writes nothing. The GPU run itself is tested on
-// SwiftShader in test/browser-webgpu and measured on a GPU by scripts/gpu-bench.sh.
-import { existsSync, mkdtempSync } from 'node:fs';
+// with the library's clear message (exit 1) and writes nothing. The GPU run itself (fitWebGpu:
+// checkpoints, stop and resume, equality with fit) is tested on SwiftShader in test/browser-webgpu
+// and measured on a GPU by scripts/gpu-bench.sh.
+import { existsSync, mkdtempSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -24,6 +25,22 @@ describe('glassbox train --backend webgpu', () => {
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/WebGPU is not available: navigator\.gpu is undefined and the 'webgpu' package is not installed/);
     expect(existsSync(join(dir, 'b.json'))).toBe(false);
+  });
+
+  it.skipIf((globalThis as { navigator?: { gpu?: unknown } }).navigator?.gpu !== undefined)('takes --checkpoint-dir; without WebGPU it fails before writing a checkpoint', async () => {
+    const ckpt = join(dir, 'ckpt');
+    const r = await runCli(['train', ...TOY, '--backend', 'webgpu', '--momentum', '0.5', '--optimizer', 'momentum', '--checkpoint-dir', ckpt, '--out', join(dir, 'd.json')]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).not.toMatch(/cannot be combined/);
+    expect(r.stderr).toMatch(/WebGPU is not available/);
+    expect(existsSync(join(dir, 'd.json'))).toBe(false);
+    expect(existsSync(ckpt) ? readdirSync(ckpt).filter((f) => f.startsWith('checkpoint-')) : []).toEqual([]);
+  });
+
+  it('refuses --monitor dynamics on the GPU, naming it', async () => {
+    const r = await runCli(['train', ...TOY, '--backend', 'webgpu', '--monitor', 'dynamics', '--out', join(dir, 'e.json')]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/--backend webgpu cannot be combined with: --monitor dynamics/);
   });
 
   it('lists webgpu and wasm among the backends when one is unknown', async () => {

@@ -6,14 +6,14 @@
 import { performance } from 'node:perf_hooks';
 import { Command, Option } from 'commander';
 import {
-  activationNames, adam, costNames, DivergenceError, evaluate, fit, formatNumber, formatSeconds, initNames, initWasmBackend, listBackends,
+  activationNames, adam, costNames, DivergenceError, evaluate, fit, fitWebGpu, formatNumber, formatSeconds, initNames, initWasmBackend, listBackends,
   loadDataset, loadLatestCheckpoint, ModelFileError, Rng, saveCheckpoint, saveModel, sequential, setBackend, sgd, writeFileAtomic,
   type ActivationName, type CostName, type DatasetSplits, type EpochRecord, type Evaluation, type InitName, type ModelMeta,
-  type Optimizer, type Sequential, type TrainState,
+  type Optimizer, type Sequential, type TrainEvent, type TrainState,
 } from '../index.js';
 import { intFlag, numberFlag, printJson, printTable, sizesFlag, UsageError } from './common.js';
 import { percent, progressMode, TrainProgress } from './progress.js';
-import { checkGpuSettings, fitOnGpu } from './train-webgpu.js';
+import { checkGpuSettings, gpuOptimizer } from './train-webgpu.js';
 
 /** Exit code of a run stopped by Ctrl-C (128 + SIGINT), as shells use. */
 export const EXIT_INTERRUPTED = 130;
@@ -358,27 +358,25 @@ export async function runTrain(flags: TrainFlags, given: (name: string) => boole
 
   let lastCheckpoint: string | null = resumed?.file ?? null;
   let result: { history: EpochRecord[]; stopped: boolean; state?: TrainState };
-  if (gpu) checkGpuSettings(config, { resume: resumed !== null && resumed !== undefined, checkpointDir: checkpointDir !== undefined, monitor: config.monitor });
+  if (gpu) checkGpuSettings(config);
   try {
     if (!silent) {
       const what = resumed ? `resuming ${resumed.file} at epoch ${resumed.checkpoint.state.epoch + 1}, step ${resumed.checkpoint.state.step}` : `training [${config.sizes.join(', ')}]`;
       progress.note(`${what} on ${splits.train.labels.length} examples: ${config.epochs} epochs, batch ${config.batch}, ${optimizer.name} η ${config.eta}${config.lambda ? `, λ ${config.lambda}` : ''}, backend ${backend}`);
     }
-    result = gpu
-      ? await fitOnGpu(model, splits.train, splits.validation, config, rngs.train, (record) => progress.epoch(record, config.epochs), controller.signal)
-      : await fit(model, splits.train, {
+    // The same run either way: the GPU loop (fitWebGpu) takes fit's state, events and checkpoints,
+    // so a checkpoint of one resumes in the other.
+    const common = {
       epochs: config.epochs,
       batchSize: config.batch,
-      optimizer,
       rng: rngs.train,
       validation: splits.validation,
-      monitor: config.monitor ? { dynamics: true } : undefined,
       checkpointEverySeconds: checkpointDir !== undefined && flags.checkpointEvery !== undefined ? flags.checkpointEvery * 60 : undefined,
       signal: controller.signal,
       resume: resumed ? (resumed.checkpoint.state as TrainState) : undefined,
       // A promise only for the checkpoint write: fit awaits what the listener returns, and a
       // batch event's needs no turn of the event loop.
-      onEvent: (e) => {
+      onEvent: (e: TrainEvent): void | Promise<void> => {
         if (e.type === 'batch') progress.batch(e.epoch, config.epochs, e.batch, e.batches, e.cost);
         else if (e.type === 'epoch') progress.epoch(e.record, config.epochs);
         else if (e.type === 'checkpoint' && checkpointDir !== undefined) {
@@ -387,7 +385,10 @@ export async function runTrain(flags: TrainFlags, given: (name: string) => boole
           });
         }
       },
-    });
+    };
+    result = gpu
+      ? await fitWebGpu(model, splits.train, { ...common, ...gpuOptimizer(config, splits.train.labels.length) })
+      : await fit(model, splits.train, { ...common, optimizer, monitor: config.monitor ? { dynamics: true } : undefined });
   } catch (e) {
     progress.stopBar();
     if (e instanceof DivergenceError) {
@@ -490,7 +491,7 @@ export function registerTrain(program: Command): void {
     .option('--limit <n>', 'use only the first n examples of each split (train, validation, test) (default: all)', intFlag(1))
     .option('--out <file>', 'where to save the model (the run record goes beside it, as .run.json)', 'models/model.json')
     .addOption(new Option('--preset <name>', `settings from the book, overridden by explicit flags: ${PRESET_NAMES.map((p) => `${p} = ${PRESETS[p].description}`).join('; ')}`).choices(PRESET_NAMES).default('default'))
-    .option('--backend <name>', `kernel backend: auto (wasm when this runtime has WebAssembly SIMD, else js), wasm, ${listBackends().join(', ')}, or webgpu (train on the GPU: SGD/momentum, L2; no checkpoints)`, 'auto')
+    .option('--backend <name>', `kernel backend: auto (wasm when this runtime has WebAssembly SIMD, else js), wasm, ${listBackends().join(', ')}, or webgpu (train on the GPU: SGD/momentum, L2; checkpoints resume on either)`, 'auto')
     .option('--json', 'print one JSON document (the run record) instead of tables and progress')
     .option('--quiet', 'no progress output; print only the test accuracy and where the model went')
     .option('--checkpoint-dir <dir>', 'write a checkpoint there at every epoch end (and on Ctrl-C), keeping the newest two (default: none)')

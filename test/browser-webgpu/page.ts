@@ -10,10 +10,11 @@
 import { sequential, type Sequential } from '../../src/nn/model.js';
 import { sgd } from '../../src/optim/optimizers.js';
 import { backprop } from '../../src/rules/backprop.js';
-import { fit } from '../../src/train/fit.js';
+import { fit, type EpochRecord, type TrainState } from '../../src/train/fit.js';
+import { fitWebGpu } from '../../src/train/fit-webgpu.js';
 import { evaluate } from '../../src/train/evaluate.js';
 import { datasetFromArrays, type Dataset } from '../../src/data/types.js';
-import { gatherRows } from '../../src/tensor/ops.js';
+import { gatherRows, tensor } from '../../src/tensor/ops.js';
 import { referenceKernels as ref } from '../../src/tensor/kernels/reference.js';
 import { activate, activatePrime, softplus } from '../../src/tensor/kernels/scalar.js';
 import type { ActivationKind } from '../../src/tensor/kernels/types.js';
@@ -501,6 +502,103 @@ async function main(): Promise<void> {
     expectClose('validation cost', [v.cost], [result.history[0].validation!.cost], () => 2e-5 * (v.cost + 1));
     trainer.destroy();
   });
+
+  // ---------------------------------------------------------------- fitWebGpu: fit's loop on the GPU
+  {
+    const n = 130; // 13 batches of 10: calls of 4 batches end mid-epoch and cross epoch ends
+    const data = toyData(new Rng(15), n, 12, 4);
+    const validation = toyData(new Rng(16), 40, 12, 4);
+    const net = () => sequential({ sizes: [12, 16, 8, 4], activation: 'tanh', output: 'softmax', cost: 'log-likelihood', rng: 4 });
+    const gpuRun = { epochs: 3, batchSize: 10, eta: 0.2, momentum: 0.7, lambda: 2, rng: 77, validation, context: ctx, batchesPerCall: 4 };
+    const paramsOf = (m: Sequential) => m.parameters().map((p) => Float32Array.from(p.value.dataSync()));
+    const scale = (w: ArrayLike<number>) => Math.max(1, ...Array.from(w, Math.abs));
+    let whole: { model: Sequential; costs: number[]; history: EpochRecord[] } | undefined;
+
+    await test('fitWebGpu equals fit (same rng draws, batch costs, weights, validation) and emits fit\'s events', async () => {
+      const cpu = net();
+      const cpuCosts: number[] = [];
+      const cpuResult = await fit(cpu, data, {
+        epochs: 3, batchSize: 10, rng: 77, validation, optimizer: sgd({ eta: 0.2, momentum: 0.7, lambda: 2, trainingSize: n }),
+        onEvent: (e) => { if (e.type === 'batch') cpuCosts.push(e.cost); },
+      });
+      const model = net();
+      const costs: number[] = [];
+      const types: string[] = [];
+      const result = await fitWebGpu(model, data, { ...gpuRun, onEvent: (e) => { types.push(e.type); if (e.type === 'batch') costs.push(e.cost); } });
+      whole = { model, costs, history: result.history };
+      expectClose('batch costs', costs, cpuCosts, (i) => 1e-4 * (cpuCosts[i] + 1));
+      const gpu = paramsOf(model);
+      cpu.parameters().forEach((p, i) => expectClose(p.name, gpu[i], p.value.dataSync(), () => 2e-5 * scale(p.value.dataSync())));
+      result.history.forEach((h, e) => {
+        const c = cpuResult.history[e];
+        expectClose(`epoch ${e + 1} train cost`, [h.trainCost], [c.trainCost], () => 2e-5 * (c.trainCost + 1));
+        if (h.validation!.correct !== c.validation!.correct) throw new Error(`epoch ${e + 1} validation: GPU ${h.validation!.correct} correct, fit ${c.validation!.correct}`);
+      });
+      if (result.state.step !== 39 || result.state.epoch !== 3 || result.stopped) throw new Error(`state ${JSON.stringify({ step: result.state.step, epoch: result.state.epoch, stopped: result.stopped })}`);
+      if (result.state.optimizer.step !== cpuResult.state.optimizer.step) throw new Error(`optimizer step ${result.state.optimizer.step}, fit ${cpuResult.state.optimizer.step}`);
+      const velocities = result.state.optimizer.buffers.map((b) => b[0].dataSync());
+      cpuResult.state.optimizer.buffers.forEach((b, i) => expectClose(`velocity ${i}`, velocities[i], b[0].dataSync(), () => 2e-5 * scale(b[0].dataSync())));
+      const want = ['start', ...Array.from({ length: 3 }, () => [...Array(13).fill('batch'), 'epoch', 'checkpoint']).flat(), 'end'];
+      if (types.join() !== want.join()) throw new Error(`events ${types.join()}`);
+      return `${costs.length} batches; final weights within 2e-5 × max|w| of fit's`;
+    });
+
+    await test('fitWebGpu stopped mid-epoch and resumed from its checkpoint state gives the uninterrupted run\'s weights bit for bit; fit resumes the same state', async () => {
+      if (!whole) throw new Error('needs the previous test');
+      const controller = new AbortController();
+      let saved: TrainState | undefined;
+      const first = net();
+      const costs: number[] = [];
+      const stoppedRun = await fitWebGpu(first, data, {
+        ...gpuRun, signal: controller.signal,
+        onEvent: (e) => {
+          if (e.type === 'batch') {
+            costs.push(e.cost);
+            if (e.step === 18) controller.abort(); // epoch 2, batch 5
+          }
+          // Kept as saveCheckpoint keeps it: a copy taken at the event (the loop goes on changing its state).
+          if (e.type === 'checkpoint') {
+            const st = e.state;
+            saved = {
+              ...st, history: st.history.map((h) => ({ ...h })),
+              optimizer: { step: st.optimizer.step, buffers: st.optimizer.buffers.map((b) => b.map((t) => tensor(Float32Array.from(t.dataSync()), [...t.shape]))) },
+            };
+          }
+        },
+      });
+      // Calls of 4 batches: epoch 2's second call runs steps 18–21 (batches 5–8); the stop comes after it.
+      if (!stoppedRun.stopped || !saved || saved.step !== 21 || saved.epoch !== 1 || saved.batchInEpoch !== 8) {
+        throw new Error(`stopped ${stoppedRun.stopped} at ${JSON.stringify(saved && { step: saved.step, epoch: saved.epoch, batchInEpoch: saved.batchInEpoch })}`);
+      }
+      const snapshot = paramsOf(first);
+      const resumed = net();
+      resumed.parameters().forEach((p, i) => p.value.dataSync().set(snapshot[i]));
+      const rest = await fitWebGpu(resumed, data, { ...gpuRun, resume: saved, onEvent: (e) => { if (e.type === 'batch') costs.push(e.cost); } });
+      paramsOf(resumed).forEach((w, i) => expectEqual(`resumed ${resumed.parameters()[i].name}`, w, paramsOf(whole!.model)[i]));
+      expectEqual('batch costs', costs, whole.costs);
+      rest.history.forEach((h, e) => {
+        if (h.trainCost !== whole!.history[e].trainCost) throw new Error(`epoch ${e + 1}: train cost ${h.trainCost}, uninterrupted ${whole!.history[e].trainCost}`);
+      });
+      // The same checkpoint resumed by fit on the CPU: the same batches, so weights within float32 round-off.
+      const onCpu = net();
+      onCpu.parameters().forEach((p, i) => p.value.dataSync().set(snapshot[i]));
+      await fit(onCpu, data, { epochs: 3, batchSize: 10, rng: 77, validation, resume: saved, optimizer: sgd({ eta: 0.2, momentum: 0.7, lambda: 2, trainingSize: n }) });
+      onCpu.parameters().forEach((p, i) => expectClose(`fit from the GPU checkpoint: ${p.name}`, p.value.dataSync(), paramsOf(whole!.model)[i], () => 2e-5 * scale(p.value.dataSync())));
+      return 'stopped at step 21 (epoch 2, batch 8); resumed bit-identical on the GPU, within 2e-5 × max|w| by fit';
+    });
+
+    await test('fitWebGpu: a diverging run throws DivergenceError naming the global step and epoch', async () => {
+      const model = sequential({ sizes: [12, 8, 4], activation: 'relu', output: 'linear', cost: 'quadratic', rng: 1 });
+      let message = '';
+      try {
+        await fitWebGpu(model, data, { epochs: 2, batchSize: 10, eta: 1e6, rng: 1, context: ctx, batchesPerCall: 4 });
+      } catch (e) {
+        message = `${(e as Error).name}: ${(e as Error).message}`;
+      }
+      if (!/^DivergenceError: training diverged at step \d+ \(epoch \d+, batch \d+\)/.test(message)) throw new Error(`expected a DivergenceError, got '${message}'`);
+      return message.split('.')[0];
+    });
+  }
 
   await test('trainer: a diverging run throws DivergenceError naming the step; pipelines are compiled once', async () => {
     const data = toyData(new Rng(9), 40, 12, 4);

@@ -1,0 +1,233 @@
+/**
+ * train/fit-webgpu — `fit`'s loop on the GPU: the same epochs, permutations, events, checkpoints,
+ * Ctrl-C stop and resume, with the batches run by the WebGPU dense trainer
+ * (tensor/kernels/webgpu/trainer.ts: SGD, momentum and L2 on dense backprop networks).
+ *
+ * Its TrainState is fit's: the Rng is drawn in the same order (one fork at the start, then one
+ * permutation per epoch from `epochRng`), and the momentum buffers go into `optimizer.buffers`. A
+ * checkpoint written by either loop therefore resumes in the other, on the same batches. Within
+ * this loop a stop and a resume give bit-identical weights to an uninterrupted run: the GPU runs the
+ * same dispatches in the same order however the batches are grouped into calls.
+ *
+ * The GPU's weights and velocities are read back only for checkpoints and at the end; validation
+ * and test accuracy are computed on the GPU, once per epoch.
+ */
+import type { Dataset } from '../data/types.js';
+import type { Sequential } from '../nn/model.js';
+import type { OptimizerState } from '../optim/optimizers.js';
+import { createWebGpuTrainer, type WebGpuContext, type WebGpuDeviceOptions, type TileChoice } from '../tensor/kernels/webgpu/index.js';
+import * as T from '../tensor/ops.js';
+import { ArgumentError, DivergenceError } from '../util/errors.js';
+import { formatNumber } from '../util/format.js';
+import { Rng } from '../util/rng.js';
+import type { Evaluation } from './evaluate.js';
+import type { EpochRecord, FitResult, TrainEvent, TrainState } from './fit.js';
+
+/** Options of `fitWebGpu`: fit's, with the optimiser given by its numbers (SGD, momentum, L2). */
+export interface FitWebGpuOptions {
+  epochs: number;
+  batchSize: number;
+  /** Learning rate η. */
+  eta: number;
+  /** Momentum μ in [0, 1) (default 0: plain SGD). */
+  momentum?: number;
+  /** L2 strength λ (default 0), as (λ/n)·w with n = trainingSize. */
+  lambda?: number;
+  /** n in λ/n (default: the training set's size). */
+  trainingSize?: number;
+  /** Seed or generator (default 0), drawn from exactly as `fit` draws. */
+  rng?: Rng | number;
+  validation?: Dataset;
+  test?: Dataset;
+  /** As fit's: a promise the listener returns is awaited before training goes on. */
+  onEvent?: (event: TrainEvent) => void | Promise<void>;
+  /** Emit a 'checkpoint' event every this many seconds (between calls to the GPU), besides every epoch end. */
+  checkpointEverySeconds?: number;
+  /** Stop at the end of the current call to the GPU (a 'checkpoint' event with reason 'stop' is emitted). */
+  signal?: AbortSignal;
+  /** Continue from a saved state (written by `fit` or by `fitWebGpu`). */
+  resume?: TrainState;
+  /**
+   * Aim each call to the GPU at this many seconds (default 0.25): the signal, the timer and batch
+   * events are handled between calls. Calls start at 16 batches and grow or shrink to this aim.
+   */
+  secondsPerCall?: number;
+  /** Or: exactly this many batches per call (tests). */
+  batchesPerCall?: number;
+  /** Run on this context (not destroyed at the end). */
+  context?: WebGpuContext;
+  /** Or make a context with these device options. */
+  device?: WebGpuDeviceOptions;
+  /** The matrix multiplies' tiles (default 'auto'). */
+  tiles?: TileChoice;
+}
+
+const now = (): number => (typeof performance !== 'undefined' ? performance.now() : Date.now());
+
+/**
+ * Train `model` in place on the GPU, as `fit` with backprop and `sgd({ eta, momentum, lambda })`
+ * would on the CPU, to float32 round-off.
+ * @throws ArgumentError for bad options; UnsupportedError when WebGPU is not available (from the
+ *   trainer, before anything is trained); DivergenceError when a batch cost stops being finite,
+ *   naming the step (the model's tensors then hold the weights of the last checkpoint, or of the
+ *   start when there was none: they are written only at checkpoints and at the end)
+ */
+export async function fitWebGpu(model: Sequential, train: Dataset, options: FitWebGpuOptions): Promise<FitResult> {
+  const { epochs, batchSize } = options;
+  if (!Number.isInteger(epochs) || epochs < 1) throw new ArgumentError(`fitWebGpu: epochs must be an integer ≥ 1, got ${epochs}`);
+  if (options.batchesPerCall !== undefined && !(Number.isInteger(options.batchesPerCall) && options.batchesPerCall >= 1)) {
+    throw new ArgumentError(`fitWebGpu: batchesPerCall must be an integer ≥ 1, got ${options.batchesPerCall}`);
+  }
+  const aim = options.secondsPerCall ?? 0.25;
+  if (!(aim > 0)) throw new ArgumentError(`fitWebGpu: secondsPerCall must be a number > 0, got ${options.secondsPerCall}`);
+  const n = train.labels.length;
+  const momentum = options.momentum ?? 0;
+  const params = model.parameters();
+  if (options.resume) checkResume(options.resume, params.map((p) => p.value.size), momentum);
+
+  // The Rng as fit uses it: one fork for the rule's state (backprop's is unused), then the saved state.
+  const rng = options.rng instanceof Rng ? options.rng : new Rng(options.rng ?? 0);
+  rng.fork();
+  let state: TrainState;
+  if (options.resume) {
+    state = { ...options.resume, optimizer: { ...options.resume.optimizer }, history: options.resume.history.map((r) => ({ ...r })) };
+    rng.setState(state.rng);
+  } else {
+    state = {
+      epoch: 0, batchInEpoch: 0, step: 0, epochRng: rng.state(), rng: rng.state(),
+      optimizer: { step: 0, buffers: [] }, // filled from the GPU before anyone sees the state (sync)
+      epochCostSum: 0, epochSeconds: 0, history: [],
+    };
+  }
+  const emit = (e: TrainEvent): void | Promise<void> => options.onEvent?.(e);
+
+  const trainer = await createWebGpuTrainer(model, train, {
+    batchSize, eta: options.eta, momentum, lambda: options.lambda, trainingSize: options.trainingSize,
+    context: options.context, device: options.device, tiles: options.tiles,
+  });
+  try {
+    if (options.resume && momentum > 0) trainer.writeVelocities(state.optimizer.buffers.map((b) => b[0].dataSync()));
+    const batchesPerEpoch = trainer.batchesPerEpoch;
+    // The weights and velocities back from the GPU into the model and the state (for checkpoints).
+    let synced = false;
+    const sync = async (): Promise<void> => {
+      if (synced) return;
+      await trainer.copyToModel(model);
+      const velocities = await trainer.readVelocities();
+      state.optimizer = velocityState(state, velocities, params.map((p) => p.value.shape));
+      synced = true;
+    };
+    const checkpoint = async (reason: 'epoch' | 'timer' | 'stop'): Promise<void> => {
+      if (!options.onEvent) return;
+      await sync();
+      await emit({ type: 'checkpoint', state, reason });
+    };
+
+    await emit({ type: 'start', epochs, batchesPerEpoch, examples: n, parameters: model.parameterCount(), resumedFrom: options.resume ? state.step : null });
+    let lastFiniteCost = state.lastFiniteCost ?? state.history.at(-1)?.trainCost ?? NaN;
+    let lastCheckpoint = now();
+    let perCall = options.batchesPerCall ?? 16;
+    let stopped = false;
+    const optimizerStart = options.resume ? options.resume.optimizer.step - options.resume.step : 0; // fit's optimiser counts every step
+
+    for (; state.epoch < epochs && !stopped; ) {
+      let order: Int32Array;
+      if (state.batchInEpoch === 0) {
+        state.epochRng = rng.state();
+        order = rng.permutation(n);
+      } else {
+        order = Rng.fromState(state.epochRng).permutation(n); // resumed mid-epoch: the same order again
+      }
+      while (state.batchInEpoch < batchesPerEpoch) {
+        const count = Math.min(perCall, batchesPerEpoch - state.batchInEpoch);
+        const stepBefore = trainer.step;
+        let r;
+        try {
+          synced = false;
+          r = await trainer.runEpoch(order, { firstBatch: state.batchInEpoch, batches: count });
+        } catch (e) {
+          if (!(e instanceof DivergenceError)) throw e;
+          const bad = e.step - stepBefore;
+          const last = Number.isFinite(e.lastFiniteCost) ? e.lastFiniteCost : lastFiniteCost;
+          throw new DivergenceError(
+            `training diverged at step ${state.step + bad} (epoch ${state.epoch + 1}, batch ${state.batchInEpoch + bad + 1}): the cost became not finite; ` +
+              `${Number.isFinite(last) ? `last finite cost ${formatNumber(last)}` : 'no finite cost yet'}. Is the learning rate too high?`,
+            state.step + bad,
+            last,
+          );
+        }
+        for (let k = 0; k < count; k++) {
+          const cost = r.batchCosts[k];
+          state.batchInEpoch++;
+          state.step++;
+          state.epochCostSum += cost;
+          const pending = emit({ type: 'batch', epoch: state.epoch + 1, batch: state.batchInEpoch, batches: batchesPerEpoch, step: state.step, cost });
+          if (pending) await pending;
+        }
+        lastFiniteCost = state.lastFiniteCost = r.batchCosts[count - 1];
+        state.optimizer.step = optimizerStart + state.step;
+        state.epochSeconds += r.seconds;
+        if (options.batchesPerCall === undefined) perCall = Math.max(1, Math.min(4096, Math.round((count * aim) / Math.max(r.seconds, 1e-4))));
+        if (options.signal?.aborted) {
+          stopped = true;
+          break;
+        }
+        if (options.checkpointEverySeconds && (now() - lastCheckpoint) / 1000 >= options.checkpointEverySeconds && state.batchInEpoch < batchesPerEpoch) {
+          state.rng = rng.state();
+          await checkpoint('timer');
+          lastCheckpoint = now();
+        }
+      }
+      if (stopped) break;
+      const record: EpochRecord = { epoch: state.epoch + 1, trainCost: state.epochCostSum / batchesPerEpoch, seconds: state.epochSeconds };
+      if (options.validation) record.validation = evaluation(await trainer.evaluate(options.validation));
+      if (options.test) record.test = evaluation(await trainer.evaluate(options.test));
+      state.history.push(record);
+      state.epoch++;
+      state.batchInEpoch = 0;
+      state.epochCostSum = 0;
+      state.epochSeconds = 0;
+      state.rng = rng.state();
+      await emit({ type: 'epoch', record });
+      await checkpoint('epoch');
+      lastCheckpoint = now();
+    }
+    if (stopped) {
+      state.rng = rng.state();
+      await checkpoint('stop');
+    }
+    await sync();
+    await emit({ type: 'end', history: state.history, stopped });
+    return { history: state.history, state, stopped };
+  } finally {
+    trainer.destroy();
+  }
+}
+
+/** The GPU's evaluation as train/evaluate's. */
+function evaluation(e: { accuracy: number; correct: number; total: number; cost: number }): Evaluation {
+  return { accuracy: e.accuracy, correct: e.correct, total: e.total, cost: e.cost };
+}
+
+/** fit's optimiser state for SGD / momentum: one velocity tensor per parameter (none without momentum). */
+function velocityState(state: TrainState, velocities: Float32Array[], shapes: readonly (readonly number[])[]): OptimizerState {
+  return {
+    step: state.optimizer.step,
+    buffers: shapes.map((shape, i) => (velocities.length > 0 ? [T.tensor(velocities[i], [...shape])] : [])),
+  };
+}
+
+/** A state to resume must hold what this trainer keeps: a velocity per parameter exactly when μ > 0. */
+function checkResume(state: TrainState, sizes: number[], momentum: number): void {
+  const buffers = state.optimizer.buffers;
+  if (buffers.length !== sizes.length) {
+    throw new ArgumentError(`fitWebGpu: the state to resume has optimiser buffers for ${buffers.length} parameters, the model has ${sizes.length}`);
+  }
+  buffers.forEach((b, i) => {
+    const want = momentum > 0 ? 1 : 0;
+    if (b.length !== want) {
+      throw new ArgumentError(`fitWebGpu: the state to resume keeps ${b.length} buffers for parameter ${i}; SGD${momentum > 0 ? ' with momentum' : ''} keeps ${want} (was it saved by another optimiser?)`);
+    }
+    if (want === 1 && b[0].size !== sizes[i]) throw new ArgumentError(`fitWebGpu: the state's velocity ${i} has ${b[0].size} values, the parameter ${sizes[i]}`);
+  });
+}
