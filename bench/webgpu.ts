@@ -14,7 +14,9 @@
  * for the weight updates and R for the other big products.
  * --only W4products (also W1products, W3products) times each matrix multiply of one training step
  * alone, at the trainer's shapes and tiles, and sums them (scripts/gpu-bench.sh adds W4products;
- * not in the default list, as W4's products take minutes on a software adapter).
+ * not in the default list, as W4's products take minutes on a software adapter). --only W1fit (W3fit,
+ * W4fit; with W1 …) also trains the workload through fitWebGpu, the CLI's loop, and prints its epoch
+ * time beside the trainer's.
  * Smaller --examples and --matmul make a quick end-to-end check on a software adapter; --cpu also
  * times one epoch of the CPU engine (`fit`, js backend) on the same data, beside the GPU trainer.
  */
@@ -23,6 +25,7 @@ import { datasetFromArrays } from '../src/data/types.js';
 import { sequential } from '../src/nn/model.js';
 import { sgd } from '../src/optim/optimizers.js';
 import { fit } from '../src/train/fit.js';
+import { fitWebGpu } from '../src/train/fit-webgpu.js';
 import { Rng } from '../src/util/rng.js';
 import {
   TILES, WebGpuContext, WebGpuKernels, chooseTile, createWebGpuTrainer, isVec4Tile, type TileChoice, type TileName,
@@ -272,6 +275,17 @@ async function main(): Promise<void> {
         const detail2 = `${best.toFixed(3)} s vs ${base.toFixed(3)} s per epoch: ${tile} ÷ ${bigTile} time = ${(best / base).toFixed(2)} (< 1: faster; same run, same GPU)`;
         rows.push({ what: `${w.id}: ${tile} vs ${bigTile}`, seconds: best, detail: detail2, ratio: best / base });
         console.log(`${w.id}: ${tile} vs ${bigTile}: ${detail2}`);
+      }
+      if (only.has(`${w.id}fit`) && tile === '') {
+        // The same workload through fitWebGpu, as `glassbox train --backend webgpu` runs it: calls of
+        // about 0.25 s with batch events, the stop signal and the checkpoint timer between them.
+        const viaFit = sequential({ sizes: w.sizes, activation: w.hidden, output: w.output, cost: w.cost, init: w.init, rng: 1 });
+        const r = await fitWebGpu(viaFit, data, { epochs: epochs + 1, batchSize: w.batch, eta: w.eta, momentum: w.momentum, rng: 5, context: ctx });
+        const fitTimes = r.history.slice(1).map((h) => h.seconds); // the first epoch warms the calls' size up
+        const fitBest = Math.min(...fitTimes);
+        const fitDetail = `epochs ${fitTimes.map((t) => t.toFixed(3)).join(', ')} s; fitWebGpu ÷ trainer time = ${(fitBest / best).toFixed(2)} (same run, same GPU)`;
+        rows.push({ what: `${w.id} through fitWebGpu (the CLI's loop)`, seconds: fitBest, detail: fitDetail, epochs: fitTimes, ratio: fitBest / best });
+        console.log(`${w.id} through fitWebGpu: ${fitBest.toFixed(3)} s per epoch — ${fitDetail}`);
       }
       if (withCpu && tile === '') {
         const c0 = performance.now();
