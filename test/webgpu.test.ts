@@ -126,6 +126,33 @@ describe('when WebGPU is absent', () => {
     expect(kernels().name).toBe('reference');
   });
 
+  it('auto passes over a software adapter (SwiftShader) unless asked for one, saying why', async () => {
+    const buffer = (size: number) => ({ size, mapAsync: async () => {}, getMappedRange: () => new ArrayBuffer(size), unmap() {}, destroy() {} });
+    let destroyed = 0;
+    const device = {
+      limits: { minUniformBufferOffsetAlignment: 256 },
+      queue: { writeBuffer() {}, submit() {}, onSubmittedWorkDone: async () => {} },
+      lost: new Promise(() => {}),
+      createBuffer: (d: { size: number }) => buffer(d.size),
+      pushErrorScope() {},
+      popErrorScope: async () => null,
+      destroy() {
+        destroyed++;
+      },
+    };
+    const adapter = { limits: {}, isFallbackAdapter: true, info: { vendor: 'google', architecture: 'swiftshader', description: 'SwiftShader' }, requestDevice: async () => device };
+    const wasm = async () => registerBackend({ ...jsKernels, name: 'wasm' });
+    const passed = await autoBackend({ device: { gpu: fakeGpu(adapter) }, initWasm: wasm, activate: false });
+    expect(passed.gpu).toBeNull();
+    expect(passed.backend).toBe('wasm');
+    expect(passed.reasons[0]).toMatch(/^webgpu: the only adapter is a software one \(google swiftshader SwiftShader \(gpu option, software\)\), slower than the CPU engine$/);
+    expect(destroyed).toBe(1); // the device it made is released
+    const taken = await autoBackend({ device: { gpu: fakeGpu(adapter) }, initWasm: wasm, activate: false, software: true });
+    expect(taken.backend).toBe('webgpu');
+    expect(taken.gpu?.info.fallback).toBe(true);
+    taken.gpu?.destroy();
+  });
+
   it('auto does not swallow errors other than "not available"', async () => {
     const device = {
       limits: { minUniformBufferOffsetAlignment: 256 },

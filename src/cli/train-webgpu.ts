@@ -1,7 +1,7 @@
 /**
- * cli/train-webgpu — what `glassbox train --backend webgpu` adds to a run: the refusal of the flags
- * the GPU trainer cannot take, and the optimiser's numbers for the library's `fitWebGpu` (the same
- * loop as `fit`, with its events, checkpoints, Ctrl-C and resume, on the GPU).
+ * cli/train-webgpu — what training on the GPU (`--backend webgpu`, or `auto` where a GPU can be had)
+ * adds to a run: which settings the GPU trainer cannot take, and the optimiser's numbers for the
+ * library's `fitWebGpu` (the same loop as `fit`, with its events, checkpoints, Ctrl-C and resume).
  */
 import type { FitWebGpuOptions } from '../index.js';
 import { UsageError } from './common.js';
@@ -16,12 +16,18 @@ export interface GpuRunSettings {
   monitor: boolean;
 }
 
-/** Refuse the settings the GPU trainer does not support, naming their flags. */
-export function checkGpuSettings(s: GpuRunSettings): void {
+/** The settings of this run that the GPU trainer does not support, by flag (empty: it runs on the GPU). */
+export function gpuRefusals(s: GpuRunSettings): string[] {
   const refused: string[] = [];
   if (s.optimizer === 'adam') refused.push('--optimizer adam (the GPU trainer runs SGD and momentum)');
   if (s.l1 > 0) refused.push('--l1 (the GPU trainer has L2 only)');
   if (s.monitor) refused.push('--monitor dynamics');
+  return refused;
+}
+
+/** Refuse the settings the GPU trainer does not support, naming their flags (for --backend webgpu). */
+export function checkGpuSettings(s: GpuRunSettings): void {
+  const refused = gpuRefusals(s);
   if (refused.length > 0) throw new UsageError(`--backend webgpu cannot be combined with: ${refused.join('; ')}`);
 }
 

@@ -6,14 +6,14 @@
 import { performance } from 'node:perf_hooks';
 import { Command, Option } from 'commander';
 import {
-  activationNames, adam, costNames, DivergenceError, evaluate, fit, fitWebGpu, formatNumber, formatSeconds, initNames, initWasmBackend, listBackends,
-  loadDataset, loadLatestCheckpoint, ModelFileError, Rng, saveCheckpoint, saveModel, sequential, setBackend, sgd, writeFileAtomic,
+  activationNames, adam, autoBackend, costNames, DivergenceError, evaluate, fit, fitWebGpu, formatNumber, formatSeconds, initNames, initWasmBackend, listBackends,
+  loadDataset, loadLatestCheckpoint, ModelFileError, Rng, saveCheckpoint, saveModel, sequential, setBackend, sgd, type WebGpuContext, writeFileAtomic,
   type ActivationName, type CostName, type DatasetSplits, type EpochRecord, type Evaluation, type InitName, type ModelMeta,
   type Optimizer, type Sequential, type TrainEvent, type TrainState,
 } from '../index.js';
 import { intFlag, numberFlag, printJson, printTable, sizesFlag, UsageError } from './common.js';
 import { percent, progressMode, TrainProgress } from './progress.js';
-import { checkGpuSettings, gpuOptimizer } from './train-webgpu.js';
+import { checkGpuSettings, gpuOptimizer, gpuRefusals } from './train-webgpu.js';
 
 /** Exit code of a run stopped by Ctrl-C (128 + SIGINT), as shells use. */
 export const EXIT_INTERRUPTED = 130;
@@ -283,8 +283,10 @@ export async function runTrain(flags: TrainFlags, given: (name: string) => boole
   if (flags.checkpointEvery !== undefined && flags.checkpointDir === undefined && flags.resume === undefined) {
     throw new UsageError('--checkpoint-every needs --checkpoint-dir DIR (or --resume DIR) to know where to write');
   }
-  // --backend: 'auto' (the default) is wasm when it initialises here, else js; 'wasm' must initialise;
-  // 'webgpu' trains on the GPU and evaluates on the best CPU backend.
+  // --backend: 'auto' (the default) trains on the GPU when one can be had and the run is one the GPU
+  // trainer runs (decided below, once the run's settings are known), else on wasm when it
+  // initialises here, else js; 'wasm' must initialise; 'webgpu' trains on the GPU. Evaluation and
+  // everything else run on the CPU backend.
   const gpu = flags.backend === 'webgpu';
   const wanted = gpu ? 'auto' : (flags.backend ?? 'auto');
   if (wanted === 'auto' || wanted === 'wasm') {
@@ -298,7 +300,6 @@ export async function runTrain(flags: TrainFlags, given: (name: string) => boole
   const cpuBackend = wanted === 'auto' ? (known.includes('wasm') ? 'wasm' : 'js') : wanted;
   if (!known.includes(cpuBackend)) throw new UsageError(`--backend: unknown backend '${wanted}', expected one of: ${[...new Set(['auto', 'webgpu', 'wasm', ...known])].join(', ')}`);
   setBackend(cpuBackend);
-  const backend = gpu ? 'webgpu' : cpuBackend;
 
   // The run's configuration: from the flags, or from the checkpoint being resumed.
   let config: RunConfig;
@@ -359,6 +360,14 @@ export async function runTrain(flags: TrainFlags, given: (name: string) => boole
   let lastCheckpoint: string | null = resumed?.file ?? null;
   let result: { history: EpochRecord[]; stopped: boolean; state?: TrainState };
   if (gpu) checkGpuSettings(config);
+  // 'auto': a GPU context when a hardware GPU is here (autoBackend passes over software adapters)
+  // and the run needs nothing the GPU trainer lacks; the CPU backend was chosen above.
+  let autoGpu: WebGpuContext | undefined;
+  if (!gpu && wanted === 'auto' && gpuRefusals(config).length === 0) {
+    autoGpu = (await autoBackend({ activate: false, initWasm: async () => {} })).gpu ?? undefined;
+  }
+  const onGpu = gpu || autoGpu !== undefined;
+  const backend = onGpu ? 'webgpu' : cpuBackend;
   try {
     if (!silent) {
       const what = resumed ? `resuming ${resumed.file} at epoch ${resumed.checkpoint.state.epoch + 1}, step ${resumed.checkpoint.state.step}` : `training [${config.sizes.join(', ')}]`;
@@ -386,8 +395,8 @@ export async function runTrain(flags: TrainFlags, given: (name: string) => boole
         }
       },
     };
-    result = gpu
-      ? await fitWebGpu(model, splits.train, { ...common, ...gpuOptimizer(config, splits.train.labels.length) })
+    result = onGpu
+      ? await fitWebGpu(model, splits.train, { ...common, ...gpuOptimizer(config, splits.train.labels.length), context: autoGpu })
       : await fit(model, splits.train, { ...common, optimizer, monitor: config.monitor ? { dynamics: true } : undefined });
   } catch (e) {
     progress.stopBar();
@@ -400,6 +409,7 @@ export async function runTrain(flags: TrainFlags, given: (name: string) => boole
     throw e;
   } finally {
     process.removeListener('SIGINT', onSigint);
+    autoGpu?.destroy();
   }
   progress.stopBar();
 
@@ -491,7 +501,7 @@ export function registerTrain(program: Command): void {
     .option('--limit <n>', 'use only the first n examples of each split (train, validation, test) (default: all)', intFlag(1))
     .option('--out <file>', 'where to save the model (the run record goes beside it, as .run.json)', 'models/model.json')
     .addOption(new Option('--preset <name>', `settings from the book, overridden by explicit flags: ${PRESET_NAMES.map((p) => `${p} = ${PRESETS[p].description}`).join('; ')}`).choices(PRESET_NAMES).default('default'))
-    .option('--backend <name>', `kernel backend: auto (wasm when this runtime has WebAssembly SIMD, else js), wasm, ${listBackends().join(', ')}, or webgpu (train on the GPU: SGD/momentum, L2; checkpoints resume on either)`, 'auto')
+    .option('--backend <name>', `kernel backend: auto (webgpu when a GPU can be had and the run is SGD/momentum with L2 at most and no --monitor; else wasm when this runtime has WebAssembly SIMD, else js), wasm, ${listBackends().join(', ')}, or webgpu (train on the GPU: SGD/momentum, L2; checkpoints resume on either)`, 'auto')
     .option('--json', 'print one JSON document (the run record) instead of tables and progress')
     .option('--quiet', 'no progress output; print only the test accuracy and where the model went')
     .option('--checkpoint-dir <dir>', 'write a checkpoint there at every epoch end (and on Ctrl-C), keeping the newest two (default: none)')

@@ -1,6 +1,7 @@
 /**
- * tensor/kernels/webgpu/auto — what `--backend auto` means: WebGPU when a device can be had, and
- * always the fastest CPU backend that loads (wasm, else js) for everything that runs on the CPU.
+ * tensor/kernels/webgpu/auto — what `--backend auto` means: WebGPU when a hardware device can be had
+ * (a software adapter such as SwiftShader is passed over unless asked for), and always the fastest
+ * CPU backend that loads (wasm, else js) for everything that runs on the CPU.
  *
  * WebGPU work is GPU-resident and asynchronous, so it is not a drop-in `Kernels` backend: the GPU
  * path is the dense trainer (trainer.ts), used when `gpu` is not null. The CPU choice is made
@@ -25,6 +26,11 @@ export interface AutoBackendOptions {
   initWasm?: () => Promise<unknown>;
   /** Make the chosen CPU backend active (default true). */
   activate?: boolean;
+  /**
+   * Take a software (fallback) adapter such as SwiftShader too (default false: it runs the GPU
+   * kernels on the CPU, tens of times slower than the CPU engine; docs/webgpu.md measures it).
+   */
+  software?: boolean;
 }
 
 /** What `autoBackend` chose. */
@@ -59,6 +65,11 @@ export async function autoBackend(options: AutoBackendOptions = {}): Promise<Bac
     } catch (e) {
       if (!(e instanceof UnsupportedError)) throw e;
       reasons.push(`webgpu: ${e.message}`);
+    }
+    if (gpu && gpu.info.fallback && !options.software) {
+      reasons.push(`webgpu: the only adapter is a software one (${gpu.describe()}), slower than the CPU engine`);
+      gpu.destroy();
+      gpu = null;
     }
   } else {
     reasons.push('webgpu: not requested');
