@@ -7,6 +7,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { sequential } from '../src/nn/model.js';
 import { datasetFromArrays } from '../src/data/types.js';
+import { fitWebGpu } from '../src/train/fit-webgpu.js';
+import { Rng } from '../src/util/rng.js';
 import { jsKernels } from '../src/tensor/kernels/js.js';
 import { kernels, registerBackend, setBackend } from '../src/tensor/kernels/registry.js';
 import { ArgumentError, ShapeError, UnsupportedError } from '../src/util/errors.js';
@@ -163,6 +165,29 @@ describe('when WebGPU is absent', () => {
     };
     const adapter = { limits: {}, requestDevice: async () => device };
     await expect(autoBackend({ device: { gpu: fakeGpu(adapter) }, initWasm: async () => {} })).rejects.toThrow(TypeError);
+  });
+});
+
+describe('fitWebGpu before the GPU', () => {
+  const data = datasetFromArrays(new Float32Array(6 * 4).fill(0.5), Int32Array.from([0, 1, 2, 0, 1, 2]), 4, { name: 'tiny', classes: 3 });
+  const model = sequential({ sizes: [4, 5, 3], activation: 'relu', output: 'softmax', cost: 'log-likelihood', rng: 1 });
+
+  it('refuses bad loop options, naming them', async () => {
+    await expect(fitWebGpu(model, data, { epochs: 0, batchSize: 2, eta: 1 })).rejects.toThrow(/fitWebGpu: epochs must be an integer ≥ 1, got 0/);
+    await expect(fitWebGpu(model, data, { epochs: 1, batchSize: 2, eta: 1, batchesPerCall: 0 })).rejects.toThrow(/batchesPerCall must be an integer ≥ 1, got 0/);
+    await expect(fitWebGpu(model, data, { epochs: 1, batchSize: 2, eta: 1, secondsPerCall: -1 })).rejects.toThrow(/secondsPerCall must be a number > 0, got -1/);
+  });
+
+  it('refuses to resume a state kept by another optimiser', async () => {
+    const state = { epoch: 0, batchInEpoch: 0, step: 0, epochRng: new Rng(1).state(), rng: new Rng(1).state(), optimizer: { step: 0, buffers: model.parameters().map(() => []) }, epochCostSum: 0, epochSeconds: 0, history: [] };
+    await expect(fitWebGpu(model, data, { epochs: 1, batchSize: 2, eta: 1, momentum: 0.9, resume: state })).rejects.toThrow(/keeps 0 buffers for parameter 0; SGD with momentum keeps 1/);
+  });
+
+  it.skipIf(dawnPresent)('without WebGPU throws UnsupportedError and leaves the caller\'s Rng as it was (so a caller can fall back to fit)', async () => {
+    const rng = new Rng(3);
+    const before = JSON.stringify(rng.state());
+    await expect(fitWebGpu(model, data, { epochs: 1, batchSize: 2, eta: 0.1, rng })).rejects.toThrow(UnsupportedError);
+    expect(JSON.stringify(rng.state())).toBe(before);
   });
 });
 

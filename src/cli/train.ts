@@ -7,7 +7,7 @@ import { performance } from 'node:perf_hooks';
 import { Command, Option } from 'commander';
 import {
   activationNames, adam, autoBackend, costNames, DivergenceError, evaluate, fit, fitWebGpu, formatNumber, formatSeconds, initNames, initWasmBackend, listBackends,
-  loadDataset, loadLatestCheckpoint, ModelFileError, Rng, saveCheckpoint, saveModel, sequential, setBackend, sgd, type WebGpuContext, writeFileAtomic,
+  loadDataset, loadLatestCheckpoint, ModelFileError, Rng, saveCheckpoint, saveModel, sequential, setBackend, sgd, UnsupportedError, type WebGpuContext, writeFileAtomic,
   type ActivationName, type CostName, type DatasetSplits, type EpochRecord, type Evaluation, type InitName, type ModelMeta,
   type Optimizer, type Sequential, type TrainEvent, type TrainState,
 } from '../index.js';
@@ -367,7 +367,7 @@ export async function runTrain(flags: TrainFlags, given: (name: string) => boole
     autoGpu = (await autoBackend({ activate: false, initWasm: async () => {} })).gpu ?? undefined;
   }
   const onGpu = gpu || autoGpu !== undefined;
-  const backend = onGpu ? 'webgpu' : cpuBackend;
+  let backend = onGpu ? 'webgpu' : cpuBackend;
   try {
     if (!silent) {
       const what = resumed ? `resuming ${resumed.file} at epoch ${resumed.checkpoint.state.epoch + 1}, step ${resumed.checkpoint.state.step}` : `training [${config.sizes.join(', ')}]`;
@@ -375,6 +375,7 @@ export async function runTrain(flags: TrainFlags, given: (name: string) => boole
     }
     // The same run either way: the GPU loop (fitWebGpu) takes fit's state, events and checkpoints,
     // so a checkpoint of one resumes in the other.
+    let started = false; // a 'start' event came: training began
     const common = {
       epochs: config.epochs,
       batchSize: config.batch,
@@ -386,7 +387,8 @@ export async function runTrain(flags: TrainFlags, given: (name: string) => boole
       // A promise only for the checkpoint write: fit awaits what the listener returns, and a
       // batch event's needs no turn of the event loop.
       onEvent: (e: TrainEvent): void | Promise<void> => {
-        if (e.type === 'batch') progress.batch(e.epoch, config.epochs, e.batch, e.batches, e.cost);
+        if (e.type === 'start') started = true;
+        else if (e.type === 'batch') progress.batch(e.epoch, config.epochs, e.batch, e.batches, e.cost);
         else if (e.type === 'epoch') progress.epoch(e.record, config.epochs);
         else if (e.type === 'checkpoint' && checkpointDir !== undefined) {
           return saveCheckpoint(checkpointDir, { model, state: e.state, config: { ...config }, meta }).then((file) => {
@@ -395,9 +397,20 @@ export async function runTrain(flags: TrainFlags, given: (name: string) => boole
         }
       },
     };
-    result = onGpu
-      ? await fitWebGpu(model, splits.train, { ...common, ...gpuOptimizer(config, splits.train.labels.length), context: autoGpu })
-      : await fit(model, splits.train, { ...common, optimizer, monitor: config.monitor ? { dynamics: true } : undefined });
+    const onCpu = () => fit(model, splits.train, { ...common, optimizer, monitor: config.monitor ? { dynamics: true } : undefined });
+    if (onGpu) {
+      try {
+        result = await fitWebGpu(model, splits.train, { ...common, ...gpuOptimizer(config, splits.train.labels.length), context: autoGpu });
+      } catch (e) {
+        // 'auto' chose the GPU, which could not take this run (data beyond its buffers): the CPU does.
+        if (!(autoGpu && !started && e instanceof UnsupportedError)) throw e;
+        backend = cpuBackend;
+        if (!silent) progress.note(`auto: training on ${cpuBackend} instead: ${e.message}`);
+        result = await onCpu();
+      }
+    } else {
+      result = await onCpu();
+    }
   } catch (e) {
     progress.stopBar();
     if (e instanceof DivergenceError) {

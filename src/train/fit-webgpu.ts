@@ -85,27 +85,27 @@ export async function fitWebGpu(model: Sequential, train: Dataset, options: FitW
   const params = model.parameters();
   if (options.resume) checkResume(options.resume, params.map((p) => p.value.size), momentum);
 
-  // The Rng as fit uses it: one fork for the rule's state (backprop's is unused), then the saved state.
-  const rng = options.rng instanceof Rng ? options.rng : new Rng(options.rng ?? 0);
-  rng.fork();
-  let state: TrainState;
-  if (options.resume) {
-    state = { ...options.resume, optimizer: { ...options.resume.optimizer }, history: options.resume.history.map((r) => ({ ...r })) };
-    rng.setState(state.rng);
-  } else {
-    state = {
-      epoch: 0, batchInEpoch: 0, step: 0, epochRng: rng.state(), rng: rng.state(),
-      optimizer: { step: 0, buffers: [] }, // filled from the GPU before anyone sees the state (sync)
-      epochCostSum: 0, epochSeconds: 0, history: [],
-    };
-  }
-  const emit = (e: TrainEvent): void | Promise<void> => options.onEvent?.(e);
-
+  // The trainer first: if the GPU cannot take the run, nothing else (the caller's Rng) has changed.
   const trainer = await createWebGpuTrainer(model, train, {
     batchSize, eta: options.eta, momentum, lambda: options.lambda, trainingSize: options.trainingSize,
     context: options.context, device: options.device, tiles: options.tiles,
   });
   try {
+    // The Rng as fit uses it: one fork for the rule's state (backprop's is unused), then the saved state.
+    const rng = options.rng instanceof Rng ? options.rng : new Rng(options.rng ?? 0);
+    rng.fork();
+    let state: TrainState;
+    if (options.resume) {
+      state = { ...options.resume, optimizer: { ...options.resume.optimizer }, history: options.resume.history.map((r) => ({ ...r })) };
+      rng.setState(state.rng);
+    } else {
+      state = {
+        epoch: 0, batchInEpoch: 0, step: 0, epochRng: rng.state(), rng: rng.state(),
+        optimizer: { step: 0, buffers: [] }, // filled from the GPU before anyone sees the state (sync)
+        epochCostSum: 0, epochSeconds: 0, history: [],
+      };
+    }
+    const emit = (e: TrainEvent): void | Promise<void> => options.onEvent?.(e);
     if (options.resume && momentum > 0) trainer.writeVelocities(state.optimizer.buffers.map((b) => b[0].dataSync()));
     const batchesPerEpoch = trainer.batchesPerEpoch;
     // The weights and velocities back from the GPU into the model and the state (for checkpoints).
