@@ -21,7 +21,7 @@ import { ArgumentError, DivergenceError } from '../util/errors.js';
 import { formatNumber } from '../util/format.js';
 import { Rng } from '../util/rng.js';
 import type { Evaluation } from './evaluate.js';
-import type { EpochRecord, FitResult, TrainEvent, TrainState } from './fit.js';
+import { endEpoch, epochOrder, type EpochRecord, type FitResult, type TrainEvent, type TrainState } from './fit.js';
 
 /** Options of `fitWebGpu`: fit's, with the optimiser given by its numbers (SGD, momentum, L2). */
 export interface FitWebGpuOptions {
@@ -131,13 +131,7 @@ export async function fitWebGpu(model: Sequential, train: Dataset, options: FitW
     const optimizerStart = options.resume ? options.resume.optimizer.step - options.resume.step : 0; // fit's optimiser counts every step
 
     for (; state.epoch < epochs && !stopped; ) {
-      let order: Int32Array;
-      if (state.batchInEpoch === 0) {
-        state.epochRng = rng.state();
-        order = rng.permutation(n);
-      } else {
-        order = Rng.fromState(state.epochRng).permutation(n); // resumed mid-epoch: the same order again
-      }
+      const order = epochOrder(state, rng, n);
       while (state.batchInEpoch < batchesPerEpoch) {
         const count = Math.min(perCall, batchesPerEpoch - state.batchInEpoch);
         const stepBefore = trainer.step;
@@ -182,12 +176,7 @@ export async function fitWebGpu(model: Sequential, train: Dataset, options: FitW
       const record: EpochRecord = { epoch: state.epoch + 1, trainCost: state.epochCostSum / batchesPerEpoch, seconds: state.epochSeconds };
       if (options.validation) record.validation = evaluation(await trainer.evaluate(options.validation));
       if (options.test) record.test = evaluation(await trainer.evaluate(options.test));
-      state.history.push(record);
-      state.epoch++;
-      state.batchInEpoch = 0;
-      state.epochCostSum = 0;
-      state.epochSeconds = 0;
-      state.rng = rng.state();
+      endEpoch(state, record, rng);
       await emit({ type: 'epoch', record });
       await checkpoint('epoch');
       lastCheckpoint = now();

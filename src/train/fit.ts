@@ -121,6 +121,27 @@ function describeLastCost(cost: number): string {
 }
 
 /**
+ * The permutation of this epoch: drawn from `rng` at an epoch's start (its state saved first as
+ * `epochRng`), redrawn from `epochRng` when resuming mid-epoch. fit and fitWebGpu both use it, so
+ * their TrainStates mean the same batches.
+ */
+export function epochOrder(state: TrainState, rng: Rng, n: number): Int32Array {
+  if (state.batchInEpoch > 0) return Rng.fromState(state.epochRng).permutation(n); // rng already holds the state after the completed batches
+  state.epochRng = rng.state();
+  return rng.permutation(n);
+}
+
+/** Close an epoch in `state`: its record into the history, the running sums reset, the Rng saved. */
+export function endEpoch(state: TrainState, record: EpochRecord, rng: Rng): void {
+  state.history.push(record);
+  state.epoch++;
+  state.batchInEpoch = 0;
+  state.epochCostSum = 0;
+  state.epochSeconds = 0;
+  state.rng = rng.state();
+}
+
+/**
  * Train `model` in place on `train` with mini-batch gradient descent.
  * @throws DivergenceError when a batch cost stops being finite, naming the step and the last finite cost.
  */
@@ -174,15 +195,7 @@ export async function fit(model: Sequential, train: Dataset, options: FitOptions
   let stopped = false;
 
   for (; state.epoch < epochs && !stopped; ) {
-    let order: Int32Array;
-    if (state.batchInEpoch === 0) {
-      state.epochRng = rng.state();
-      order = rng.permutation(n);
-    } else {
-      // Resumed mid-epoch: redraw the same order from the epoch's starting state (rng already
-      // holds the state reached after the completed batches).
-      order = Rng.fromState(state.epochRng).permutation(n);
-    }
+    const order = epochOrder(state, rng, n);
     const speedSums = model.layers.map(() => ({ gradB: 0, gradW: 0 }));
     let monitored = 0;
     let t0 = now();
@@ -260,12 +273,7 @@ export async function fit(model: Sequential, train: Dataset, options: FitOptions
         throw new DivergenceError(`training diverged in epoch ${state.epoch + 1}: parameter ${p.name} is no longer finite. Is the learning rate too high?`, state.step, lastFiniteCost);
       }
     }
-    state.history.push(record);
-    state.epoch++;
-    state.batchInEpoch = 0;
-    state.epochCostSum = 0;
-    state.epochSeconds = 0;
-    state.rng = rng.state();
+    endEpoch(state, record, rng);
     await emit({ type: 'epoch', record });
     await emit({ type: 'checkpoint', state, reason: 'epoch' });
     lastCheckpoint = now();
