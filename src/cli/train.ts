@@ -7,7 +7,7 @@ import { performance } from 'node:perf_hooks';
 import { Command, Option } from 'commander';
 import {
   activationNames, adam, autoBackend, costNames, DivergenceError, evaluate, fit, fitWebGpu, formatNumber, formatSeconds, initNames, initWasmBackend, listBackends,
-  loadDataset, loadLatestCheckpoint, ModelFileError, Rng, saveCheckpoint, saveModel, sequential, setBackend, sgd, UnsupportedError, type WebGpuContext, writeFileAtomic,
+  loadDataset, loadLatestCheckpoint, ModelFileError, Rng, saveCheckpoint, saveModel, sequential, setBackend, sgd, UnsupportedError, WebGpuContext, writeFileAtomic,
   type ActivationName, type CostName, type DatasetSplits, type EpochRecord, type Evaluation, type InitName, type ModelMeta,
   type Optimizer, type Sequential, type TrainEvent, type TrainState,
 } from '../index.js';
@@ -360,18 +360,21 @@ export async function runTrain(flags: TrainFlags, given: (name: string) => boole
   let lastCheckpoint: string | null = resumed?.file ?? null;
   let result: { history: EpochRecord[]; stopped: boolean; state?: TrainState };
   if (gpu) checkGpuSettings(config);
-  // 'auto': a GPU context when a hardware GPU is here (autoBackend passes over software adapters)
-  // and the run needs nothing the GPU trainer lacks; the CPU backend was chosen above.
-  let autoGpu: WebGpuContext | undefined;
-  if (!gpu && wanted === 'auto' && gpuRefusals(config).length === 0) {
-    autoGpu = (await autoBackend({ activate: false, initWasm: async () => {} })).gpu ?? undefined;
-  }
-  const onGpu = gpu || autoGpu !== undefined;
-  let backend = onGpu ? 'webgpu' : cpuBackend;
+  // The GPU context: 'webgpu' insists on one (UnsupportedError, naming what is missing, if there is
+  // none); 'auto' takes a hardware GPU (autoBackend passes over software adapters) when the run needs
+  // nothing the GPU trainer lacks. The CPU backend was chosen above.
+  let gpuContext: WebGpuContext | undefined;
+  let backend = cpuBackend;
   try {
+    if (gpu) gpuContext = await WebGpuContext.create();
+    else if (wanted === 'auto' && gpuRefusals(config).length === 0) {
+      gpuContext = (await autoBackend({ activate: false, initWasm: async () => {} })).gpu ?? undefined;
+    }
+    const onGpu = gpuContext !== undefined;
+    if (onGpu) backend = 'webgpu';
     if (!silent) {
       const what = resumed ? `resuming ${resumed.file} at epoch ${resumed.checkpoint.state.epoch + 1}, step ${resumed.checkpoint.state.step}` : `training [${config.sizes.join(', ')}]`;
-      progress.note(`${what} on ${splits.train.labels.length} examples: ${config.epochs} epochs, batch ${config.batch}, ${optimizer.name} η ${config.eta}${config.lambda ? `, λ ${config.lambda}` : ''}, backend ${backend}`);
+      progress.note(`${what} on ${splits.train.labels.length} examples: ${config.epochs} epochs, batch ${config.batch}, ${optimizer.name} η ${config.eta}${config.lambda ? `, λ ${config.lambda}` : ''}, backend ${backend}${gpuContext ? ` (${gpuContext.describe()})` : ''}`);
     }
     // The same run either way: the GPU loop (fitWebGpu) takes fit's state, events and checkpoints,
     // so a checkpoint of one resumes in the other.
@@ -400,10 +403,10 @@ export async function runTrain(flags: TrainFlags, given: (name: string) => boole
     const onCpu = () => fit(model, splits.train, { ...common, optimizer, monitor: config.monitor ? { dynamics: true } : undefined });
     if (onGpu) {
       try {
-        result = await fitWebGpu(model, splits.train, { ...common, ...gpuOptimizer(config, splits.train.labels.length), context: autoGpu });
+        result = await fitWebGpu(model, splits.train, { ...common, ...gpuOptimizer(config, splits.train.labels.length), context: gpuContext });
       } catch (e) {
         // 'auto' chose the GPU, which could not take this run (data beyond its buffers): the CPU does.
-        if (!(autoGpu && !started && e instanceof UnsupportedError)) throw e;
+        if (!(!gpu && !started && e instanceof UnsupportedError)) throw e;
         backend = cpuBackend;
         if (!silent) progress.note(`auto: training on ${cpuBackend} instead: ${e.message}`);
         result = await onCpu();
@@ -422,7 +425,7 @@ export async function runTrain(flags: TrainFlags, given: (name: string) => boole
     throw e;
   } finally {
     process.removeListener('SIGINT', onSigint);
-    autoGpu?.destroy();
+    gpuContext?.destroy();
   }
   progress.stopBar();
 
