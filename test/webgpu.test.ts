@@ -199,6 +199,7 @@ describe('createWebGpuTrainer checks its arguments before asking for a device', 
     ['negative eta', () => [model, data, { batchSize: 2, eta: -1 }], ArgumentError, /eta must be a positive number, got -1/],
     ['momentum 1', () => [model, data, { batchSize: 2, eta: 1, momentum: 1 }], ArgumentError, /momentum must be in \[0, 1\), got 1/],
     ['NaN lambda', () => [model, data, { batchSize: 2, eta: 1, lambda: NaN }], ArgumentError, /lambda must be a number ≥ 0, got NaN/],
+    ['negative l1', () => [model, data, { batchSize: 2, eta: 1, l1: -0.5 }], ArgumentError, /l1 must be a number ≥ 0, got -0.5/],
     ['data of another width', () => [sequential({ sizes: [5, 3], rng: 1 }), data, { batchSize: 2, eta: 1 }], ShapeError, /training data inputs must be \[n, 5\] .* got \[6, 4\]/],
     ['targets of another width', () => [sequential({ sizes: [4, 2], rng: 1 }), data, { batchSize: 2, eta: 1 }], ShapeError, /targets must be \[6, 2\] .* got \[6, 3\]/],
     [

@@ -20,7 +20,6 @@ export interface GpuRunSettings {
 export function gpuRefusals(s: GpuRunSettings): string[] {
   const refused: string[] = [];
   if (s.optimizer === 'adam') refused.push('--optimizer adam (the GPU trainer runs SGD and momentum)');
-  if (s.l1 > 0) refused.push('--l1 (the GPU trainer has L2 only)');
   if (s.monitor) refused.push('--monitor dynamics');
   return refused;
 }
@@ -31,7 +30,7 @@ export function checkGpuSettings(s: GpuRunSettings): void {
   if (refused.length > 0) throw new UsageError(`--backend webgpu cannot be combined with: ${refused.join('; ')}`);
 }
 
-/** fitWebGpu's optimiser options for this run: sgd or momentum, with L2 as (λ/n)·w. */
-export function gpuOptimizer(s: GpuRunSettings, trainingSize: number): Pick<FitWebGpuOptions, 'eta' | 'momentum' | 'lambda' | 'trainingSize'> {
-  return { eta: s.eta, momentum: s.optimizer === 'momentum' ? s.momentum : 0, lambda: s.lambda, trainingSize };
+/** fitWebGpu's optimiser options for this run: sgd or momentum, with L2 as (λ/n)·w and L1 as (λ₁/n)·sgn(w). */
+export function gpuOptimizer(s: GpuRunSettings, trainingSize: number): Pick<FitWebGpuOptions, 'eta' | 'momentum' | 'lambda' | 'l1' | 'trainingSize'> {
+  return { eta: s.eta, momentum: s.optimizer === 'momentum' ? s.momentum : 0, lambda: s.lambda, l1: s.l1, trainingSize };
 }

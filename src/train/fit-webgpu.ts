@@ -1,7 +1,7 @@
 /**
  * train/fit-webgpu — `fit`'s loop on the GPU: the same epochs, permutations, events, checkpoints,
  * Ctrl-C stop and resume, with the batches run by the WebGPU dense trainer
- * (tensor/kernels/webgpu/trainer.ts: SGD, momentum and L2 on dense backprop networks).
+ * (tensor/kernels/webgpu/trainer.ts: SGD, momentum, L2 and L1 on dense backprop networks).
  *
  * Its TrainState is fit's: the Rng is drawn in the same order (one fork at the start, then one
  * permutation per epoch from `epochRng`), and the momentum buffers go into `optimizer.buffers`. A
@@ -23,7 +23,7 @@ import { Rng } from '../util/rng.js';
 import type { Evaluation } from './evaluate.js';
 import { endEpoch, epochOrder, type EpochRecord, type FitResult, type TrainEvent, type TrainState } from './fit.js';
 
-/** Options of `fitWebGpu`: fit's, with the optimiser given by its numbers (SGD, momentum, L2). */
+/** Options of `fitWebGpu`: fit's, with the optimiser given by its numbers (SGD, momentum, L2, L1). */
 export interface FitWebGpuOptions {
   epochs: number;
   batchSize: number;
@@ -33,6 +33,8 @@ export interface FitWebGpuOptions {
   momentum?: number;
   /** L2 strength λ (default 0), as (λ/n)·w with n = trainingSize. */
   lambda?: number;
+  /** L1 strength λ₁ (default 0), as (λ₁/n)·sgn(w). */
+  l1?: number;
   /** n in λ/n (default: the training set's size). */
   trainingSize?: number;
   /** Seed or generator (default 0), drawn from exactly as `fit` draws. */
@@ -65,7 +67,7 @@ export interface FitWebGpuOptions {
 const now = (): number => (typeof performance !== 'undefined' ? performance.now() : Date.now());
 
 /**
- * Train `model` in place on the GPU, as `fit` with backprop and `sgd({ eta, momentum, lambda })`
+ * Train `model` in place on the GPU, as `fit` with backprop and `sgd({ eta, momentum, lambda, l1 })`
  * would on the CPU, to float32 round-off.
  * @throws ArgumentError for bad options; UnsupportedError when WebGPU is not available (from the
  *   trainer, before anything is trained); DivergenceError when a batch cost stops being finite,
@@ -87,7 +89,7 @@ export async function fitWebGpu(model: Sequential, train: Dataset, options: FitW
 
   // The trainer first: if the GPU cannot take the run, nothing else (the caller's Rng) has changed.
   const trainer = await createWebGpuTrainer(model, train, {
-    batchSize, eta: options.eta, momentum, lambda: options.lambda, trainingSize: options.trainingSize,
+    batchSize, eta: options.eta, momentum, lambda: options.lambda, l1: options.l1, trainingSize: options.trainingSize,
     context: options.context, device: options.device, tiles: options.tiles,
   });
   try {

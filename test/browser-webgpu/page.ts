@@ -408,7 +408,7 @@ async function main(): Promise<void> {
   // ---------------------------------------------------------------- the trainer against the CPU engine
   interface TrainCase {
     name: string; sizes: number[]; hidden: ActivationKind; output: OutputActivation; cost: CostKind;
-    batch: number; n: number; eta: number; momentum: number; lambda: number; tiles?: TileChoice;
+    batch: number; n: number; eta: number; momentum: number; lambda: number; l1?: number; tiles?: TileChoice;
   }
   const cases: TrainCase[] = [
     { name: 'sigmoid/sigmoid quadratic', sizes: [12, 8, 4], hidden: 'sigmoid', output: 'sigmoid', cost: 'quadratic', batch: 10, n: 95, eta: 3, momentum: 0, lambda: 0 },
@@ -416,6 +416,7 @@ async function main(): Promise<void> {
     { name: 'tanh/sigmoid cross-entropy, L2 λ=5', sizes: [12, 7, 4], hidden: 'tanh', output: 'sigmoid', cost: 'cross-entropy', batch: 8, n: 64, eta: 0.5, momentum: 0, lambda: 5 },
     { name: 'linear/softmax quadratic, momentum + L2', sizes: [12, 9, 4], hidden: 'linear', output: 'softmax', cost: 'quadratic', batch: 7, n: 50, eta: 0.4, momentum: 0.5, lambda: 1 },
     { name: 'one layer, linear output, quadratic', sizes: [12, 4], hidden: 'relu', output: 'linear', cost: 'quadratic', batch: 5, n: 33, eta: 0.02, momentum: 0, lambda: 0 },
+    { name: 'sigmoid/softmax log-likelihood, momentum + L2 + L1 λ₁=3', sizes: [12, 9, 4], hidden: 'sigmoid', output: 'softmax', cost: 'log-likelihood', batch: 6, n: 40, eta: 0.5, momentum: 0.5, lambda: 1, l1: 3 },
     // Every product on the 'huge4' tile: forward (gather, bias + activation), δ (act'), update (ones
     // column, gather, momentum, L2); rows of 10 and 6 give scalar loads, 12 vec4 ones.
     { name: 'huge4 tile: relu/softmax log-likelihood, momentum 0.9', sizes: [12, 10, 6, 4], hidden: 'relu', output: 'softmax', cost: 'log-likelihood', batch: 16, n: 100, eta: 0.05, momentum: 0.9, lambda: 0, tiles: 'huge4' },
@@ -432,10 +433,10 @@ async function main(): Promise<void> {
       const data = toyData(new Rng(c.n), c.n, c.sizes[0], c.sizes[c.sizes.length - 1]);
       const model = sequential({ sizes: c.sizes, activation: c.hidden, output: c.output, cost: c.cost, rng: 7 });
       const cpu = model.clone();
-      const optimizer = sgd({ eta: c.eta, momentum: c.momentum, lambda: c.lambda, trainingSize: c.n });
+      const optimizer = sgd({ eta: c.eta, momentum: c.momentum, lambda: c.lambda, l1: c.l1, trainingSize: c.n });
       const params = cpu.parameters();
       const state = optimizer.init(params);
-      const trainer = await createWebGpuTrainer(model, data, { context: ctx, batchSize: c.batch, eta: c.eta, momentum: c.momentum, lambda: c.lambda, tiles: c.tiles });
+      const trainer = await createWebGpuTrainer(model, data, { context: ctx, batchSize: c.batch, eta: c.eta, momentum: c.momentum, lambda: c.lambda, l1: c.l1, tiles: c.tiles });
       const order = new Rng(11).permutation(c.n);
       const batches = Math.ceil(c.n / c.batch);
       const split = Math.max(1, Math.floor(batches / 2));

@@ -193,11 +193,11 @@ export type GemmEpilogue =
   /** out = acc ⊙ act'(aPrev): δ^(l−1) = (δ^l · W^l) ⊙ σ'(z^(l−1)), with σ' read from a^(l−1). */
   | { kind: 'act-prime'; act: ActivationKind }
   /**
-   * Gradient-descent step fused onto dW = δᵀ · a^(l−1): g = acc (+ decay·w for weights), then
-   * w −= η g, or with momentum v = μ v − η g, w += v. Column N−1 of op(B) is all ones, so the same
+   * Gradient-descent step fused onto dW = δᵀ · a^(l−1): g = acc (+ decay·w, + l1·sign(w) for
+   * weights: L2 and L1 as λ/n and λ₁/n), then w −= η g, or with momentum v = μ v − η g, w += v. Column N−1 of op(B) is all ones, so the same
    * dispatch computes db = Σ_rows δ and steps the biases.
    */
-  | { kind: 'update'; momentum: boolean; decay: boolean };
+  | { kind: 'update'; momentum: boolean; decay: boolean; l1?: boolean };
 
 /** A matrix-multiply variant. */
 export interface GemmSpec {
@@ -227,7 +227,7 @@ export interface GemmSpec {
  * WGSL of C [M, N] = op(A) [M, K] · op(B) [K, N] with an epilogue. A is stored [M, K] (or [K, M]
  * when transA); B is stored [K, ldB] (or [N, K] when transB), ldB = N except for the update
  * epilogue, where op(B) has an extra column of ones (ldB = N − 1).
- * Params: { M, N, K, ldB: u32, eta, mu, decay: f32 }.
+ * Params: { M, N, K, ldB: u32, eta, mu, decay, l1: f32 }.
  */
 export function gemmShader(spec: GemmSpec): ShaderSource {
   const t = TILES[spec.tile];
@@ -300,7 +300,7 @@ export function gemmShader(spec: GemmSpec): ShaderSource {
           : `${theta} = ${theta} - params.eta * ${g};`;
       epilogue = (acc) => `if (j < params.ldB) {
           let w = W[i * params.ldB + j];
-          let g = ${acc}${e.decay ? ' + params.decay * w' : ''};
+          let g = ${acc}${e.decay ? ' + params.decay * w' : ''}${e.l1 ? ' + params.l1 * sign(w)' : ''};
           ${step('W[i * params.ldB + j]', 'vW[i * params.ldB + j]', 'g')}
         } else {
           let g = ${acc};
@@ -354,7 +354,7 @@ export function gemmShader(spec: GemmSpec): ShaderSource {
   }`)).join('\n');
 
   const code = `${COMMON}
-struct Params { M: u32, N: u32, K: u32, ldB: u32, eta: f32, mu: f32, decay: f32, pad: u32 }
+struct Params { M: u32, N: u32, K: u32, ldB: u32, eta: f32, mu: f32, decay: f32, l1: f32 }
 ${decls}
 
 const BM = ${t.BM}u;
@@ -538,7 +538,7 @@ ${ms.flatMap((m) => hs.map((h) => t.fma
     }
   }`))).join('\n');
   return `${COMMON}
-struct Params { M: u32, N: u32, K: u32, ldB: u32, eta: f32, mu: f32, decay: f32, pad: u32 }
+struct Params { M: u32, N: u32, K: u32, ldB: u32, eta: f32, mu: f32, decay: f32, l1: f32 }
 ${decls}
 
 const BK = ${t.BK}u;

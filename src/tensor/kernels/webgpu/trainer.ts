@@ -67,6 +67,8 @@ export interface WebGpuTrainerOptions {
   momentum?: number;
   /** L2 strength λ (default 0); weights step by (λ/n) w as in Nielsen ch. 3. */
   lambda?: number;
+  /** L1 strength λ₁ (default 0); weights step by (λ₁/n) sgn(w) as in Nielsen ch. 3. */
+  l1?: number;
   /** n in λ/n (default: the number of training examples). */
   trainingSize?: number;
   /** Run on this context (shared with other work; not destroyed by `destroy()`). */
@@ -204,13 +206,15 @@ function checkData(data: LabelledDataLike, nIn: number, classes: number, what: s
   return { n, labels };
 }
 
-function checkOptions(o: WebGpuTrainerOptions, n: number): { momentum: number; decay: number } {
+function checkOptions(o: WebGpuTrainerOptions, n: number): { momentum: number; decay: number; l1Decay: number } {
   if (!Number.isInteger(o.batchSize) || o.batchSize < 1) throw new ArgumentError(`webgpu trainer: batchSize must be an integer ≥ 1, got ${o.batchSize}`);
   if (!(Number.isFinite(o.eta) && o.eta > 0)) throw new ArgumentError(`webgpu trainer: eta must be a positive number, got ${o.eta}`);
   const momentum = o.momentum ?? 0;
   if (!(momentum >= 0 && momentum < 1)) throw new ArgumentError(`webgpu trainer: momentum must be in [0, 1), got ${momentum}`);
   const lambda = o.lambda ?? 0;
   if (!(Number.isFinite(lambda) && lambda >= 0)) throw new ArgumentError(`webgpu trainer: lambda must be a number ≥ 0, got ${lambda}`);
+  const l1 = o.l1 ?? 0;
+  if (!(Number.isFinite(l1) && l1 >= 0)) throw new ArgumentError(`webgpu trainer: l1 must be a number ≥ 0, got ${l1}`);
   const trainingSize = o.trainingSize ?? n;
   if (!(Number.isFinite(trainingSize) && trainingSize > 0)) throw new ArgumentError(`webgpu trainer: trainingSize must be a positive number, got ${trainingSize}`);
   const every = o.batchesPerSubmit ?? 256;
@@ -221,7 +225,7 @@ function checkOptions(o: WebGpuTrainerOptions, n: number): { momentum: number; d
       if (!(from in TILES) || !(to in TILES)) throw new ArgumentError(`webgpu trainer: tiles maps '${from}' to '${to}'; both must be tiles: ${Object.keys(TILES).join(', ')}`);
     }
   }
-  return { momentum, decay: lambda / trainingSize };
+  return { momentum, decay: lambda / trainingSize, l1Decay: l1 / trainingSize };
 }
 
 /** A dispatch recorded once per batch: its pipeline, bind group and grid. */
@@ -254,6 +258,7 @@ class Trainer implements WebGpuTrainer {
   private readonly batch: number;
   private readonly momentum: number;
   private readonly decay: number;
+  private readonly l1Decay: number;
   private eta: number;
   private readonly every: number;
   private readonly tiles: TileChoice | undefined;
@@ -293,9 +298,10 @@ class Trainer implements WebGpuTrainer {
     this.output = checked.output;
     this.cost = checked.cost;
     this.batch = options.batchSize;
-    const { momentum, decay } = checkOptions(options, data.n);
+    const { momentum, decay, l1Decay } = checkOptions(options, data.n);
     this.momentum = momentum;
     this.decay = decay;
+    this.l1Decay = l1Decay;
     this.eta = options.eta;
     this.every = options.batchesPerSubmit ?? 256;
     this.tiles = options.tiles;
@@ -350,6 +356,7 @@ class Trainer implements WebGpuTrainer {
     floats[4] = this.eta;
     floats[5] = this.momentum;
     floats[6] = this.decay;
+    floats[7] = this.l1Decay;
     return this.uniform(words, label);
   }
 
@@ -404,7 +411,7 @@ class Trainer implements WebGpuTrainer {
       const momentum = this.momentum > 0;
       const pipeline = ctx.pipeline(gemmShader({
         transA: true, transB: false, tile, kFromStep: true, rowMapB: i === 0 ? 'gather' : 'none', ...gemmVectorLoads(tile, s.nOut, s.nIn),
-        epilogue: { kind: 'update', momentum, decay: this.decay !== 0 },
+        epilogue: { kind: 'update', momentum, decay: this.decay !== 0, l1: this.l1Decay !== 0 },
       }));
       const params = this.gemmParams(s.nOut, s.nIn + 1, 0, s.nIn, `update ${i + 2}`);
       this.updateParams.push(params);
