@@ -115,13 +115,14 @@ function rowExpr(map: RowMap, r: string): string {
 // ---------------------------------------------------------------------------------------------
 
 /**
- * Output-tile shapes. Every one runs 16 × 16 threads (but 'huge4h': TX × TY); each thread owns RM × RN outputs. The scalar
- * tiles keep single floats in workgroup memory; the `vec4` ones (their own generator, `gemmVec4`)
- * keep vec4s, read operands with vec4 loads where rows allow, and load the next slice of the sum
- * into registers while the current one is multiplied; `unroll` ones write the steps of a slice out.
- * Every tile fits WebGPU's default 16 KiB of workgroup memory (`tileWorkgroupBytes`). Other shapes
- * measured on an H200 and dropped (128 × 256, 256 × 128, 32 deep, 8 deep, double-buffered, padded,
- * warps on 4 × 8): docs/webgpu.md.
+ * Output-tile shapes. Every one runs 16 × 16 threads (but 'huge4h': TX × TY); each thread owns
+ * RM × RN outputs. The scalar tiles keep single floats in workgroup memory; the `vec4` ones (their
+ * own generator, `gemmVec4`) keep vec4s, read operands with vec4 loads where rows allow, and load
+ * the next slice of the sum into registers while the current one is multiplied (but `direct`);
+ * `unroll` ones write the steps of a slice out, `fma` ones each multiply-add as fma(). Every tile
+ * fits WebGPU's default 16 KiB of workgroup memory (`tileWorkgroupBytes`). Other shapes measured on
+ * an H200 and dropped (128 × 256, 256 × 128, 32 deep, 8 deep, double-buffered, padded, warps on
+ * 4 × 8): docs/webgpu.md.
  */
 export const TILES = {
   small: { BM: 16, BN: 16, BK: 16, RM: 1, RN: 1 },
@@ -160,8 +161,8 @@ export const TILES = {
    */
   huge4uwd: { BM: 128, BN: 128, BK: 16, RM: 8, RN: 8, vec4: true, unroll: true, lanesX: 8, direct: true },
   /**
-   * 'huge4uw''s 8 × 8 outputs per thread on half as many threads: 8 × 16 of them over a 128 × 64
-   * tile, 12 KiB of workgroup memory. A workgroup then needs half the registers and three quarters
+   * The 8 × 8 outputs per thread of 'huge4uw' on half as many threads: 8 × 16 of them over a
+   * 128 × 64 tile, 12 KiB of workgroup memory. A workgroup then needs half the registers and three quarters
    * of the workgroup memory, so two can share a multiprocessor whatever registers the driver
    * gives a thread. Not yet timed on a GPU: bench/webgpu.ts compares it.
    */
@@ -194,8 +195,9 @@ export type GemmEpilogue =
   | { kind: 'act-prime'; act: ActivationKind }
   /**
    * Gradient-descent step fused onto dW = δᵀ · a^(l−1): g = acc (+ decay·w, + l1·sign(w) for
-   * weights: L2 and L1 as λ/n and λ₁/n), then w −= η g, or with momentum v = μ v − η g, w += v. Column N−1 of op(B) is all ones, so the same
-   * dispatch computes db = Σ_rows δ and steps the biases.
+   * weights: L2 and L1 as λ/n and λ₁/n), then w −= η g, or with momentum v = μ v − η g, w += v.
+   * Column N−1 of op(B) is all ones, so the same dispatch computes db = Σ_rows δ and steps the
+   * biases.
    */
   | { kind: 'update'; momentum: boolean; decay: boolean; l1?: boolean };
 
