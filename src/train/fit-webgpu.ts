@@ -15,7 +15,7 @@
 import type { Dataset } from '../data/types.js';
 import type { Sequential } from '../nn/model.js';
 import type { OptimizerState } from '../optim/optimizers.js';
-import { createWebGpuTrainer, type WebGpuContext, type WebGpuDeviceOptions, type TileChoice } from '../tensor/kernels/webgpu/index.js';
+import { createWebGpuTrainer, type WebGpuTrainerOptions } from '../tensor/kernels/webgpu/index.js';
 import * as T from '../tensor/ops.js';
 import { ArgumentError, DivergenceError } from '../util/errors.js';
 import { formatNumber } from '../util/format.js';
@@ -23,20 +23,13 @@ import { Rng } from '../util/rng.js';
 import type { Evaluation } from './evaluate.js';
 import { endEpoch, epochOrder, type EpochRecord, type FitResult, type TrainEvent, type TrainState } from './fit.js';
 
-/** Options of `fitWebGpu`: fit's, with the optimiser given by its numbers (SGD, momentum, L2, L1). */
-export interface FitWebGpuOptions {
+/**
+ * Options of `fitWebGpu`: fit's loop options, and the trainer's (batch size, the optimiser by its
+ * numbers — η, momentum, L2, L1 — and the device and tiles).
+ */
+export interface FitWebGpuOptions extends Pick<WebGpuTrainerOptions,
+  'batchSize' | 'eta' | 'momentum' | 'lambda' | 'l1' | 'trainingSize' | 'context' | 'device' | 'tiles'> {
   epochs: number;
-  batchSize: number;
-  /** Learning rate η. */
-  eta: number;
-  /** Momentum μ in [0, 1) (default 0: plain SGD). */
-  momentum?: number;
-  /** L2 strength λ (default 0), as (λ/n)·w with n = trainingSize. */
-  lambda?: number;
-  /** L1 strength λ₁ (default 0), as (λ₁/n)·sgn(w). */
-  l1?: number;
-  /** n in λ/n (default: the training set's size). */
-  trainingSize?: number;
   /** Seed or generator (default 0), drawn from exactly as `fit` draws. */
   rng?: Rng | number;
   validation?: Dataset;
@@ -56,12 +49,6 @@ export interface FitWebGpuOptions {
   secondsPerCall?: number;
   /** Or: exactly this many batches per call (tests). */
   batchesPerCall?: number;
-  /** Run on this context (not destroyed at the end). */
-  context?: WebGpuContext;
-  /** Or make a context with these device options. */
-  device?: WebGpuDeviceOptions;
-  /** The matrix multiplies' tiles (default 'auto'). */
-  tiles?: TileChoice;
 }
 
 const now = (): number => (typeof performance !== 'undefined' ? performance.now() : Date.now());
