@@ -19,7 +19,6 @@ export interface GpuRunSettings {
 /** The settings of this run that the GPU trainer does not support, by flag (empty: it runs on the GPU). */
 export function gpuRefusals(s: GpuRunSettings): string[] {
   const refused: string[] = [];
-  if (s.optimizer === 'adam') refused.push('--optimizer adam (the GPU trainer runs SGD and momentum)');
   if (s.monitor) refused.push('--monitor dynamics');
   return refused;
 }
@@ -30,7 +29,13 @@ export function checkGpuSettings(s: GpuRunSettings): void {
   if (refused.length > 0) throw new UsageError(`--backend webgpu cannot be combined with: ${refused.join('; ')}`);
 }
 
-/** fitWebGpu's optimiser options for this run: sgd or momentum, with L2 as (λ/n)·w and L1 as (λ₁/n)·sgn(w). */
-export function gpuOptimizer(s: GpuRunSettings, trainingSize: number): Pick<FitWebGpuOptions, 'eta' | 'momentum' | 'lambda' | 'l1' | 'trainingSize'> {
-  return { eta: s.eta, momentum: s.optimizer === 'momentum' ? s.momentum : 0, lambda: s.lambda, l1: s.l1, trainingSize };
+/**
+ * fitWebGpu's optimiser options for this run: sgd, momentum or Adam (optim's defaults β1 0.9, β2
+ * 0.999, ε 1e-8, as the CPU run's), with L2 as (λ/n)·w and L1 as (λ₁/n)·sgn(w).
+ */
+export function gpuOptimizer(s: GpuRunSettings, trainingSize: number): Pick<FitWebGpuOptions, 'eta' | 'momentum' | 'adam' | 'lambda' | 'l1' | 'trainingSize'> {
+  return {
+    eta: s.eta, momentum: s.optimizer === 'momentum' ? s.momentum : 0, ...(s.optimizer === 'adam' ? { adam: {} } : {}),
+    lambda: s.lambda, l1: s.l1, trainingSize,
+  };
 }

@@ -1,11 +1,12 @@
 /**
  * train/fit-webgpu — `fit`'s loop on the GPU: the same epochs, permutations, events, checkpoints,
  * Ctrl-C stop and resume, with the batches run by the WebGPU dense trainer
- * (tensor/kernels/webgpu/trainer.ts: SGD, momentum, L2 and L1 on dense backprop networks).
+ * (tensor/kernels/webgpu/trainer.ts: SGD, momentum or Adam, with L2 and L1, on dense backprop networks).
  *
  * Its TrainState is fit's: the Rng is drawn in the same order (one fork at the start, then one
- * permutation per epoch from `epochRng`), and the momentum buffers go into `optimizer.buffers`. A
- * checkpoint written by either loop therefore resumes in the other, on the same batches. Within
+ * permutation per epoch from `epochRng`), and the optimiser's buffers (momentum's v, Adam's m and
+ * v) and step count go into `optimizer`. A checkpoint written by either loop therefore resumes in
+ * the other, on the same batches. Within
  * this loop a stop and a resume give bit-identical weights to an uninterrupted run: the GPU runs the
  * same dispatches in the same order however the batches are grouped into calls.
  *
@@ -14,7 +15,6 @@
  */
 import type { Dataset } from '../data/types.js';
 import type { Sequential } from '../nn/model.js';
-import type { OptimizerState } from '../optim/optimizers.js';
 import { createWebGpuTrainer, type WebGpuTrainerOptions } from '../tensor/kernels/webgpu/index.js';
 import * as T from '../tensor/ops.js';
 import { ArgumentError, DivergenceError } from '../util/errors.js';
@@ -25,10 +25,10 @@ import { endEpoch, epochOrder, type EpochRecord, type FitResult, type TrainEvent
 
 /**
  * Options of `fitWebGpu`: fit's loop options, and the trainer's (batch size, the optimiser by its
- * numbers — η, momentum, L2, L1 — and the device and tiles).
+ * numbers — η, momentum or Adam's, L2, L1 — and the device and tiles).
  */
 export interface FitWebGpuOptions extends Pick<WebGpuTrainerOptions,
-  'batchSize' | 'eta' | 'momentum' | 'lambda' | 'l1' | 'trainingSize' | 'context' | 'device' | 'tiles'> {
+  'batchSize' | 'eta' | 'momentum' | 'lambda' | 'l1' | 'adam' | 'trainingSize' | 'context' | 'device' | 'tiles'> {
   epochs: number;
   /** Seed or generator (default 0), drawn from exactly as `fit` draws. */
   rng?: Rng | number;
@@ -55,7 +55,8 @@ const now = (): number => (typeof performance !== 'undefined' ? performance.now(
 
 /**
  * Train `model` in place on the GPU, as `fit` with backprop and `sgd({ eta, momentum, lambda, l1 })`
- * would on the CPU, to float32 round-off.
+ * (or `adam({ eta, beta1, beta2, epsilon, lambda, l1 })` with `adam`) would on the CPU, to float32
+ * round-off.
  * @throws ArgumentError for bad options; UnsupportedError when WebGPU is not available (from the
  *   trainer, before anything is trained); DivergenceError when a batch cost stops being finite,
  *   naming the step (the model's tensors then hold the weights of the last checkpoint, or of the
@@ -72,11 +73,12 @@ export async function fitWebGpu(model: Sequential, train: Dataset, options: FitW
   const n = train.labels.length;
   const momentum = options.momentum ?? 0;
   const params = model.parameters();
-  if (options.resume) checkResume(options.resume, params.map((p) => p.value.size), momentum);
+  const perParameter = options.adam ? 2 : momentum > 0 ? 1 : 0; // optim's buffers: Adam [m, v], momentum [v]
+  if (options.resume) checkResume(options.resume, params.map((p) => p.value.size), perParameter);
 
   // The trainer first: if the GPU cannot take the run, nothing else (the caller's Rng) has changed.
   const trainer = await createWebGpuTrainer(model, train, {
-    batchSize, eta: options.eta, momentum, lambda: options.lambda, l1: options.l1, trainingSize: options.trainingSize,
+    batchSize, eta: options.eta, momentum, lambda: options.lambda, l1: options.l1, adam: options.adam, trainingSize: options.trainingSize,
     context: options.context, device: options.device, tiles: options.tiles,
   });
   try {
@@ -95,15 +97,15 @@ export async function fitWebGpu(model: Sequential, train: Dataset, options: FitW
       };
     }
     const emit = (e: TrainEvent): void | Promise<void> => options.onEvent?.(e);
-    if (options.resume && momentum > 0) trainer.writeVelocities(state.optimizer.buffers.map((b) => b[0].dataSync()));
+    if (options.resume) trainer.writeOptimizerState({ step: state.optimizer.step, buffers: state.optimizer.buffers.map((list) => list.map((b) => b.dataSync())) });
     const batchesPerEpoch = trainer.batchesPerEpoch;
-    // The weights and velocities back from the GPU into the model and the state (for checkpoints).
+    // The weights and the optimiser's state back from the GPU into the model and the state (for checkpoints).
     let synced = false;
     const sync = async (): Promise<void> => {
       if (synced) return;
       await trainer.copyToModel(model);
-      const velocities = await trainer.readVelocities();
-      state.optimizer = velocityState(state, velocities, params.map((p) => p.value.shape));
+      const { step, buffers } = await trainer.readOptimizerState();
+      state.optimizer = { step, buffers: buffers.map((list, p) => list.map((b) => T.tensor(b, [...params[p].value.shape]))) };
       synced = true;
     };
     const checkpoint = async (reason: 'epoch' | 'timer' | 'stop'): Promise<void> => {
@@ -117,7 +119,6 @@ export async function fitWebGpu(model: Sequential, train: Dataset, options: FitW
     let lastCheckpoint = now();
     let perCall = options.batchesPerCall ?? 16;
     let stopped = false;
-    const optimizerStart = options.resume ? options.resume.optimizer.step - options.resume.step : 0; // fit's optimiser counts every step
 
     for (; state.epoch < epochs && !stopped; ) {
       const order = epochOrder(state, rng, n);
@@ -148,7 +149,6 @@ export async function fitWebGpu(model: Sequential, train: Dataset, options: FitW
           if (pending) await pending;
         }
         lastFiniteCost = state.lastFiniteCost = r.batchCosts[count - 1];
-        state.optimizer.step = optimizerStart + state.step;
         state.epochSeconds += r.seconds;
         if (options.batchesPerCall === undefined) perCall = Math.max(1, Math.min(4096, Math.round((count * aim) / Math.max(r.seconds, 1e-4))));
         if (options.signal?.aborted) {
@@ -187,25 +187,15 @@ function evaluation(e: { accuracy: number; correct: number; total: number; cost:
   return { accuracy: e.accuracy, correct: e.correct, total: e.total, cost: e.cost };
 }
 
-/** fit's optimiser state for SGD / momentum: one velocity tensor per parameter (none without momentum). */
-function velocityState(state: TrainState, velocities: Float32Array[], shapes: readonly (readonly number[])[]): OptimizerState {
-  return {
-    step: state.optimizer.step,
-    buffers: shapes.map((shape, i) => (velocities.length > 0 ? [T.tensor(velocities[i], [...shape])] : [])),
-  };
-}
-
-/** A state to resume must hold what this trainer keeps: a velocity per parameter exactly when μ > 0. */
-function checkResume(state: TrainState, sizes: number[], momentum: number): void {
+/** A state to resume must hold what this run's optimiser keeps: `per` buffers of each parameter's size. */
+function checkResume(state: TrainState, sizes: number[], per: number): void {
   const buffers = state.optimizer.buffers;
   if (buffers.length !== sizes.length) {
     throw new ArgumentError(`fitWebGpu: the state to resume has optimiser buffers for ${buffers.length} parameters, the model has ${sizes.length}`);
   }
-  buffers.forEach((b, i) => {
-    const want = momentum > 0 ? 1 : 0;
-    if (b.length !== want) {
-      throw new ArgumentError(`fitWebGpu: the state to resume keeps ${b.length} buffers for parameter ${i}; SGD${momentum > 0 ? ' with momentum' : ''} keeps ${want} (was it saved by another optimiser?)`);
-    }
-    if (want === 1 && b[0].size !== sizes[i]) throw new ArgumentError(`fitWebGpu: the state's velocity ${i} has ${b[0].size} values, the parameter ${sizes[i]}`);
+  const kind = per === 2 ? 'Adam' : per === 1 ? 'SGD with momentum' : 'SGD';
+  buffers.forEach((list, i) => {
+    if (list.length !== per) throw new ArgumentError(`fitWebGpu: the state to resume keeps ${list.length} buffers for parameter ${i}; ${kind} keeps ${per} (was it saved by another optimiser?)`);
+    for (const b of list) if (b.size !== sizes[i]) throw new ArgumentError(`fitWebGpu: the state's optimiser buffer of parameter ${i} has ${b.size} values, the parameter ${sizes[i]}`);
   });
 }

@@ -8,7 +8,7 @@
  * Results are reported as console lines `GBTEST {json}` that run.mjs prints and counts.
  */
 import { sequential, type Sequential } from '../../src/nn/model.js';
-import { sgd } from '../../src/optim/optimizers.js';
+import { adam, sgd } from '../../src/optim/optimizers.js';
 import { backprop } from '../../src/rules/backprop.js';
 import { fit, type EpochRecord, type TrainState } from '../../src/train/fit.js';
 import { fitWebGpu } from '../../src/train/fit-webgpu.js';
@@ -408,7 +408,7 @@ async function main(): Promise<void> {
   // ---------------------------------------------------------------- the trainer against the CPU engine
   interface TrainCase {
     name: string; sizes: number[]; hidden: ActivationKind; output: OutputActivation; cost: CostKind;
-    batch: number; n: number; eta: number; momentum: number; lambda: number; l1?: number; tiles?: TileChoice;
+    batch: number; n: number; eta: number; momentum: number; lambda: number; l1?: number; adam?: boolean; tiles?: TileChoice;
   }
   const cases: TrainCase[] = [
     { name: 'sigmoid/sigmoid quadratic', sizes: [12, 8, 4], hidden: 'sigmoid', output: 'sigmoid', cost: 'quadratic', batch: 10, n: 95, eta: 3, momentum: 0, lambda: 0 },
@@ -417,6 +417,8 @@ async function main(): Promise<void> {
     { name: 'linear/softmax quadratic, momentum + L2', sizes: [12, 9, 4], hidden: 'linear', output: 'softmax', cost: 'quadratic', batch: 7, n: 50, eta: 0.4, momentum: 0.5, lambda: 1 },
     { name: 'one layer, linear output, quadratic', sizes: [12, 4], hidden: 'relu', output: 'linear', cost: 'quadratic', batch: 5, n: 33, eta: 0.02, momentum: 0, lambda: 0 },
     { name: 'sigmoid/softmax log-likelihood, momentum + L2 + L1 λ₁=3', sizes: [12, 9, 4], hidden: 'sigmoid', output: 'softmax', cost: 'log-likelihood', batch: 6, n: 40, eta: 0.5, momentum: 0.5, lambda: 1, l1: 3 },
+    { name: 'relu/softmax log-likelihood, Adam + L2', sizes: [12, 10, 6, 4], hidden: 'relu', output: 'softmax', cost: 'log-likelihood', batch: 8, n: 70, eta: 0.01, momentum: 0, lambda: 1, adam: true },
+    { name: 'huge4uw tile: tanh/sigmoid cross-entropy, Adam + L1', sizes: [16, 12, 8], hidden: 'tanh', output: 'sigmoid', cost: 'cross-entropy', batch: 8, n: 60, eta: 0.02, momentum: 0, lambda: 0, l1: 2, adam: true, tiles: 'huge4uw' },
     // Every product on the 'huge4' tile: forward (gather, bias + activation), δ (act'), update (ones
     // column, gather, momentum, L2); rows of 10 and 6 give scalar loads, 12 vec4 ones.
     { name: 'huge4 tile: relu/softmax log-likelihood, momentum 0.9', sizes: [12, 10, 6, 4], hidden: 'relu', output: 'softmax', cost: 'log-likelihood', batch: 16, n: 100, eta: 0.05, momentum: 0.9, lambda: 0, tiles: 'huge4' },
@@ -433,10 +435,12 @@ async function main(): Promise<void> {
       const data = toyData(new Rng(c.n), c.n, c.sizes[0], c.sizes[c.sizes.length - 1]);
       const model = sequential({ sizes: c.sizes, activation: c.hidden, output: c.output, cost: c.cost, rng: 7 });
       const cpu = model.clone();
-      const optimizer = sgd({ eta: c.eta, momentum: c.momentum, lambda: c.lambda, l1: c.l1, trainingSize: c.n });
+      const optimizer = c.adam
+        ? adam({ eta: c.eta, lambda: c.lambda, l1: c.l1, trainingSize: c.n })
+        : sgd({ eta: c.eta, momentum: c.momentum, lambda: c.lambda, l1: c.l1, trainingSize: c.n });
       const params = cpu.parameters();
       const state = optimizer.init(params);
-      const trainer = await createWebGpuTrainer(model, data, { context: ctx, batchSize: c.batch, eta: c.eta, momentum: c.momentum, lambda: c.lambda, l1: c.l1, tiles: c.tiles });
+      const trainer = await createWebGpuTrainer(model, data, { context: ctx, batchSize: c.batch, eta: c.eta, momentum: c.momentum, lambda: c.lambda, l1: c.l1, adam: c.adam ? {} : undefined, tiles: c.tiles });
       const order = new Rng(11).permutation(c.n);
       const batches = Math.ceil(c.n / c.batch);
       const split = Math.max(1, Math.floor(batches / 2));
@@ -586,6 +590,47 @@ async function main(): Promise<void> {
       await fit(onCpu, data, { epochs: 3, batchSize: 10, rng: 77, validation, resume: saved, optimizer: sgd({ eta: 0.2, momentum: 0.7, lambda: 2, trainingSize: n }) });
       onCpu.parameters().forEach((p, i) => expectClose(`fit from the GPU checkpoint: ${p.name}`, p.value.dataSync(), paramsOf(whole!.model)[i], () => 2e-5 * scale(p.value.dataSync())));
       return 'stopped at step 21 (epoch 2, batch 8); resumed bit-identical on the GPU, within 2e-5 × max|w| by fit';
+    });
+
+    await test('fitWebGpu with Adam (+ L2, L1) equals fit with adam; stopped and resumed, bit-identical; fit resumes its state', async () => {
+      const run = { epochs: 2, batchSize: 10, eta: 0.01, adam: {}, lambda: 2, l1: 1, rng: 78, validation, context: ctx, batchesPerCall: 4 };
+      const cpuAdam = () => adam({ eta: 0.01, lambda: 2, l1: 1, trainingSize: n });
+      const cpu = net();
+      const cpuResult = await fit(cpu, data, { epochs: 2, batchSize: 10, rng: 78, validation, optimizer: cpuAdam() });
+      const model = net();
+      const result = await fitWebGpu(model, data, run);
+      const gpu = paramsOf(model);
+      cpu.parameters().forEach((p, i) => expectClose(p.name, gpu[i], p.value.dataSync(), () => 2e-5 * scale(p.value.dataSync())));
+      if (result.state.optimizer.step !== 26 || cpuResult.state.optimizer.step !== 26) throw new Error(`optimizer steps ${result.state.optimizer.step}, fit ${cpuResult.state.optimizer.step}`);
+      result.state.optimizer.buffers.forEach((list, i) => list.forEach((b, k) => {
+        const want = cpuResult.state.optimizer.buffers[i][k].dataSync();
+        expectClose(`${k === 0 ? 'm' : 'v'} of parameter ${i}`, b.dataSync(), want, () => 1e-4 * scale(want) + 1e-9);
+      }));
+      // Stopped after step 9 (calls of 4: steps 9–12 finish first), then resumed on the GPU and by fit.
+      const controller = new AbortController();
+      let saved: TrainState | undefined;
+      const first = net();
+      await fitWebGpu(first, data, {
+        ...run, signal: controller.signal,
+        onEvent: (e) => {
+          if (e.type === 'batch' && e.step === 9) controller.abort();
+          if (e.type === 'checkpoint') {
+            const st = e.state;
+            saved = { ...st, history: st.history.map((h) => ({ ...h })), optimizer: { step: st.optimizer.step, buffers: st.optimizer.buffers.map((b) => b.map((t) => tensor(Float32Array.from(t.dataSync()), [...t.shape]))) } };
+          }
+        },
+      });
+      if (!saved || saved.step !== 12 || saved.optimizer.step !== 12 || saved.optimizer.buffers[0].length !== 2) throw new Error(`stop state ${JSON.stringify(saved && { step: saved.step, optimizer: saved.optimizer.step })}`);
+      const snapshot = paramsOf(first);
+      const resumed = net();
+      resumed.parameters().forEach((p, i) => p.value.dataSync().set(snapshot[i]));
+      await fitWebGpu(resumed, data, { ...run, resume: saved });
+      paramsOf(resumed).forEach((w, i) => expectEqual(`resumed ${resumed.parameters()[i].name}`, w, gpu[i]));
+      const onCpu = net();
+      onCpu.parameters().forEach((p, i) => p.value.dataSync().set(snapshot[i]));
+      await fit(onCpu, data, { epochs: 2, batchSize: 10, rng: 78, validation, resume: saved, optimizer: cpuAdam() });
+      onCpu.parameters().forEach((p, i) => expectClose(`fit from the GPU's Adam state: ${p.name}`, p.value.dataSync(), gpu[i], () => 2e-5 * scale(p.value.dataSync())));
+      return '26 Adam steps within 2e-5 × max|w| of fit; stopped at step 12, resumed bit-identical';
     });
 
     await test('fitWebGpu: a diverging run throws DivergenceError naming the global step and epoch', async () => {

@@ -43,7 +43,7 @@ export const GROUP = 256;
 export const STEP_BYTES = 16;
 
 const COMMON = /* wgsl */ `
-struct Step { start: u32, rows: u32, batch: u32, pad: u32 }
+struct Step { start: u32, rows: u32, batch: u32, stepSize: f32 }
 
 fn sigmoid_(z: f32) -> f32 {
   if (z >= 0.0) { return 1.0 / (1.0 + exp(-z)); }
@@ -199,7 +199,24 @@ export type GemmEpilogue =
    * Column N−1 of op(B) is all ones, so the same dispatch computes db = Σ_rows δ and steps the
    * biases.
    */
-  | { kind: 'update'; momentum: boolean; decay: boolean; l1?: boolean };
+  | { kind: 'update'; momentum: boolean; decay: boolean; l1?: boolean; adam?: AdamConstants };
+
+/**
+ * Adam's constants, compiled into the update (Kingma & Ba 2015, as optim's adam): m = β1 m + (1−β1) g,
+ * v = β2 v + (1−β2) g², w −= s_t m / (√v + ε), with the bias-corrected step size s_t of each batch
+ * in its step-table entry (`step.stepSize`). m and v of a parameter share one array: m, then v.
+ */
+export interface AdamConstants {
+  beta1: number;
+  beta2: number;
+  epsilon: number;
+}
+
+/** A number as a WGSL float literal (float64 digits; the compiler rounds it to f32 once). */
+function floatLiteral(x: number): string {
+  const t = x.toPrecision(17);
+  return t.includes('.') || t.includes('e') ? t : `${t}.0`;
+}
 
 /** A matrix-multiply variant. */
 export interface GemmSpec {
@@ -266,7 +283,8 @@ export function gemmShader(spec: GemmSpec): ShaderSource {
       break;
     case 'update':
       list.push(['rw', 'W', 'array<f32>'], ['rw', 'bvec', 'array<f32>']);
-      if (e.momentum) list.push(['rw', 'vW', 'array<f32>'], ['rw', 'vb', 'array<f32>']);
+      if (e.adam) list.push(['rw', 'mvW', 'array<f32>'], ['rw', 'mvb', 'array<f32>']);
+      else if (e.momentum) list.push(['rw', 'vW', 'array<f32>'], ['rw', 'vb', 'array<f32>']);
       break;
   }
   const { decls, bindings } = declare(list);
@@ -294,19 +312,27 @@ export function gemmShader(spec: GemmSpec): ShaderSource {
       break;
     case 'update': {
       // i: neuron j of Nielsen's layer (row of W); j: input k (column of W), or ldB for the bias.
-      const step = (theta: string, v: string, g: string) =>
-        e.momentum
-          ? `let vNew = params.mu * ${v} - params.eta * ${g};
+      // Adam keeps m at mv[k] and v at mv[size + k] (size: W's M · ldB elements, b's M).
+      const a = e.adam;
+      const step = (theta: string, v: string, g: string, mv: string, k: string, size: string) =>
+        a
+          ? `let m = ${floatLiteral(a.beta1)} * ${mv}[${k}] + ${floatLiteral(1 - a.beta1)} * ${g};
+          let s = ${floatLiteral(a.beta2)} * ${mv}[${size} + ${k}] + ${floatLiteral(1 - a.beta2)} * ${g} * ${g};
+          ${mv}[${k}] = m;
+          ${mv}[${size} + ${k}] = s;
+          ${theta} = ${theta} - step.stepSize * m / (sqrt(s) + ${floatLiteral(a.epsilon)});`
+          : e.momentum
+            ? `let vNew = params.mu * ${v} - params.eta * ${g};
           ${v} = vNew;
           ${theta} = ${theta} + vNew;`
-          : `${theta} = ${theta} - params.eta * ${g};`;
+            : `${theta} = ${theta} - params.eta * ${g};`;
       epilogue = (acc) => `if (j < params.ldB) {
           let w = W[i * params.ldB + j];
           let g = ${acc}${e.decay ? ' + params.decay * w' : ''}${e.l1 ? ' + params.l1 * sign(w)' : ''};
-          ${step('W[i * params.ldB + j]', 'vW[i * params.ldB + j]', 'g')}
+          ${step('W[i * params.ldB + j]', 'vW[i * params.ldB + j]', 'g', 'mvW', 'i * params.ldB + j', 'params.M * params.ldB')}
         } else {
           let g = ${acc};
-          ${step('bvec[i]', 'vb[i]', 'g')}
+          ${step('bvec[i]', 'vb[i]', 'g', 'mvb', 'i', 'params.M')}
         }`;
       break;
     }

@@ -27,7 +27,7 @@ import type { ActivationKind, FloatArray } from '../types.js';
 import { WebGpuContext, type GpuArray, type Pipeline, type Resource, type UniformRange } from './context.js';
 import type { WebGpuDeviceOptions } from './device.js';
 import { gemmGrid, gemmVectorLoads, pickTile, type TileChoice } from './kernels.js';
-import { TILES, gemmShader, outputShader, type CostKind, type OutputActivation, type RowMap } from './shaders.js';
+import { TILES, gemmShader, outputShader, type AdamConstants, type CostKind, type OutputActivation, type RowMap } from './shaders.js';
 import type { GpuBindGroupLike } from './gpu-types.js';
 
 /** A tensor as the trainer sees it (a glassbox `Tensor` fits). */
@@ -69,6 +69,11 @@ export interface WebGpuTrainerOptions {
   lambda?: number;
   /** L1 strength λ₁ (default 0); weights step by (λ₁/n) sgn(w) as in Nielsen ch. 3. */
   l1?: number;
+  /**
+   * Adam instead of SGD (Kingma & Ba 2015, as optim's `adam`), with η as its step size; β1, β2, ε
+   * default to 0.9, 0.999, 1e-8. Not with momentum.
+   */
+  adam?: { beta1?: number; beta2?: number; epsilon?: number };
   /** n in λ/n (default: the number of training examples). */
   trainingSize?: number;
   /** Run on this context (shared with other work; not destroyed by `destroy()`). */
@@ -132,6 +137,13 @@ export interface WebGpuTrainer {
   readParameters(): Promise<Float32Array[]>;
   /** The momentum buffers in the same order (empty without momentum). */
   readVelocities(): Promise<Float32Array[]>;
+  /**
+   * The optimiser's state as optim keeps it: the number of steps taken, and per parameter (W2, b2,
+   * …) its buffers — none for SGD, [v] with momentum, [m, v] for Adam.
+   */
+  readOptimizerState(): Promise<{ step: number; buffers: Float32Array[][] }>;
+  /** Replace it (the same layout; the step sets Adam's bias correction of the next batch). */
+  writeOptimizerState(state: { step: number; buffers: readonly (readonly ArrayLike<number>[])[] }): void;
   /** Replace the parameters (same order and sizes as `readParameters`). */
   writeParameters(values: readonly ArrayLike<number>[]): void;
   /** Replace the momentum buffers (same order and sizes). */
@@ -206,7 +218,7 @@ function checkData(data: LabelledDataLike, nIn: number, classes: number, what: s
   return { n, labels };
 }
 
-function checkOptions(o: WebGpuTrainerOptions, n: number): { momentum: number; decay: number; l1Decay: number } {
+function checkOptions(o: WebGpuTrainerOptions, n: number): { momentum: number; decay: number; l1Decay: number; adam: AdamConstants | null } {
   if (!Number.isInteger(o.batchSize) || o.batchSize < 1) throw new ArgumentError(`webgpu trainer: batchSize must be an integer ≥ 1, got ${o.batchSize}`);
   if (!(Number.isFinite(o.eta) && o.eta > 0)) throw new ArgumentError(`webgpu trainer: eta must be a positive number, got ${o.eta}`);
   const momentum = o.momentum ?? 0;
@@ -215,6 +227,14 @@ function checkOptions(o: WebGpuTrainerOptions, n: number): { momentum: number; d
   if (!(Number.isFinite(lambda) && lambda >= 0)) throw new ArgumentError(`webgpu trainer: lambda must be a number ≥ 0, got ${lambda}`);
   const l1 = o.l1 ?? 0;
   if (!(Number.isFinite(l1) && l1 >= 0)) throw new ArgumentError(`webgpu trainer: l1 must be a number ≥ 0, got ${l1}`);
+  let adam: AdamConstants | null = null;
+  if (o.adam !== undefined) {
+    adam = { beta1: o.adam.beta1 ?? 0.9, beta2: o.adam.beta2 ?? 0.999, epsilon: o.adam.epsilon ?? 1e-8 };
+    if (!(adam.beta1 >= 0 && adam.beta1 < 1)) throw new ArgumentError(`webgpu trainer: adam.beta1 must be in [0, 1), got ${adam.beta1}`);
+    if (!(adam.beta2 >= 0 && adam.beta2 < 1)) throw new ArgumentError(`webgpu trainer: adam.beta2 must be in [0, 1), got ${adam.beta2}`);
+    if (!(Number.isFinite(adam.epsilon) && adam.epsilon > 0)) throw new ArgumentError(`webgpu trainer: adam.epsilon must be a positive number, got ${adam.epsilon}`);
+    if (momentum > 0) throw new ArgumentError(`webgpu trainer: momentum (${momentum}) and adam cannot be combined`);
+  }
   const trainingSize = o.trainingSize ?? n;
   if (!(Number.isFinite(trainingSize) && trainingSize > 0)) throw new ArgumentError(`webgpu trainer: trainingSize must be a positive number, got ${trainingSize}`);
   const every = o.batchesPerSubmit ?? 256;
@@ -225,7 +245,7 @@ function checkOptions(o: WebGpuTrainerOptions, n: number): { momentum: number; d
       if (!(from in TILES) || !(to in TILES)) throw new ArgumentError(`webgpu trainer: tiles maps '${from}' to '${to}'; both must be tiles: ${Object.keys(TILES).join(', ')}`);
     }
   }
-  return { momentum, decay: lambda / trainingSize, l1Decay: l1 / trainingSize };
+  return { momentum, decay: lambda / trainingSize, l1Decay: l1 / trainingSize, adam };
 }
 
 /** A dispatch recorded once per batch: its pipeline, bind group and grid. */
@@ -259,6 +279,9 @@ class Trainer implements WebGpuTrainer {
   private readonly momentum: number;
   private readonly decay: number;
   private readonly l1Decay: number;
+  private readonly adam: AdamConstants | null;
+  /** Optimiser steps taken (Adam's t), set by writeOptimizerState. */
+  private optimizerStep = 0;
   private eta: number;
   private readonly every: number;
   private readonly tiles: TileChoice | undefined;
@@ -269,6 +292,9 @@ class Trainer implements WebGpuTrainer {
   private readonly b: GpuArray[] = [];
   private readonly vW: GpuArray[] = [];
   private readonly vb: GpuArray[] = [];
+  /** Adam's m then v, of each W and b. */
+  private readonly mvW: GpuArray[] = [];
+  private readonly mvb: GpuArray[] = [];
   /** a^(i+2) [batch, nOut_i] of hidden layers; the output layer's z^L in zOut. */
   private readonly act: GpuArray[] = [];
   private readonly zOut: GpuArray;
@@ -298,7 +324,8 @@ class Trainer implements WebGpuTrainer {
     this.output = checked.output;
     this.cost = checked.cost;
     this.batch = options.batchSize;
-    const { momentum, decay, l1Decay } = checkOptions(options, data.n);
+    const { momentum, decay, l1Decay, adam } = checkOptions(options, data.n);
+    this.adam = adam;
     this.momentum = momentum;
     this.decay = decay;
     this.l1Decay = l1Decay;
@@ -320,6 +347,10 @@ class Trainer implements WebGpuTrainer {
       if (momentum > 0) {
         this.vW.push(ctx.zeros(this.shapes[i].nIn * this.shapes[i].nOut));
         this.vb.push(ctx.zeros(this.shapes[i].nOut));
+      }
+      if (adam) {
+        this.mvW.push(ctx.zeros(2 * this.shapes[i].nIn * this.shapes[i].nOut));
+        this.mvb.push(ctx.zeros(2 * this.shapes[i].nOut));
       }
       if (i < L - 1) this.act.push(ctx.array(B * this.shapes[i].nOut));
       this.delta.push(ctx.array(B * this.shapes[i].nOut));
@@ -411,14 +442,15 @@ class Trainer implements WebGpuTrainer {
       const momentum = this.momentum > 0;
       const pipeline = ctx.pipeline(gemmShader({
         transA: true, transB: false, tile, kFromStep: true, rowMapB: i === 0 ? 'gather' : 'none', ...gemmVectorLoads(tile, s.nOut, s.nIn),
-        epilogue: { kind: 'update', momentum, decay: this.decay !== 0, l1: this.l1Decay !== 0 },
+        epilogue: { kind: 'update', momentum, decay: this.decay !== 0, l1: this.l1Decay !== 0, ...(this.adam ? { adam: this.adam } : {}) },
       }));
       const params = this.gemmParams(s.nOut, s.nIn + 1, 0, s.nIn, `update ${i + 2}`);
       this.updateParams.push(params);
       const resources: Resource[] = [params, this.steps, this.delta[i], i === 0 ? this.train.x : this.act[i - 1]];
       if (i === 0) resources.push(this.order);
       resources.push(this.W[i], this.b[i]);
-      if (momentum) resources.push(this.vW[i], this.vb[i]);
+      if (this.adam) resources.push(this.mvW[i], this.mvb[i]);
+      else if (momentum) resources.push(this.vW[i], this.vb[i]);
       this.sites.push({ pipeline, group: ctx.bindGroup(pipeline, resources), grid: gemmGrid(tile, s.nOut, s.nIn + 1) });
     }
   }
@@ -447,6 +479,7 @@ class Trainer implements WebGpuTrainer {
     const t0 = performance.now();
     const ctx = this.context;
     ctx.write(this.order, order);
+    if (this.adam) this.writeStepSizes(first, count);
     for (let k = 0; k < count; k++) {
       const offset = (first + k) * this.stride;
       for (const site of this.sites) ctx.record(site.pipeline, site.group, site.grid, offset);
@@ -467,6 +500,7 @@ class Trainer implements WebGpuTrainer {
     }
     const startStep = this.step;
     this.step += count;
+    this.optimizerStep += count;
     const bad = batchCosts.findIndex((c) => !Number.isFinite(c));
     if (bad >= 0) {
       const last = bad > 0 ? batchCosts[bad - 1] : NaN;
@@ -540,6 +574,69 @@ class Trainer implements WebGpuTrainer {
     return this.readAll([this.W, this.b]);
   }
 
+  /**
+   * Adam's bias-corrected step size s_t = η √(1 − β2^t) / (1 − β1^t) (as optim's adam, in float64)
+   * for the batches first … first + count − 1 of this call, into their step-table entries.
+   */
+  private writeStepSizes(first: number, count: number): void {
+    const { beta1, beta2 } = this.adam!;
+    const n = this.train.n;
+    const words = new Uint32Array((count * this.stride) / 4);
+    const floats = new Float32Array(words.buffer);
+    for (let k = 0; k < count; k++) {
+      const c = first + k;
+      const o = (k * this.stride) / 4;
+      const t = this.optimizerStep + k + 1;
+      words[o] = c * this.batch;
+      words[o + 1] = Math.min(this.batch, n - c * this.batch);
+      words[o + 2] = c;
+      floats[o + 3] = (this.eta * Math.sqrt(1 - beta2 ** t)) / (1 - beta1 ** t);
+    }
+    this.context.writeBytes(this.steps.buffer, this.steps.offset + first * this.stride, words);
+  }
+
+  async readOptimizerState(): Promise<{ step: number; buffers: Float32Array[][] }> {
+    this.checkAlive();
+    const buffers: Float32Array[][] = [];
+    for (let i = 0; i < this.shapes.length; i++) {
+      if (this.adam) {
+        for (const mv of [this.mvW[i], this.mvb[i]]) {
+          const both = await this.context.readFloats(mv);
+          buffers.push([both.slice(0, both.length / 2), both.slice(both.length / 2)]);
+        }
+      } else if (this.momentum > 0) {
+        buffers.push([await this.context.readFloats(this.vW[i])], [await this.context.readFloats(this.vb[i])]);
+      } else {
+        buffers.push([], []);
+      }
+    }
+    return { step: this.optimizerStep, buffers };
+  }
+
+  writeOptimizerState(state: { step: number; buffers: readonly (readonly ArrayLike<number>[])[] }): void {
+    this.checkAlive();
+    if (!(Number.isInteger(state.step) && state.step >= 0)) throw new ArgumentError(`webgpu trainer: writeOptimizerState needs a step count ≥ 0, got ${state.step}`);
+    const per = this.adam ? 2 : this.momentum > 0 ? 1 : 0;
+    const sizes = this.shapes.flatMap((s) => [s.nIn * s.nOut, s.nOut]);
+    if (state.buffers.length !== sizes.length) throw new ArgumentError(`webgpu trainer: writeOptimizerState needs buffers for ${sizes.length} parameters (W2, b2, …), got ${state.buffers.length}`);
+    state.buffers.forEach((list, p) => {
+      if (list.length !== per) throw new ArgumentError(`webgpu trainer: parameter ${p} needs ${per} optimiser buffers (${this.adam ? 'Adam: m, v' : per ? 'momentum: v' : 'SGD: none'}), got ${list.length}`);
+      for (const b of list) if (b.length !== sizes[p]) throw new ShapeError(`webgpu trainer: an optimiser buffer of parameter ${p} must have ${sizes[p]} values, got ${b.length}`);
+    });
+    state.buffers.forEach((list, p) => {
+      const i = p >> 1;
+      if (this.adam) {
+        const both = new Float32Array(2 * sizes[p]);
+        both.set(Float32Array.from(list[0]));
+        both.set(Float32Array.from(list[1]), sizes[p]);
+        this.context.write(p % 2 === 0 ? this.mvW[i] : this.mvb[i], both);
+      } else if (per === 1) {
+        this.context.write(p % 2 === 0 ? this.vW[i] : this.vb[i], Float32Array.from(list[0]));
+      }
+    });
+    this.optimizerStep = state.step;
+  }
+
   async readVelocities(): Promise<Float32Array[]> {
     this.checkAlive();
     return this.momentum > 0 ? this.readAll([this.vW, this.vb]) : [];
@@ -589,7 +686,7 @@ class Trainer implements WebGpuTrainer {
     }
     const ctx = this.context;
     ctx.flush();
-    for (const a of [this.train.x, this.train.y, this.train.labels, this.order, ...this.W, ...this.b, ...this.vW, ...this.vb,
+    for (const a of [this.train.x, this.train.y, this.train.labels, this.order, ...this.W, ...this.b, ...this.vW, ...this.vb, ...this.mvW, ...this.mvb,
       ...this.act, ...this.delta, this.zOut, this.metrics, ...this.extra]) ctx.release(a);
     for (const u of this.uniforms) u.buffer.destroy();
   }
