@@ -1,5 +1,6 @@
 /**
- * tensor/kernels/webgpu/trainer — mini-batch SGD of a dense network entirely on the GPU.
+ * tensor/kernels/webgpu/trainer — mini-batch SGD (plain, momentum or Adam) of a dense network
+ * entirely on the GPU.
  *
  * `createWebGpuTrainer(model, train, options)` uploads the parameters and the whole training set
  * once. An epoch then uploads only the permutation (n ints) and records, per mini-batch, 3L
@@ -9,14 +10,16 @@
  *   output                 cost, δ^L, correct count   (one workgroup; metrics land in a GPU array)
  *   backward   l = L … 1   δ^(l−1) = (δ^l · W^l) ⊙ σ'  (before W^l changes), then
  *                          W^l, b^l stepped in place from δ^lᵀ · a^(l−1) (db as a column of ones)
- * Each batch's { start, rows, batch } sits in a uniform table written once; a dispatch picks its
- * entry by dynamic offset, so one bind group per dispatch site serves the whole run. Only the
- * metrics (cost and correct count per batch) are read back, once per epoch; parameters only when
- * asked (`readParameters`, `copyToModel`).
+ * Each batch's { start, rows, batch, stepSize } sits in a uniform table written once (Adam's
+ * stepSize: before each call); a dispatch picks its entry by dynamic offset, so one bind group per
+ * dispatch site serves the whole run. Only the metrics (cost and correct count per batch) are read
+ * back, once per call of runEpoch; parameters only when asked (`readParameters`, `copyToModel`).
  *
- * The math is that of `fit` with `backprop` and `sgd` (nn/costs, optim/optimizers): the cost of a
- * batch is the mean of C_x over its rows; g = ∂C/∂θ (+ (λ/n) w for weights); θ −= η g, or with
- * momentum v = μ v − η g, θ += v. Only the order of float32 additions differs.
+ * The math is that of `fit` with `backprop` and `sgd` or `adam` (nn/costs, optim/optimizers): the
+ * cost of a batch is the mean of C_x over its rows; g = ∂C/∂θ (+ (λ/n) w + (λ₁/n) sgn(w) for
+ * weights); θ −= η g, or with momentum v = μ v − η g, θ += v, or Adam's step with the bias-corrected
+ * step size of each batch in its step-table entry (rewritten per call). Only the order of float32
+ * additions differs.
  *
  * Kernels may not import nn/, so the model and data are described structurally: a `Sequential`
  * and a `Dataset` fit `DenseNetworkLike` and `LabelledDataLike` as they are. Indices: code layer
