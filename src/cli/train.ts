@@ -517,7 +517,7 @@ export function registerTrain(program: Command): void {
     .option('--limit <n>', 'use only the first n examples of each split (train, validation, test) (default: all)', intFlag(1))
     .option('--out <file>', 'where to save the model (the run record goes beside it, as .run.json)', 'models/model.json')
     .addOption(new Option('--preset <name>', `settings from the book, overridden by explicit flags: ${PRESET_NAMES.map((p) => `${p} = ${PRESETS[p].description}`).join('; ')}`).choices(PRESET_NAMES).default('default'))
-    .option('--backend <name>', `kernel backend: auto (webgpu when a GPU can be had and the run has no --monitor; else wasm when this runtime has WebAssembly SIMD, else js), wasm, ${listBackends().join(', ')}, or webgpu (train on the GPU: SGD, momentum, Adam, L2, L1; checkpoints resume on either)`, 'auto')
+    .option('--backend <name>', `kernel backend: auto (webgpu when a hardware GPU is found — in Node through the webgpu package — and the run has no --monitor; else wasm when this runtime has WebAssembly SIMD, else js), wasm, ${listBackends().join(', ')}, or webgpu (train on the GPU: SGD, momentum, Adam, L2, L1; checkpoints resume on either)`, 'auto')
     .option('--json', 'print one JSON document (the run record) instead of tables and progress')
     .option('--quiet', 'no progress output; print only the test accuracy and where the model went')
     .option('--checkpoint-dir <dir>', 'write a checkpoint there at every epoch end (and on Ctrl-C), keeping the newest two (default: none)')
