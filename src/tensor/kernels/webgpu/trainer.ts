@@ -366,15 +366,25 @@ class Trainer implements WebGpuTrainer {
 
   /** The uniform table of { start, rows, batch } for the chunks of B rows of n examples. */
   private stepTable(n: number, label: string): UniformRange {
-    const chunks = Math.max(1, Math.ceil(n / this.batch));
-    const words = new Uint32Array((chunks * this.stride) / 4);
-    for (let c = 0; c < chunks; c++) {
-      const o = (c * this.stride) / 4;
+    return this.uniform(this.stepEntries(n, 0, Math.max(1, Math.ceil(n / this.batch))), label);
+  }
+
+  /**
+   * Step-table entries { start, rows, batch, stepSize } of the chunks first … first + count − 1 of n
+   * rows, one per `stride` bytes; stepSize(k) for the k-th of them (default 0: unused).
+   */
+  private stepEntries(n: number, first: number, count: number, stepSize?: (k: number) => number): Uint32Array {
+    const words = new Uint32Array((count * this.stride) / 4);
+    const floats = new Float32Array(words.buffer);
+    for (let k = 0; k < count; k++) {
+      const c = first + k;
+      const o = (k * this.stride) / 4;
       words[o] = c * this.batch;
       words[o + 1] = Math.min(this.batch, n - c * this.batch);
       words[o + 2] = c;
+      if (stepSize) floats[o + 3] = stepSize(k);
     }
-    return this.uniform(words, label);
+    return words;
   }
 
   private uniform(data: ArrayBufferView, label: string): UniformRange {
@@ -583,18 +593,10 @@ class Trainer implements WebGpuTrainer {
    */
   private writeStepSizes(first: number, count: number): void {
     const { beta1, beta2 } = this.adam!;
-    const n = this.train.n;
-    const words = new Uint32Array((count * this.stride) / 4);
-    const floats = new Float32Array(words.buffer);
-    for (let k = 0; k < count; k++) {
-      const c = first + k;
-      const o = (k * this.stride) / 4;
+    const words = this.stepEntries(this.train.n, first, count, (k) => {
       const t = this.optimizerStep + k + 1;
-      words[o] = c * this.batch;
-      words[o + 1] = Math.min(this.batch, n - c * this.batch);
-      words[o + 2] = c;
-      floats[o + 3] = (this.eta * Math.sqrt(1 - beta2 ** t)) / (1 - beta1 ** t);
-    }
+      return (this.eta * Math.sqrt(1 - beta2 ** t)) / (1 - beta1 ** t);
+    });
     this.context.writeBytes(this.steps.buffer, this.steps.offset + first * this.stride, words);
   }
 
