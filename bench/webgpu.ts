@@ -16,7 +16,8 @@
  * alone, at the trainer's shapes and tiles, and sums them (scripts/gpu-bench.sh adds W4products;
  * not in the default list, as W4's products take minutes on a software adapter). --only W1fit (W3fit,
  * W4fit; with W1 …) also trains the workload through fitWebGpu, the CLI's loop, and prints its epoch
- * time beside the trainer's.
+ * time beside the trainer's; --only W1mon (W3mon, W4mon) the same with the dynamics monitor on
+ * (`--monitor dynamics`: gradient norms of every 10th batch), beside both.
  * Smaller --examples and --matmul make a quick end-to-end check on a software adapter; --cpu also
  * times one epoch of the CPU engine (`fit`, js backend) on the same data, beside the GPU trainer.
  */
@@ -276,16 +277,28 @@ async function main(): Promise<void> {
         rows.push({ what: `${w.id}: ${tile} vs ${bigTile}`, seconds: best, detail: detail2, ratio: best / base });
         console.log(`${w.id}: ${tile} vs ${bigTile}: ${detail2}`);
       }
+      let fitBest: number | undefined;
       if (only.has(`${w.id}fit`) && tile === '') {
         // The same workload through fitWebGpu, as `glassbox train --backend webgpu` runs it: calls of
         // about 0.25 s with batch events, the stop signal and the checkpoint timer between them.
         const viaFit = sequential({ sizes: w.sizes, activation: w.hidden, output: w.output, cost: w.cost, init: w.init, rng: 1 });
         const r = await fitWebGpu(viaFit, data, { epochs: epochs + 1, batchSize: w.batch, eta: w.eta, momentum: w.momentum, rng: 5, context: ctx });
         const fitTimes = r.history.slice(1).map((h) => h.seconds); // the first epoch warms the calls' size up
-        const fitBest = Math.min(...fitTimes);
+        fitBest = Math.min(...fitTimes);
         const fitDetail = `epochs ${fitTimes.map((t) => t.toFixed(3)).join(', ')} s; fitWebGpu ÷ trainer time = ${(fitBest / best).toFixed(2)} (same run, same GPU)`;
         rows.push({ what: `${w.id} through fitWebGpu (the CLI's loop)`, seconds: fitBest, detail: fitDetail, epochs: fitTimes, ratio: fitBest / best });
         console.log(`${w.id} through fitWebGpu: ${fitBest.toFixed(3)} s per epoch — ${fitDetail}`);
+      }
+      if (only.has(`${w.id}mon`) && tile === '') {
+        // fitWebGpu with the dynamics monitor: the update dispatches also sum ‖∂C/∂W‖², ‖∂C/∂b‖² on every 10th batch.
+        const monitored = sequential({ sizes: w.sizes, activation: w.hidden, output: w.output, cost: w.cost, init: w.init, rng: 1 });
+        const r = await fitWebGpu(monitored, data, { epochs: epochs + 1, batchSize: w.batch, eta: w.eta, momentum: w.momentum, rng: 5, context: ctx, monitor: { dynamics: true } });
+        const monTimes = r.history.slice(1).map((h) => h.seconds);
+        const monBest = Math.min(...monTimes);
+        const monDetail = `epochs ${monTimes.map((t) => t.toFixed(3)).join(', ')} s; ÷ trainer time = ${(monBest / best).toFixed(2)}` +
+          `${fitBest !== undefined ? `, ÷ unmonitored fitWebGpu time = ${(monBest / fitBest).toFixed(2)}` : ''} (same run, same GPU)`;
+        rows.push({ what: `${w.id} through fitWebGpu with --monitor dynamics`, seconds: monBest, detail: monDetail, epochs: monTimes, ratio: monBest / (fitBest ?? best) });
+        console.log(`${w.id} with the dynamics monitor: ${monBest.toFixed(3)} s per epoch — ${monDetail}`);
       }
       if (withCpu && tile === '') {
         const c0 = performance.now();

@@ -206,4 +206,9 @@ describe('fit', async () => {
     const m = sequential({ sizes: [100, 10], rng: 1 });
     await expect(fit(m, train, { epochs: 1, batchSize: 10, optimizer: sgd({ eta: 1 }) })).rejects.toThrow(/784 features but the model's input layer has 100 neurons/);
   });
+
+  it('refuses a dynamics monitor that would sample no batch, naming every', async () => {
+    const m = sequential({ sizes: [784, 10], rng: 1 });
+    await expect(fit(m, train, { epochs: 1, batchSize: 10, optimizer: sgd({ eta: 1 }), monitor: { dynamics: true, every: 0 } })).rejects.toThrow(/fit: monitor.every must be an integer ≥ 1, got 0/);
+  });
 });

@@ -176,6 +176,7 @@ describe('fitWebGpu before the GPU', () => {
     await expect(fitWebGpu(model, data, { epochs: 0, batchSize: 2, eta: 1 })).rejects.toThrow(/fitWebGpu: epochs must be an integer ≥ 1, got 0/);
     await expect(fitWebGpu(model, data, { epochs: 1, batchSize: 2, eta: 1, batchesPerCall: 0 })).rejects.toThrow(/batchesPerCall must be an integer ≥ 1, got 0/);
     await expect(fitWebGpu(model, data, { epochs: 1, batchSize: 2, eta: 1, secondsPerCall: -1 })).rejects.toThrow(/secondsPerCall must be a number > 0, got -1/);
+    await expect(fitWebGpu(model, data, { epochs: 1, batchSize: 2, eta: 1, monitor: { dynamics: true, every: 0 } })).rejects.toThrow(/fitWebGpu: monitor.every must be an integer ≥ 1, got 0/);
   });
 
   it('refuses to resume a state kept by another optimiser', async () => {
@@ -203,6 +204,7 @@ describe('createWebGpuTrainer checks its arguments before asking for a device', 
     ['Adam with momentum', () => [model, data, { batchSize: 2, eta: 1, momentum: 0.9, adam: {} }], ArgumentError, /momentum \(0.9\) and adam cannot be combined/],
     ['Adam with β1 = 1', () => [model, data, { batchSize: 2, eta: 1, adam: { beta1: 1 } }], ArgumentError, /adam.beta1 must be in \[0, 1\), got 1/],
     ['Adam with ε = 0', () => [model, data, { batchSize: 2, eta: 1, adam: { epsilon: 0 } }], ArgumentError, /adam.epsilon must be a positive number, got 0/],
+    ['monitorEvery 1.5', () => [model, data, { batchSize: 2, eta: 1, monitorEvery: 1.5 }], ArgumentError, /monitorEvery must be an integer ≥ 1, got 1.5/],
     ['data of another width', () => [sequential({ sizes: [5, 3], rng: 1 }), data, { batchSize: 2, eta: 1 }], ShapeError, /training data inputs must be \[n, 5\] .* got \[6, 4\]/],
     ['targets of another width', () => [sequential({ sizes: [4, 2], rng: 1 }), data, { batchSize: 2, eta: 1 }], ShapeError, /targets must be \[6, 2\] .* got \[6, 3\]/],
     [

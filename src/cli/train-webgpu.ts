@@ -1,10 +1,9 @@
 /**
  * cli/train-webgpu — what training on the GPU (`--backend webgpu`, or `auto` where a GPU can be had)
- * adds to a run: which settings the GPU trainer cannot take, and the optimiser's numbers for the
- * library's `fitWebGpu` (the same loop as `fit`, with its events, checkpoints, Ctrl-C and resume).
+ * adds to a run: the run's settings as options of the library's `fitWebGpu` (the same loop as
+ * `fit`, with its events, checkpoints, Ctrl-C, resume and dynamics monitor).
  */
 import type { FitWebGpuOptions } from '../index.js';
-import { UsageError } from './common.js';
 
 /** What the GPU run needs of the run's configuration. */
 export interface GpuRunSettings {
@@ -16,26 +15,13 @@ export interface GpuRunSettings {
   monitor: boolean;
 }
 
-/** The settings of this run that the GPU trainer does not support, by flag (empty: it runs on the GPU). */
-export function gpuRefusals(s: GpuRunSettings): string[] {
-  const refused: string[] = [];
-  if (s.monitor) refused.push('--monitor dynamics');
-  return refused;
-}
-
-/** Refuse the settings the GPU trainer does not support, naming their flags (for --backend webgpu). */
-export function checkGpuSettings(s: GpuRunSettings): void {
-  const refused = gpuRefusals(s);
-  if (refused.length > 0) throw new UsageError(`--backend webgpu cannot be combined with: ${refused.join('; ')}`);
-}
-
 /**
- * fitWebGpu's optimiser options for this run: sgd, momentum or Adam (optim's defaults β1 0.9, β2
- * 0.999, ε 1e-8, as the CPU run's), with L2 as (λ/n)·w and L1 as (λ₁/n)·sgn(w).
+ * fitWebGpu's options for this run: sgd, momentum or Adam (optim's defaults β1 0.9, β2 0.999,
+ * ε 1e-8, as the CPU run's), with L2 as (λ/n)·w and L1 as (λ₁/n)·sgn(w), and the dynamics monitor.
  */
-export function gpuOptimizer(s: GpuRunSettings, trainingSize: number): Pick<FitWebGpuOptions, 'eta' | 'momentum' | 'adam' | 'lambda' | 'l1' | 'trainingSize'> {
+export function gpuOptions(s: GpuRunSettings, trainingSize: number): Pick<FitWebGpuOptions, 'eta' | 'momentum' | 'adam' | 'lambda' | 'l1' | 'trainingSize' | 'monitor'> {
   return {
     eta: s.eta, momentum: s.optimizer === 'momentum' ? s.momentum : 0, ...(s.optimizer === 'adam' ? { adam: {} } : {}),
-    lambda: s.lambda, l1: s.l1, trainingSize,
+    lambda: s.lambda, l1: s.l1, trainingSize, ...(s.monitor ? { monitor: { dynamics: true } } : {}),
   };
 }

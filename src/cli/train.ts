@@ -13,7 +13,7 @@ import {
 } from '../index.js';
 import { intFlag, numberFlag, printJson, printTable, sizesFlag, UsageError } from './common.js';
 import { percent, progressMode, TrainProgress } from './progress.js';
-import { checkGpuSettings, gpuOptimizer, gpuRefusals } from './train-webgpu.js';
+import { gpuOptions } from './train-webgpu.js';
 
 /** Exit code of a run stopped by Ctrl-C (128 + SIGINT), as shells use. */
 export const EXIT_INTERRUPTED = 130;
@@ -359,15 +359,14 @@ export async function runTrain(flags: TrainFlags, given: (name: string) => boole
 
   let lastCheckpoint: string | null = resumed?.file ?? null;
   let result: { history: EpochRecord[]; stopped: boolean; state?: TrainState };
-  if (gpu) checkGpuSettings(config);
   // The GPU context: 'webgpu' insists on one (UnsupportedError, naming what is missing, if there is
-  // none); 'auto' takes a hardware GPU (autoBackend passes over software adapters) when the run needs
-  // nothing the GPU trainer lacks. The CPU backend was chosen above.
+  // none); 'auto' takes a hardware GPU (autoBackend passes over software adapters). The CPU backend
+  // was chosen above.
   let gpuContext: WebGpuContext | undefined;
   let backend = cpuBackend;
   try {
     if (gpu) gpuContext = await WebGpuContext.create();
-    else if (wanted === 'auto' && gpuRefusals(config).length === 0) {
+    else if (wanted === 'auto') {
       gpuContext = (await autoBackend({ activate: false, initWasm: async () => {} })).gpu ?? undefined;
     }
     const onGpu = gpuContext !== undefined;
@@ -403,7 +402,7 @@ export async function runTrain(flags: TrainFlags, given: (name: string) => boole
     const onCpu = () => fit(model, splits.train, { ...common, optimizer, monitor: config.monitor ? { dynamics: true } : undefined });
     if (onGpu) {
       try {
-        result = await fitWebGpu(model, splits.train, { ...common, ...gpuOptimizer(config, splits.train.labels.length), context: gpuContext });
+        result = await fitWebGpu(model, splits.train, { ...common, ...gpuOptions(config, splits.train.labels.length), context: gpuContext });
       } catch (e) {
         // 'auto' chose the GPU, which could not take this run (data beyond its buffers): the CPU does.
         if (!(!gpu && !started && e instanceof UnsupportedError)) throw e;
@@ -517,7 +516,7 @@ export function registerTrain(program: Command): void {
     .option('--limit <n>', 'use only the first n examples of each split (train, validation, test) (default: all)', intFlag(1))
     .option('--out <file>', 'where to save the model (the run record goes beside it, as .run.json)', 'models/model.json')
     .addOption(new Option('--preset <name>', `settings from the book, overridden by explicit flags: ${PRESET_NAMES.map((p) => `${p} = ${PRESETS[p].description}`).join('; ')}`).choices(PRESET_NAMES).default('default'))
-    .option('--backend <name>', `kernel backend: auto (webgpu when a hardware GPU is found — in Node through the webgpu package — and the run has no --monitor; else wasm when this runtime has WebAssembly SIMD, else js), wasm, ${listBackends().join(', ')}, or webgpu (train on the GPU: SGD, momentum, Adam, L2, L1; checkpoints resume on either)`, 'auto')
+    .option('--backend <name>', `kernel backend: auto (webgpu when a hardware GPU is found — in Node through the webgpu package; else wasm when this runtime has WebAssembly SIMD, else js), wasm, ${listBackends().join(', ')}, or webgpu (train on the GPU: SGD, momentum, Adam, L2, L1, --monitor; checkpoints resume on either)`, 'auto')
     .option('--json', 'print one JSON document (the run record) instead of tables and progress')
     .option('--quiet', 'no progress output; print only the test accuracy and where the model went')
     .option('--checkpoint-dir <dir>', 'write a checkpoint there at every epoch end (and on Ctrl-C), keeping the newest two (default: none)')

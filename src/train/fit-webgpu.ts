@@ -49,6 +49,12 @@ export interface FitWebGpuOptions extends Pick<WebGpuTrainerOptions,
   secondsPerCall?: number;
   /** Or: exactly this many batches per call (tests). */
   batchesPerCall?: number;
+  /**
+   * As fit's: record each layer's mean ‖∂C/∂b^l‖ and ‖∂C/∂W^l‖ over the batches whose index in
+   * the epoch is a multiple of `every` (default 10) in each epoch's record. Measured on the GPU by
+   * the update dispatches themselves (the trainer's `monitorEvery`).
+   */
+  monitor?: { dynamics?: boolean; every?: number };
 }
 
 const now = (): number => (typeof performance !== 'undefined' ? performance.now() : Date.now());
@@ -68,6 +74,10 @@ export async function fitWebGpu(model: Sequential, train: Dataset, options: FitW
   if (options.batchesPerCall !== undefined && !(Number.isInteger(options.batchesPerCall) && options.batchesPerCall >= 1)) {
     throw new ArgumentError(`fitWebGpu: batchesPerCall must be an integer ≥ 1, got ${options.batchesPerCall}`);
   }
+  const monitorEvery = options.monitor?.dynamics ? options.monitor.every ?? 10 : undefined;
+  if (monitorEvery !== undefined && !(Number.isInteger(monitorEvery) && monitorEvery >= 1)) {
+    throw new ArgumentError(`fitWebGpu: monitor.every must be an integer ≥ 1, got ${monitorEvery}`);
+  }
   const aim = options.secondsPerCall ?? 0.25;
   if (!(aim > 0)) throw new ArgumentError(`fitWebGpu: secondsPerCall must be a number > 0, got ${options.secondsPerCall}`);
   const n = train.labels.length;
@@ -79,7 +89,7 @@ export async function fitWebGpu(model: Sequential, train: Dataset, options: FitW
   // The trainer first: if the GPU cannot take the run, nothing else (the caller's Rng) has changed.
   const trainer = await createWebGpuTrainer(model, train, {
     batchSize, eta: options.eta, momentum, lambda: options.lambda, l1: options.l1, adam: options.adam, trainingSize: options.trainingSize,
-    context: options.context, device: options.device, tiles: options.tiles,
+    context: options.context, device: options.device, tiles: options.tiles, monitorEvery,
   });
   try {
     // The Rng as fit uses it: one fork for the rule's state (backprop's is unused), then the saved state.
@@ -122,6 +132,9 @@ export async function fitWebGpu(model: Sequential, train: Dataset, options: FitW
 
     for (; state.epoch < epochs && !stopped; ) {
       const order = epochOrder(state, rng, n);
+      // As fit: the monitored batches this run took part in (a resumed epoch: from its resume).
+      const speedSums = model.layers.map(() => ({ gradB: 0, gradW: 0 }));
+      let monitored = 0;
       while (state.batchInEpoch < batchesPerEpoch) {
         const count = Math.min(perCall, batchesPerEpoch - state.batchInEpoch);
         const stepBefore = trainer.step;
@@ -148,6 +161,13 @@ export async function fitWebGpu(model: Sequential, train: Dataset, options: FitW
           const pending = emit({ type: 'batch', epoch: state.epoch + 1, batch: state.batchInEpoch, batches: batchesPerEpoch, step: state.step, cost });
           if (pending) await pending;
         }
+        for (const g of r.gradientNorms ?? []) {
+          monitored++;
+          g.gradW.forEach((w, l) => {
+            speedSums[l].gradW += w;
+            speedSums[l].gradB += g.gradB[l];
+          });
+        }
         lastFiniteCost = state.lastFiniteCost = r.batchCosts[count - 1];
         state.epochSeconds += r.seconds;
         if (options.batchesPerCall === undefined) perCall = Math.max(1, Math.min(4096, Math.round((count * aim) / Math.max(r.seconds, 1e-4))));
@@ -165,6 +185,7 @@ export async function fitWebGpu(model: Sequential, train: Dataset, options: FitW
       const record: EpochRecord = { epoch: state.epoch + 1, trainCost: state.epochCostSum / batchesPerEpoch, seconds: state.epochSeconds };
       if (options.validation) record.validation = evaluation(await trainer.evaluate(options.validation));
       if (options.test) record.test = evaluation(await trainer.evaluate(options.test));
+      if (monitored > 0) record.dynamics = speedSums.map((s, l) => ({ layer: l + 2, gradB: s.gradB / monitored, gradW: s.gradW / monitored }));
       endEpoch(state, record, rng);
       await emit({ type: 'epoch', record });
       await checkpoint('epoch');

@@ -158,12 +158,15 @@ export async function fit(model: Sequential, train: Dataset, options: FitOptions
   if (train.classes !== outputs) {
     throw new ArgumentError(`fit: the data has ${train.classes} classes but the model's output layer has ${outputs} neurons`);
   }
+  const monitorEvery = options.monitor?.every ?? 10;
+  if (options.monitor?.dynamics && !(Number.isInteger(monitorEvery) && monitorEvery >= 1)) {
+    throw new ArgumentError(`fit: monitor.every must be an integer ≥ 1, got ${monitorEvery}`);
+  }
   const rule = options.rule ?? backprop;
   const params = model.parameters();
   const rng = options.rng instanceof Rng ? options.rng : new Rng(options.rng ?? 0);
   const ruleState = rule.init(model, rng.fork());
   const batchesPerEpoch = Math.ceil(n / batchSize);
-  const monitorEvery = options.monitor?.every ?? 10;
   const yieldEvery = options.yieldEveryMs ?? 50;
   // The listener's promise, if it returned one: callers await that alone, so a batch event from a
   // synchronous listener costs no turn of the event loop (measurable at batch 10).

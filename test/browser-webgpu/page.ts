@@ -14,7 +14,7 @@ import { fit, type EpochRecord, type TrainState } from '../../src/train/fit.js';
 import { fitWebGpu } from '../../src/train/fit-webgpu.js';
 import { evaluate } from '../../src/train/evaluate.js';
 import { datasetFromArrays, type Dataset } from '../../src/data/types.js';
-import { gatherRows, tensor } from '../../src/tensor/ops.js';
+import { gatherRows, norm, tensor } from '../../src/tensor/ops.js';
 import { referenceKernels as ref } from '../../src/tensor/kernels/reference.js';
 import { activate, activatePrime, softplus } from '../../src/tensor/kernels/scalar.js';
 import type { ActivationKind } from '../../src/tensor/kernels/types.js';
@@ -409,16 +409,19 @@ async function main(): Promise<void> {
   interface TrainCase {
     name: string; sizes: number[]; hidden: ActivationKind; output: OutputActivation; cost: CostKind;
     batch: number; n: number; eta: number; momentum: number; lambda: number; l1?: number; adam?: boolean; tiles?: TileChoice;
+    /** The dynamics monitor on every this many batches: its gradient norms checked against the CPU's. */
+    monitor?: number;
   }
   const cases: TrainCase[] = [
-    { name: 'sigmoid/sigmoid quadratic', sizes: [12, 8, 4], hidden: 'sigmoid', output: 'sigmoid', cost: 'quadratic', batch: 10, n: 95, eta: 3, momentum: 0, lambda: 0 },
+    { name: 'sigmoid/sigmoid quadratic, monitored', sizes: [12, 8, 4], hidden: 'sigmoid', output: 'sigmoid', cost: 'quadratic', batch: 10, n: 95, eta: 3, momentum: 0, lambda: 0, monitor: 3 },
     { name: 'relu/softmax log-likelihood, momentum 0.9', sizes: [12, 10, 6, 4], hidden: 'relu', output: 'softmax', cost: 'log-likelihood', batch: 16, n: 100, eta: 0.05, momentum: 0.9, lambda: 0 },
     { name: 'tanh/sigmoid cross-entropy, L2 λ=5', sizes: [12, 7, 4], hidden: 'tanh', output: 'sigmoid', cost: 'cross-entropy', batch: 8, n: 64, eta: 0.5, momentum: 0, lambda: 5 },
     { name: 'linear/softmax quadratic, momentum + L2', sizes: [12, 9, 4], hidden: 'linear', output: 'softmax', cost: 'quadratic', batch: 7, n: 50, eta: 0.4, momentum: 0.5, lambda: 1 },
     { name: 'one layer, linear output, quadratic', sizes: [12, 4], hidden: 'relu', output: 'linear', cost: 'quadratic', batch: 5, n: 33, eta: 0.02, momentum: 0, lambda: 0 },
-    { name: 'sigmoid/softmax log-likelihood, momentum + L2 + L1 λ₁=3', sizes: [12, 9, 4], hidden: 'sigmoid', output: 'softmax', cost: 'log-likelihood', batch: 6, n: 40, eta: 0.5, momentum: 0.5, lambda: 1, l1: 3 },
+    { name: 'sigmoid/softmax log-likelihood, momentum + L2 + L1 λ₁=3, monitored', sizes: [12, 9, 4], hidden: 'sigmoid', output: 'softmax', cost: 'log-likelihood', batch: 6, n: 40, eta: 0.5, momentum: 0.5, lambda: 1, l1: 3, monitor: 2 },
     { name: 'relu/softmax log-likelihood, Adam + L2', sizes: [12, 10, 6, 4], hidden: 'relu', output: 'softmax', cost: 'log-likelihood', batch: 8, n: 70, eta: 0.01, momentum: 0, lambda: 1, adam: true },
-    { name: 'huge4uw tile: tanh/sigmoid cross-entropy, Adam + L1', sizes: [16, 12, 8], hidden: 'tanh', output: 'sigmoid', cost: 'cross-entropy', batch: 8, n: 60, eta: 0.02, momentum: 0, lambda: 0, l1: 2, adam: true, tiles: 'huge4uw' },
+    // Monitored with Adam: layer 2's update binds 8 storage arrays (δ, x, the order, W, b, m|v of each, the norms), WebGPU's default limit.
+    { name: 'huge4uw tile: tanh/sigmoid cross-entropy, Adam + L1, monitored', sizes: [16, 12, 8], hidden: 'tanh', output: 'sigmoid', cost: 'cross-entropy', batch: 8, n: 60, eta: 0.02, momentum: 0, lambda: 0, l1: 2, adam: true, tiles: 'huge4uw', monitor: 3 },
     // Every product on the 'huge4' tile: forward (gather, bias + activation), δ (act'), update (ones
     // column, gather, momentum, L2); rows of 10 and 6 give scalar loads, 12 vec4 ones.
     { name: 'huge4 tile: relu/softmax log-likelihood, momentum 0.9', sizes: [12, 10, 6, 4], hidden: 'relu', output: 'softmax', cost: 'log-likelihood', batch: 16, n: 100, eta: 0.05, momentum: 0.9, lambda: 0, tiles: 'huge4' },
@@ -428,7 +431,9 @@ async function main(): Promise<void> {
     { name: 'huge4uw tile: relu/softmax log-likelihood, momentum + L2', sizes: [12, 10, 6, 4], hidden: 'relu', output: 'softmax', cost: 'log-likelihood', batch: 16, n: 100, eta: 0.05, momentum: 0.9, lambda: 1, tiles: 'huge4uw' },
     { name: 'large4 tile, vec4 loads: sigmoid/sigmoid quadratic, momentum', sizes: [16, 12, 8], hidden: 'sigmoid', output: 'sigmoid', cost: 'quadratic', batch: 8, n: 60, eta: 2, momentum: 0.5, lambda: 0, tiles: 'large4' },
     // The 8 × 16-thread tile (128 × 64), every product on it, with vec4 loads in every product.
-    { name: 'huge4h tile, vec4 loads: relu/softmax log-likelihood, momentum + L2', sizes: [16, 12, 8], hidden: 'relu', output: 'softmax', cost: 'log-likelihood', batch: 8, n: 60, eta: 0.05, momentum: 0.9, lambda: 1, tiles: 'huge4h' },
+    { name: 'huge4h tile, vec4 loads: relu/softmax log-likelihood, momentum + L2, monitored', sizes: [16, 12, 8], hidden: 'relu', output: 'softmax', cost: 'log-likelihood', batch: 8, n: 60, eta: 0.05, momentum: 0.9, lambda: 1, tiles: 'huge4h', monitor: 1 },
+    // The scalar 128 × 128 tile, monitored: its reduction goes through As and Bs (floats, not vec4s).
+    { name: 'huge tile: relu/softmax log-likelihood, L2, monitored', sizes: [12, 10, 6, 4], hidden: 'relu', output: 'softmax', cost: 'log-likelihood', batch: 16, n: 100, eta: 0.05, momentum: 0, lambda: 1, tiles: 'huge', monitor: 4 },
   ];
   for (const c of cases) {
     await test(`trainer ${c.name} ${JSON.stringify(c.sizes)} batch ${c.batch}, n ${c.n}: every batch cost and the weights after each part of an epoch equal the CPU engine's`, async () => {
@@ -440,22 +445,36 @@ async function main(): Promise<void> {
         : sgd({ eta: c.eta, momentum: c.momentum, lambda: c.lambda, l1: c.l1, trainingSize: c.n });
       const params = cpu.parameters();
       const state = optimizer.init(params);
-      const trainer = await createWebGpuTrainer(model, data, { context: ctx, batchSize: c.batch, eta: c.eta, momentum: c.momentum, lambda: c.lambda, l1: c.l1, adam: c.adam ? {} : undefined, tiles: c.tiles });
+      const trainer = await createWebGpuTrainer(model, data, {
+        context: ctx, batchSize: c.batch, eta: c.eta, momentum: c.momentum, lambda: c.lambda, l1: c.l1, adam: c.adam ? {} : undefined, tiles: c.tiles, monitorEvery: c.monitor,
+      });
       const order = new Rng(11).permutation(c.n);
       const batches = Math.ceil(c.n / c.batch);
       const split = Math.max(1, Math.floor(batches / 2));
       let worst = 0;
       let first = 0;
+      let monitored = 0;
       for (const count of [split, batches - split]) {
         if (count === 0) continue;
         const r = await trainer.runEpoch(order, { firstBatch: first, batches: count });
+        const norms = [...(r.gradientNorms ?? [])];
         for (let b = first; b < first + count; b++) {
           const idx = order.subarray(b * c.batch, Math.min(c.n, (b + 1) * c.batch));
           const step = backprop.step(cpu, { x: gatherRows(data.x, idx), y: gatherRows(data.y, idx) }, null, new Rng(0));
+          if (c.monitor && b % c.monitor === 0) {
+            // ‖∂C/∂W‖, ‖∂C/∂b‖ of this batch's cost, before the step (and before L2/L1), per layer.
+            const got = norms.shift();
+            if (!got || got.batch !== b) throw new Error(`batch ${b}: expected its gradient norms, got ${JSON.stringify(got)}`);
+            const want = step.grads.map((g) => norm(g));
+            expectClose(`batch ${b} ‖∂C/∂W‖`, got.gradW, want.filter((_, k) => k % 2 === 0), (k) => 1e-4 * want[2 * k] + 1e-7);
+            expectClose(`batch ${b} ‖∂C/∂b‖`, got.gradB, want.filter((_, k) => k % 2 === 1), (k) => 1e-4 * want[2 * k + 1] + 1e-7);
+            monitored++;
+          }
           optimizer.step(params, step.grads, state);
           const got = r.batchCosts[b - first];
           if (!(Math.abs(got - step.cost) <= 2e-5 * (Math.abs(step.cost) + 1))) throw new Error(`batch ${b + 1}: GPU cost ${got}, CPU cost ${step.cost}`);
         }
+        if (norms.length > 0 || (!c.monitor && r.gradientNorms)) throw new Error(`unexpected gradient norms ${JSON.stringify(norms)}`);
         first += count;
         const gpuParams = await trainer.readParameters();
         // Float32 training: both sides round differently at every step; the gap stays at the level
@@ -475,7 +494,7 @@ async function main(): Promise<void> {
       const gpuNow = await trainer.readParameters();
       target.parameters().forEach((p, i) => expectEqual(`copyToModel ${p.name}`, p.value.dataSync(), gpuNow[i]));
       trainer.destroy();
-      return `worst weight gap ${(worst * 100).toFixed(1)}% of tolerance; ${trainer.dispatchesPerBatch} dispatches per batch`;
+      return `worst weight gap ${(worst * 100).toFixed(1)}% of tolerance; ${trainer.dispatchesPerBatch} dispatches per batch${c.monitor ? `; gradient norms of ${monitored} batches within 1e-4` : ''}`;
     });
   }
 
@@ -631,6 +650,27 @@ async function main(): Promise<void> {
       await fit(onCpu, data, { epochs: 2, batchSize: 10, rng: 78, validation, resume: saved, optimizer: cpuAdam() });
       onCpu.parameters().forEach((p, i) => expectClose(`fit from the GPU's Adam state: ${p.name}`, p.value.dataSync(), gpu[i], () => 2e-5 * scale(p.value.dataSync())));
       return '26 Adam steps within 2e-5 × max|w| of fit; stopped at step 12, resumed bit-identical';
+    });
+
+    await test('fitWebGpu --monitor dynamics: each epoch\'s mean ‖∂C/∂W^l‖, ‖∂C/∂b^l‖ equal fit\'s (every 3rd batch, across calls)', async () => {
+      if (!whole) throw new Error('needs the first fitWebGpu test');
+      const monitor = { dynamics: true, every: 3 };
+      const cpu = net();
+      const cpuResult = await fit(cpu, data, { epochs: 3, batchSize: 10, rng: 77, validation, monitor, optimizer: sgd({ eta: 0.2, momentum: 0.7, lambda: 2, trainingSize: n }) });
+      const model = net();
+      const result = await fitWebGpu(model, data, { ...gpuRun, monitor });
+      // The monitor only observes: the weights are those of the unmonitored run, bit for bit.
+      paramsOf(model).forEach((w, i) => expectEqual(`monitored ${model.parameters()[i].name}`, w, paramsOf(whole!.model)[i]));
+      let worst = 0;
+      result.history.forEach((h, e) => {
+        const want = cpuResult.history[e].dynamics!;
+        if (!h.dynamics || h.dynamics.length !== 3) throw new Error(`epoch ${e + 1}: dynamics ${JSON.stringify(h.dynamics)}`);
+        h.dynamics.forEach((d, l) => {
+          if (d.layer !== want[l].layer) throw new Error(`epoch ${e + 1}: layer ${d.layer}, fit's ${want[l].layer}`);
+          worst = Math.max(worst, expectClose(`epoch ${e + 1} layer ${d.layer} ‖∂C/∂W‖, ‖∂C/∂b‖`, [d.gradW, d.gradB], [want[l].gradW, want[l].gradB], (k) => 1e-4 * [want[l].gradW, want[l].gradB][k]));
+        });
+      });
+      return `3 epochs × 3 layers; worst gap ${(worst * 100).toFixed(1)}% of 1e-4 relative`;
     });
 
     await test('fitWebGpu: a diverging run throws DivergenceError naming the global step and epoch', async () => {

@@ -197,9 +197,12 @@ export type GemmEpilogue =
    * Gradient-descent step fused onto dW = δᵀ · a^(l−1): g = acc (+ decay·w, + l1·sign(w) for
    * weights: L2 and L1 as λ/n and λ₁/n), then w −= η g, or with momentum v = μ v − η g, w += v.
    * Column N−1 of op(B) is all ones, so the same dispatch computes db = Σ_rows δ and steps the
-   * biases.
+   * biases. With `normsEvery` (fit's dynamics monitor), on the batches whose step.batch is a
+   * multiple of it, each workgroup also writes Σ acc² over its weights and over its biases — the
+   * squared lengths of its part of ∂C/∂W and ∂C/∂b, before L2 and L1 — to
+   * normParts[2·(slot · workgroups + workgroup) + {0, 1}], slot = step.batch / normsEvery.
    */
-  | { kind: 'update'; momentum: boolean; decay: boolean; l1?: boolean; adam?: AdamConstants };
+  | { kind: 'update'; momentum: boolean; decay: boolean; l1?: boolean; adam?: AdamConstants; normsEvery?: number };
 
 /**
  * Adam's constants, compiled into the update (Kingma & Ba 2015, as optim's adam): m = β1 m + (1−β1) g,
@@ -240,6 +243,38 @@ export interface GemmSpec {
   vec4A?: boolean;
   /** vec4 tiles only: read B as vec4s (stored rows of ldB, or K when transB, a multiple of 4). */
   vec4B?: boolean;
+}
+
+/**
+ * The update epilogue's gradient norms (`normsEvery`): per-thread sums of squares declared before
+ * the epilogue (`before`), and after it (`after`) on monitored batches a reduction through the
+ * workgroup memory the multiply is done with (As, and Bs for the scalar tiles: at least T floats
+ * each) into this workgroup's pair in normParts. Empty strings without `normsEvery`.
+ */
+function normsCode(spec: GemmSpec, T: number, vec4: boolean): { builtin: string; before: string; after: string } {
+  const e = spec.epilogue;
+  if (e.kind !== 'update' || e.normsEvery === undefined) return { builtin: '', before: '', after: '' };
+  const store = vec4 ? 'As[tid] = vec4<f32>(sqW, sqB, 0.0, 0.0);' : 'As[tid] = sqW;\n    Bs[tid] = sqB;';
+  const add = vec4 ? 'sW = sW + As[t].x;\n        sB = sB + As[t].y;' : 'sW = sW + As[t];\n        sB = sB + Bs[t];';
+  return {
+    builtin: ', @builtin(num_workgroups) nwg: vec3<u32>',
+    before: '  var sqW = 0.0; // this thread\'s Σ (∂C/∂w)² and Σ (∂C/∂b)², for the dynamics monitor\n  var sqB = 0.0;\n',
+    after: `
+  if (step.batch % ${e.normsEvery}u == 0u) { // a monitored batch: this workgroup's sums into normParts
+    ${store}
+    workgroupBarrier();
+    if (tid == 0u) {
+      var sW = 0.0;
+      var sB = 0.0;
+      for (var t = 0u; t < ${T}u; t = t + 1u) {
+        ${add}
+      }
+      let at = 2u * ((step.batch / ${e.normsEvery}u) * nwg.x * nwg.y + wid.y * nwg.x + wid.x);
+      normParts[at] = sW;
+      normParts[at + 1u] = sB;
+    }
+  }`,
+  };
 }
 
 /**
@@ -285,6 +320,10 @@ export function gemmShader(spec: GemmSpec): ShaderSource {
       list.push(['rw', 'W', 'array<f32>'], ['rw', 'bvec', 'array<f32>']);
       if (e.adam) list.push(['rw', 'mvW', 'array<f32>'], ['rw', 'mvb', 'array<f32>']);
       else if (e.momentum) list.push(['rw', 'vW', 'array<f32>'], ['rw', 'vb', 'array<f32>']);
+      if (e.normsEvery !== undefined) {
+        if (!(Number.isInteger(e.normsEvery) && e.normsEvery >= 1)) throw new ArgumentError(`gemmShader: normsEvery must be an integer ≥ 1, got ${e.normsEvery}`);
+        list.push(['rw', 'normParts', 'array<f32>']);
+      }
       break;
   }
   const { decls, bindings } = declare(list);
@@ -326,12 +365,13 @@ export function gemmShader(spec: GemmSpec): ShaderSource {
           ${v} = vNew;
           ${theta} = ${theta} + vNew;`
             : `${theta} = ${theta} - params.eta * ${g};`;
+      const norms = e.normsEvery !== undefined;
       epilogue = (acc) => `if (j < params.ldB) {
-          let w = W[i * params.ldB + j];
+          let w = W[i * params.ldB + j];${norms ? `\n          sqW = sqW + ${acc} * ${acc};` : ''}
           let g = ${acc}${e.decay ? ' + params.decay * w' : ''}${e.l1 ? ' + params.l1 * sign(w)' : ''};
           ${step('W[i * params.ldB + j]', 'vW[i * params.ldB + j]', 'g', 'mvW', 'i * params.ldB + j', 'params.M * params.ldB')}
         } else {
-          let g = ${acc};
+          let g = ${acc};${norms ? '\n          sqB = sqB + g * g;' : ''}
           ${step('bvec[i]', 'vb[i]', 'g', 'mvb', 'i', 'params.M')}
         }`;
       break;
@@ -365,6 +405,7 @@ export function gemmShader(spec: GemmSpec): ShaderSource {
       if (j < N && p < K) {${ones ? ' if (j == params.ldB) { v = 1.0; } else {' : ''} v = B[${bIndex}];${ones ? ' }' : ''} }
       Bs[c * BN + s] = v;
     }`).join('\n');
+  const norms = normsCode(spec, threads, false);
   const ms = range(t.RM);
   const ns = range(t.RN);
   const accs = ms.flatMap((m) => ns.map((n) => `acc${m}_${n}`));
@@ -394,7 +435,7 @@ var<workgroup> Bs: array<f32, ${t.BK * t.BN}>; // Bs[c * BN + s] = op(B)[k0 + c,
 // A 16 × 16 thread block computes a BM × BN tile of C; thread (x, y) owns rows y + 16m, columns x + 16n.
 @compute @workgroup_size(16, 16, 1)
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>,
-        @builtin(local_invocation_index) tid: u32) {
+        @builtin(local_invocation_index) tid: u32${norms.builtin}) {
   let M = ${spec.mFromStep ? 'step.rows' : 'params.M'};
   let N = params.N;
   let K = ${spec.kFromStep ? 'step.rows' : 'params.K'};
@@ -410,7 +451,7 @@ ${inner}
     }
     workgroupBarrier();
   }
-${finish}
+${norms.before}${finish}${norms.after}
 }
 `;
   const key = `gemm:${spec.transA ? 'T' : 'N'}${spec.transB ? 'T' : 'N'}:${spec.tile}:${spec.mFromStep ? 'mS' : ''}${spec.kFromStep ? 'kS' : ''}:${rowMapA}:${rowMapB}:${JSON.stringify(e)}`;
@@ -447,6 +488,7 @@ function gemmVec4(spec: GemmSpec, decls: string, epilogue: (acc: string) => stri
   const TX = t.TX ?? 16; // threads across the tile's columns
   const TY = t.TY ?? 16; // threads down its rows
   const T = TX * TY;
+  const norms = normsCode(spec, T, true);
   const rowMapA = spec.rowMapA ?? 'none';
   const rowMapB = spec.rowMapB ?? 'none';
   const A4 = t.BM / 4; // vec4s of one step c of the sum in As
@@ -577,7 +619,7 @@ var<workgroup> Bs: array<vec4<f32>, ${t.BK * B4}>; // Bs[c * ${B4} + s4] = op(B)
 // and columns ${4 * TX} h + 4 tx + (0…3) of it.
 @compute @workgroup_size(${TX}, ${TY}, 1)
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>,
-        @builtin(local_invocation_index) tid: u32) {
+        @builtin(local_invocation_index) tid: u32${norms.builtin}) {
   let M = ${spec.mFromStep ? 'step.rows' : 'params.M'};
   let N = params.N;
   let K = ${spec.kFromStep ? 'step.rows' : 'params.K'};
@@ -617,7 +659,7 @@ ${loads}
 ${multiply}
     workgroupBarrier();
   }`}
-${finish}
+${norms.before}${finish}${norms.after}
 }
 `;
 }

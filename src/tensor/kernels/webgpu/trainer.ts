@@ -13,7 +13,9 @@
  * Each batch's { start, rows, batch, stepSize } sits in a uniform table written once (Adam's
  * stepSize: before each call); a dispatch picks its entry by dynamic offset, so one bind group per
  * dispatch site serves the whole run. Only the metrics (cost and correct count per batch) are read
- * back, once per call of runEpoch; parameters only when asked (`readParameters`, `copyToModel`).
+ * back, once per call of runEpoch — with `monitorEvery`, also each monitored batch's per-workgroup
+ * sums of squared gradient entries, which the update dispatches write as they step; parameters only
+ * when asked (`readParameters`, `copyToModel`).
  *
  * The math is that of `fit` with `backprop` and `sgd` or `adam` (nn/costs, optim/optimizers): the
  * cost of a batch is the mean of C_x over its rows; g = ∂C/∂θ (+ (λ/n) w + (λ₁/n) sgn(w) for
@@ -90,6 +92,23 @@ export interface WebGpuTrainerOptions {
    * runs the scalar 128 × 128 kernel where the vec4 one would run (bench/webgpu.ts compares them).
    */
   tiles?: TileChoice;
+  /**
+   * Measure ‖∂C/∂W^l‖ and ‖∂C/∂b^l‖ (each layer's gradient of the batch cost, before L2 and L1)
+   * on the batches whose index in the epoch is a multiple of this (as fit's `monitor: { dynamics,
+   * every }`): the update dispatches sum the squares as they step, and runEpoch returns them as
+   * `gradientNorms`. Default: off.
+   */
+  monitorEvery?: number;
+}
+
+/** The gradient's length per layer on one monitored batch (`monitorEvery`). */
+export interface GpuGradientNorms {
+  /** The batch's index in its epoch (0-based). */
+  batch: number;
+  /** ‖∂C/∂W^l‖ (Frobenius) of each weight layer, l = 2 … L. */
+  gradW: number[];
+  /** ‖∂C/∂b^l‖ of each weight layer. */
+  gradB: number[];
 }
 
 /** What one (part of an) epoch produced. */
@@ -107,6 +126,8 @@ export interface GpuEpochResult {
   accuracy: number;
   /** Wall-clock seconds, including waiting for the GPU and reading the metrics back. */
   seconds: number;
+  /** With `monitorEvery`: the gradient's lengths on the monitored batches of this call, in order. */
+  gradientNorms?: GpuGradientNorms[];
 }
 
 /** Accuracy and mean cost over a data set (as train/evaluate). */
@@ -242,6 +263,9 @@ function checkOptions(o: WebGpuTrainerOptions, n: number): { momentum: number; d
   if (!(Number.isFinite(trainingSize) && trainingSize > 0)) throw new ArgumentError(`webgpu trainer: trainingSize must be a positive number, got ${trainingSize}`);
   const every = o.batchesPerSubmit ?? 256;
   if (!Number.isInteger(every) || every < 1) throw new ArgumentError(`webgpu trainer: batchesPerSubmit must be an integer ≥ 1, got ${every}`);
+  if (o.monitorEvery !== undefined && !(Number.isInteger(o.monitorEvery) && o.monitorEvery >= 1)) {
+    throw new ArgumentError(`webgpu trainer: monitorEvery must be an integer ≥ 1, got ${o.monitorEvery}`);
+  }
   if (typeof o.tiles !== 'function') pickTile(o.tiles, 1, 1, 1); // throws on an unknown tile name
   if (o.tiles !== undefined && typeof o.tiles === 'object') {
     for (const [from, to] of Object.entries(o.tiles)) {
@@ -304,6 +328,9 @@ class Trainer implements WebGpuTrainer {
   /** δ^(i+2) [batch, nOut_i]. */
   private readonly delta: GpuArray[] = [];
   private readonly metrics: GpuArray;
+  /** With monitorEvery: per layer, each monitored batch's per-workgroup Σ g² of W and of b. */
+  private readonly normParts: { parts: GpuArray; workgroups: number }[] = [];
+  private readonly monitorEvery: number | undefined;
   private readonly steps: UniformRange;
   private readonly updateParams: UniformRange[] = [];
   private readonly sites: Site[] = [];
@@ -335,6 +362,7 @@ class Trainer implements WebGpuTrainer {
     this.eta = options.eta;
     this.every = options.batchesPerSubmit ?? 256;
     this.tiles = options.tiles;
+    this.monitorEvery = options.monitorEvery;
     this.stride = Math.max(256, context.device.limits.minUniformBufferOffsetAlignment);
     const ctx = context;
     const B = this.batch;
@@ -455,8 +483,12 @@ class Trainer implements WebGpuTrainer {
       const momentum = this.momentum > 0;
       const pipeline = ctx.pipeline(gemmShader({
         transA: true, transB: false, tile, kFromStep: true, rowMapB: i === 0 ? 'gather' : 'none', ...gemmVectorLoads(tile, s.nOut, s.nIn),
-        epilogue: { kind: 'update', momentum, decay: this.decay !== 0, l1: this.l1Decay !== 0, ...(this.adam ? { adam: this.adam } : {}) },
+        epilogue: {
+          kind: 'update', momentum, decay: this.decay !== 0, l1: this.l1Decay !== 0, ...(this.adam ? { adam: this.adam } : {}),
+          ...(this.monitorEvery ? { normsEvery: this.monitorEvery } : {}),
+        },
       }));
+      const grid = gemmGrid(tile, s.nOut, s.nIn + 1);
       const params = this.gemmParams(s.nOut, s.nIn + 1, 0, s.nIn, `update ${i + 2}`);
       this.updateParams.push(params);
       const resources: Resource[] = [params, this.steps, this.delta[i], i === 0 ? this.train.x : this.act[i - 1]];
@@ -464,7 +496,13 @@ class Trainer implements WebGpuTrainer {
       resources.push(this.W[i], this.b[i]);
       if (this.adam) resources.push(this.mvW[i], this.mvb[i]);
       else if (momentum) resources.push(this.vW[i], this.vb[i]);
-      this.sites.push({ pipeline, group: ctx.bindGroup(pipeline, resources), grid: gemmGrid(tile, s.nOut, s.nIn + 1) });
+      if (this.monitorEvery) {
+        const workgroups = grid[0] * grid[1];
+        const parts = ctx.array(2 * workgroups * Math.ceil(this.batchesPerEpoch / this.monitorEvery));
+        this.normParts[i] = { parts, workgroups };
+        resources.push(parts);
+      }
+      this.sites.push({ pipeline, group: ctx.bindGroup(pipeline, resources), grid });
     }
   }
 
@@ -511,6 +549,7 @@ class Trainer implements WebGpuTrainer {
       total += rows;
       costSum += batchCosts[k];
     }
+    const gradientNorms = this.monitorEvery ? await this.readNorms(first, count) : undefined;
     const startStep = this.step;
     this.step += count;
     this.optimizerStep += count;
@@ -522,7 +561,33 @@ class Trainer implements WebGpuTrainer {
         startStep + bad, last,
       );
     }
-    return { firstBatch: first, batches: count, batchCosts, cost: costSum / count, correct, total, accuracy: correct / total, seconds: (performance.now() - t0) / 1000 };
+    return {
+      firstBatch: first, batches: count, batchCosts, cost: costSum / count, correct, total, accuracy: correct / total,
+      seconds: (performance.now() - t0) / 1000, ...(gradientNorms ? { gradientNorms } : {}),
+    };
+  }
+
+  /** The gradient norms of the monitored batches among first … first + count − 1, from the workgroups' sums (in float64). */
+  private async readNorms(first: number, count: number): Promise<GpuGradientNorms[]> {
+    const every = this.monitorEvery!;
+    const slot0 = Math.ceil(first / every);
+    const slots = Math.floor((first + count - 1) / every) - slot0 + 1;
+    if (slots <= 0) return [];
+    const out: GpuGradientNorms[] = Array.from({ length: slots }, (_, k) => ({ batch: (slot0 + k) * every, gradW: [], gradB: [] }));
+    for (const { parts, workgroups } of this.normParts) {
+      const sums = await this.context.readFloats(parts, 2 * workgroups * slots, 2 * workgroups * slot0);
+      for (let k = 0; k < slots; k++) {
+        let w = 0;
+        let b = 0;
+        for (let g = 0; g < workgroups; g++) {
+          w += sums[2 * (k * workgroups + g)];
+          b += sums[2 * (k * workgroups + g) + 1];
+        }
+        out[k].gradW.push(Math.sqrt(w));
+        out[k].gradB.push(Math.sqrt(b));
+      }
+    }
+    return out;
   }
 
   private evalData(data: LabelledDataLike | undefined): GpuData {
@@ -692,7 +757,7 @@ class Trainer implements WebGpuTrainer {
     const ctx = this.context;
     ctx.flush();
     for (const a of [this.train.x, this.train.y, this.train.labels, this.order, ...this.W, ...this.b, ...this.vW, ...this.vb, ...this.mvW, ...this.mvb,
-      ...this.act, ...this.delta, this.zOut, this.metrics, ...this.extra]) ctx.release(a);
+      ...this.act, ...this.delta, this.zOut, this.metrics, ...this.normParts.map((p) => p.parts), ...this.extra]) ctx.release(a);
     for (const u of this.uniforms) u.buffer.destroy();
   }
 }
