@@ -11,10 +11,14 @@
 //   node test/browser-webgpu/run.mjs            CHROMIUM=/path/to/chromium to use another browser
 //   node test/browser-webgpu/run.mjs --timing   also time one epoch of the GPU trainer beside the CPU
 //                                               engine on this adapter (slow on SwiftShader; no claim)
+//   GLASSBOX_ONLY=TEXT node test/browser-webgpu/run.mjs   only the page's tests whose name contains
+//                                               TEXT, then the explorer's
 //
 // Then one test of the built explorer (web/dist, built first when missing: npm run web:build): it is
-// served at http://localhost/explorer/ the same way, set to backend=webgpu, trained for some batches,
-// and the training-set cost of its weights before and after is recomputed in Node with the library.
+// served at http://localhost/explorer/ the same way, set to backend=webgpu, trained for some batches
+// with SGD and then with Adam, and the training-set cost of its weights before and after each is
+// recomputed in Node with the library; each finished epoch must carry the learning speed the GPU
+// measured (the chart's data).
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
@@ -79,7 +83,7 @@ const site = join(repo, 'web/dist');
 const TYPES = { '.html': 'text/html', '.js': 'text/javascript', '.css': 'text/css', '.json': 'application/json', '.wasm': 'application/wasm' };
 
 async function explorerTest() {
-  const name = 'the explorer trains on WebGPU: backend=webgpu, the cost falls';
+  const name = 'the explorer trains on WebGPU (SGD, then Adam): backend=webgpu, the cost falls, each epoch has its learning speed';
   if (!existsSync(join(site, 'index.html'))) {
     console.log('info  building the explorer (vite build web) …');
     execFileSync(process.execPath, [join(repo, 'node_modules/vite/bin/vite.js'), 'build', 'web', '--logLevel', 'warn'], { cwd: repo, stdio: 'inherit' });
@@ -103,20 +107,30 @@ async function explorerTest() {
     }
   });
   const t0 = performance.now();
-  await page.goto('http://localhost/explorer/index.html#data=spiral&hidden=8,8&backend=webgpu');
-  await page.waitForFunction(() => window.__glassbox?.ready() === true && window.__glassbox.backend() !== null, null, { timeout: 120_000 });
-  const inUse = await page.evaluate(() => window.__glassbox.backend());
-  const note = (await page.textContent('#backend-note')).trim();
   const fails = [];
-  if (inUse !== 'webgpu') fails.push(`the worker trains on ${inUse}, not webgpu: ${note}`);
-  else {
+  const summaries = [];
+  // Each run: open the explorer at `hash`, take 20 single steps (each a runEpoch of one batch), play
+  // for at least `playTo` steps and pause; the cost recomputed in Node must fall.
+  for (const { hash, what, optimizer, playTo } of [
+    { hash: 'data=spiral&hidden=8,8&backend=webgpu', what: 'SGD', optimizer: 'sgd', playTo: 20 + 25 * 4 },
+    { hash: 'data=spiral&hidden=8,8&backend=webgpu&opt=adam&eta=0.01', what: 'Adam', optimizer: 'adam', playTo: 20 + 25 * 4 },
+  ]) {
+    await page.goto('about:blank'); // a full load for each run, not a hash change
+    await page.goto(`http://localhost/explorer/index.html#${hash}`);
+    await page.waitForFunction(() => window.__glassbox?.ready() === true && window.__glassbox.backend() !== null, null, { timeout: 120_000 });
+    const inUse = await page.evaluate(() => window.__glassbox.backend());
+    const note = (await page.textContent('#backend-note')).trim();
+    if (inUse !== 'webgpu') {
+      fails.push(`${what}: the worker trains on ${inUse}, not webgpu: ${note}`);
+      continue;
+    }
     const hook = () => page.evaluate(() => ({ state: window.__glassbox.state(), spec: window.__glassbox.spec(), params: window.__glassbox.params() }));
     const before = await hook();
-    // 20 single steps (each a runEpoch of one batch), then play for a few epochs and pause.
+    if (before.state.optimizer !== optimizer) fails.push(`${what}: the page's optimiser is ${before.state.optimizer}, not ${optimizer}`);
     for (let i = 0; i < 20; i++) await page.click('#step');
     await page.waitForFunction(() => window.__glassbox.step() === 20 && window.__glassbox.idle(), null, { timeout: 120_000 });
     await page.click('#play');
-    await page.waitForFunction(() => window.__glassbox.step() >= 20 + 25 * 4, null, { timeout: 300_000 });
+    await page.waitForFunction((n) => window.__glassbox.step() >= n, playTo, { timeout: 300_000 });
     await page.click('#play');
     await page.waitForFunction(() => window.__glassbox.idle(), null, { timeout: 120_000 });
     const after = await hook();
@@ -129,16 +143,25 @@ async function explorerTest() {
     };
     const c0 = cost(before);
     const c1 = cost(after);
-    if (!(c1 < c0)) fails.push(`the training-set cost did not fall: ${c0} → ${c1}`);
+    if (!(c1 < c0)) fails.push(`${what}: the training-set cost did not fall: ${c0} → ${c1}`);
     const counter = (await page.textContent('#step-count')).trim();
-    if (counter !== String(step)) fails.push(`the step counter reads ${counter}, the worker did ${step}`);
+    if (counter !== String(step)) fails.push(`${what}: the step counter reads ${counter}, the worker did ${step}`);
     const acc = (await page.textContent('#acc-now')).trim();
-    if (!/%$/.test(acc)) fails.push(`no test accuracy shown after ${step} steps (epochs evaluated on the GPU): '${acc}'`);
-    fails.push(...problems.splice(0));
-    if (fails.length === 0) {
-      passed++;
-      console.log(`ok    ${name} — spiral [${after.spec.sizes.join(', ')}], ${step} steps on WebGPU: training-set cost ${c0.toFixed(4)} → ${c1.toFixed(4)}, test accuracy ${acc} (${((performance.now() - t0) / 1000).toFixed(1)} s)`);
+    if (!/%$/.test(acc)) fails.push(`${what}: no test accuracy shown after ${step} steps (epochs evaluated on the GPU): '${acc}'`);
+    // The learning-speed chart's data: every finished epoch, ‖∂C/∂b^l‖ of layers 2, 3, 4 measured on the GPU.
+    const epochs = (await page.evaluate(() => window.__glassbox.epochs())).filter((r) => r.epoch > 0);
+    if (epochs.length === 0) fails.push(`${what}: no epoch finished in ${step} steps`);
+    for (const r of epochs) {
+      const layers = (r.dynamics ?? []).map((d) => d.layer).join(',');
+      const good = (r.dynamics ?? []).every((d) => Number.isFinite(d.gradB) && d.gradB > 0 && Number.isFinite(d.gradW) && d.gradW > 0);
+      if (layers !== '2,3,4' || !good) fails.push(`${what}: epoch ${r.epoch} has no learning speed from the GPU: ${JSON.stringify(r.dynamics)}`);
     }
+    summaries.push(`${what}: ${step} steps, cost ${c0.toFixed(4)} → ${c1.toFixed(4)}, test accuracy ${acc}, ${epochs.length} epochs with ‖∂C/∂b^l‖`);
+  }
+  fails.push(...problems.splice(0));
+  if (fails.length === 0) {
+    passed++;
+    console.log(`ok    ${name} — spiral [2, 8, 8, 2] on WebGPU: ${summaries.join('; ')} (${((performance.now() - t0) / 1000).toFixed(1)} s)`);
   }
   fails.push(...problems);
   if (fails.length > 0) {
@@ -179,7 +202,11 @@ try {
       console.log(`FAIL  ${r.name}\n      ${r.detail.split('\n').slice(0, 6).join('\n      ')}`);
     }
   });
-  await page.goto(process.argv.includes('--timing') ? 'http://localhost/?timing' : 'http://localhost/');
+  // GLASSBOX_ONLY=TEXT: only the page's tests whose name contains TEXT (for work on one kernel; CI never sets it).
+  const query = new URLSearchParams();
+  if (process.argv.includes('--timing')) query.set('timing', '');
+  if (process.env.GLASSBOX_ONLY) query.set('only', process.env.GLASSBOX_ONLY);
+  await page.goto(`http://localhost/${query.size > 0 ? `?${query}` : ''}`);
   await page.waitForFunction(() => typeof window.__runWebGpuTests === 'function', null, { timeout: 60_000 });
   let watch;
   const timer = new Promise((_, reject) => {

@@ -70,6 +70,8 @@ export interface TestHook {
   version: () => number;
   /** Not playing, no step pending, and the worker has reported that its last segment ended. */
   idle: () => boolean;
+  /** The epoch records the charts draw (epoch 0: the initial weights), copied. */
+  epochs: () => EpochRecord[];
 }
 
 declare global {
@@ -611,6 +613,7 @@ class App implements AppApi {
       running: () => this.running,
       version: () => this.version,
       idle: () => !this.running && this.pendingSteps === 0 && !this.stopping,
+      epochs: () => structuredClone(this.history.epochs.map((e) => e.record)),
     };
   }
 }

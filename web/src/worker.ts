@@ -8,8 +8,9 @@
  * Backends: `js` and `wasm` train with `fit` on that CPU backend. `webgpu` (and `auto`, when a GPU
  * can be had) trains with the library's `createWebGpuTrainer`: the model and data stay on the GPU,
  * segments run chunks of batches with `runEpoch`, and the weights come back (`copyToModel`) only
- * when a snapshot is due. When WebGPU cannot be used (no navigator.gpu, no adapter, Adam) the
- * worker says what is missing and trains on wasm. It also reports how many threads the wasm
+ * when a snapshot is due; the learning speed ‖∂C/∂b^l‖ is measured by the trainer's update
+ * dispatches (`monitorEvery`), as `fit`'s monitor measures it on the CPU. When WebGPU cannot be used
+ * (no navigator.gpu, no adapter) the worker says what is missing and trains on wasm. It also reports how many threads the wasm
  * kernels use: 2 when the page is cross-origin isolated (shared memory, a helper Web Worker) and
  * the browser reports two cores, else 1.
  */
@@ -57,6 +58,9 @@ interface GpuRun {
   batchInEpoch: number;
   epochCostSum: number;
   epochSeconds: number;
+  /** This epoch's sums of each layer's gradient norms over its monitored batches, and their count. */
+  speedSums: { gradB: number; gradW: number }[];
+  monitored: number;
 }
 let gpuRun: GpuRun | null = null;
 /** Batches per `runEpoch` call while playing (one read-back of metrics each). */
@@ -162,6 +166,13 @@ async function gpuSegment(run: GpuRun, count: number | null): Promise<void> {
         run.epochCostSum += c;
       }
       run.epochSeconds += r.seconds;
+      for (const g of r.gradientNorms ?? []) {
+        run.monitored++;
+        g.gradW.forEach((w, l) => {
+          run.speedSums[l].gradW += w;
+          run.speedSums[l].gradB += g.gradB[l];
+        });
+      }
       run.batchInEpoch += batches;
       stepNow += batches;
       done += batches;
@@ -170,10 +181,15 @@ async function gpuSegment(run: GpuRun, count: number | null): Promise<void> {
         const trainAccuracy = toy ? (await run.trainer.evaluate()).accuracy : undefined;
         if (gen !== generation) return;
         epochNow++;
-        post({ type: 'epoch', point: { record: { epoch: epochNow, trainCost: run.epochCostSum / perEpoch, seconds: run.epochSeconds, test: testEval }, trainAccuracy } });
+        const dynamics = run.monitored > 0
+          ? run.speedSums.map((sum, l) => ({ layer: l + 2, gradB: sum.gradB / run.monitored, gradW: sum.gradW / run.monitored }))
+          : undefined;
+        post({ type: 'epoch', point: { record: { epoch: epochNow, trainCost: run.epochCostSum / perEpoch, seconds: run.epochSeconds, test: testEval, dynamics }, trainAccuracy } });
         run.order = null;
         run.batchInEpoch = 0;
         run.epochCostSum = run.epochSeconds = 0;
+        run.speedSums = freshSpeedSums(m);
+        run.monitored = 0;
       }
       if (count === null && performance.now() - lastSnapshot > SNAPSHOT_EVERY_MS) {
         await run.trainer.copyToModel(m);
@@ -210,12 +226,21 @@ async function useCpu(name: 'wasm' | 'js'): Promise<{ backend: 'wasm' | 'js'; no
   return { backend: 'js', note: null };
 }
 
-/** A GPU trainer for the current model, data and hyper-parameters (throws when WebGPU or the settings do not allow one). */
+/**
+ * A GPU trainer for the current model, data and hyper-parameters, as makeOptimizer's on the CPU
+ * (momentum 0.9; Adam with its defaults), monitored as `segment` monitors fit: every batch of a toy
+ * set, every 10th of MNIST (throws when WebGPU or the settings do not allow one).
+ */
 async function makeGpuTrainer(m: Sequential, train: Dataset, s: Setup, hy: Hyper): Promise<WebGpuTrainer> {
-  if (hy.optimizer === 'adam') throw new UnsupportedError('the WebGPU trainer does SGD and SGD with momentum, not Adam');
   return createWebGpuTrainer(m, train, {
-    batchSize: s.batch, eta: hy.eta, momentum: hy.optimizer === 'momentum' ? 0.9 : 0, lambda: hy.lambda, trainingSize: train.labels.length,
+    batchSize: s.batch, eta: hy.eta, momentum: hy.optimizer === 'momentum' ? 0.9 : 0, ...(hy.optimizer === 'adam' ? { adam: {} } : {}),
+    lambda: hy.lambda, trainingSize: train.labels.length, monitorEvery: s.data !== 'mnist' ? 1 : 10,
   });
+}
+
+/** Zeroed per-layer sums of the learning speed, for a new epoch. */
+function freshSpeedSums(m: Sequential): { gradB: number; gradW: number }[] {
+  return m.layers.map(() => ({ gradB: 0, gradW: 0 }));
 }
 
 /** Why the GPU was not used, in words a learner can act on. */
@@ -232,7 +257,7 @@ function cpuStateAfterGpu(run: GpuRun, m: Sequential, hy: Hyper): TrainState {
   };
 }
 
-/** New hyper-parameters for a GPU run: η in place; momentum or λ by a new trainer; Adam on wasm. */
+/** New hyper-parameters for a GPU run: η in place; another optimiser or λ by a new trainer (its optimiser state fresh, as on the CPU). */
 async function retuneGpu(run: GpuRun, before: Hyper, next: Hyper): Promise<void> {
   if (!model || !data || !setup) return;
   if (next.optimizer === before.optimizer && next.lambda === before.lambda) {
@@ -326,7 +351,7 @@ async function chooseBackend(next: Setup, m: Sequential, train: Dataset, gen: nu
     }
     const rng = new Rng(next.seed);
     rng.fork(); // as `fit` does for its rule, so the epochs' orders come from the same stream
-    gpuRun = { trainer, rng, order: null, batchInEpoch: 0, epochCostSum: 0, epochSeconds: 0 };
+    gpuRun = { trainer, rng, order: null, batchInEpoch: 0, epochCostSum: 0, epochSeconds: 0, speedSums: freshSpeedSums(m), monitored: 0 };
     post({ type: 'backend', backend: 'webgpu', note: null, threads: 1 });
     return;
   } catch (err) {
