@@ -8,6 +8,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { sequential } from '../src/nn/model.js';
 import { datasetFromArrays } from '../src/data/types.js';
 import { fitWebGpu } from '../src/train/fit-webgpu.js';
+import { forwardForward } from '../src/rules/forward-forward.js';
 import { Rng } from '../src/util/rng.js';
 import { jsKernels } from '../src/tensor/kernels/js.js';
 import { kernels, registerBackend, setBackend } from '../src/tensor/kernels/registry.js';
@@ -179,6 +180,14 @@ describe('fitWebGpu before the GPU', () => {
     await expect(fitWebGpu(model, data, { epochs: 1, batchSize: 2, eta: 1, monitor: { dynamics: true, every: 0 } })).rejects.toThrow(/fitWebGpu: monitor.every must be an integer ≥ 1, got 0/);
   });
 
+  it('refuses a learning rule the GPU trainer does not run, before touching the Rng', async () => {
+    const rng = new Rng(3);
+    const before = JSON.stringify(rng.state());
+    await expect(fitWebGpu(model, data, { epochs: 1, batchSize: 2, eta: 1, rng, rule: forwardForward() }))
+      .rejects.toThrow(/fitWebGpu: the GPU trainer runs backprop, feedback-alignment, direct-feedback-alignment, not 'forward-forward' \(train it with fit\)/);
+    expect(JSON.stringify(rng.state())).toBe(before);
+  });
+
   it('refuses to resume a state kept by another optimiser', async () => {
     const state = { epoch: 0, batchInEpoch: 0, step: 0, epochRng: new Rng(1).state(), rng: new Rng(1).state(), optimizer: { step: 0, buffers: model.parameters().map(() => []) }, epochCostSum: 0, epochSeconds: 0, history: [] };
     await expect(fitWebGpu(model, data, { epochs: 1, batchSize: 2, eta: 1, momentum: 0.9, resume: state })).rejects.toThrow(/keeps 0 buffers for parameter 0; SGD with momentum keeps 1/);
@@ -205,6 +214,18 @@ describe('createWebGpuTrainer checks its arguments before asking for a device', 
     ['Adam with β1 = 1', () => [model, data, { batchSize: 2, eta: 1, adam: { beta1: 1 } }], ArgumentError, /adam.beta1 must be in \[0, 1\), got 1/],
     ['Adam with ε = 0', () => [model, data, { batchSize: 2, eta: 1, adam: { epsilon: 0 } }], ArgumentError, /adam.epsilon must be a positive number, got 0/],
     ['monitorEvery 1.5', () => [model, data, { batchSize: 2, eta: 1, monitorEvery: 1.5 }], ArgumentError, /monitorEvery must be an integer ≥ 1, got 1.5/],
+    ['an unknown feedback rule', () => [model, data, { batchSize: 2, eta: 1, feedback: { rule: 'nope' as never, matrices: [null, null] } }], ArgumentError, /feedback.rule must be 'feedback-alignment' or 'direct-feedback-alignment', got 'nope'/],
+    ['feedback matrices for too few layers', () => [model, data, { batchSize: 2, eta: 1, feedback: { rule: 'feedback-alignment', matrices: [null] } }], ArgumentError, /feedback.matrices must have one entry per weight layer \(2\), got 1/],
+    [
+      'a feedback-alignment matrix of the wrong shape',
+      () => [model, data, { batchSize: 2, eta: 1, feedback: { rule: 'feedback-alignment', matrices: [null, { shape: [5, 3], dataSync: () => new Float32Array(15) }] } }],
+      ShapeError, /feedback-alignment needs B3 of shape \[3, 5\], got \[5, 3\]/,
+    ],
+    [
+      'a missing direct-feedback matrix',
+      () => [model, data, { batchSize: 2, eta: 1, feedback: { rule: 'direct-feedback-alignment', matrices: [null, null] } }],
+      ShapeError, /direct-feedback-alignment needs B2 of shape \[3, 5\], got null/,
+    ],
     ['data of another width', () => [sequential({ sizes: [5, 3], rng: 1 }), data, { batchSize: 2, eta: 1 }], ShapeError, /training data inputs must be \[n, 5\] .* got \[6, 4\]/],
     ['targets of another width', () => [sequential({ sizes: [4, 2], rng: 1 }), data, { batchSize: 2, eta: 1 }], ShapeError, /targets must be \[6, 2\] .* got \[6, 3\]/],
     [

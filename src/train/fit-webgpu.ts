@@ -1,7 +1,8 @@
 /**
  * train/fit-webgpu — `fit`'s loop on the GPU: the same epochs, permutations, events, checkpoints,
  * Ctrl-C stop and resume, with the batches run by the WebGPU dense trainer
- * (tensor/kernels/webgpu/trainer.ts: SGD, momentum or Adam, with L2 and L1, on dense backprop networks).
+ * (tensor/kernels/webgpu/trainer.ts: SGD, momentum or Adam, with L2 and L1, on dense networks
+ * trained by backprop, feedback alignment or direct feedback alignment).
  *
  * Its TrainState is fit's: the Rng is drawn in the same order (one fork at the start, then one
  * permutation per epoch from `epochRng`), and the optimiser's buffers (momentum's v, Adam's m and
@@ -15,10 +16,12 @@
  */
 import type { Dataset } from '../data/types.js';
 import type { Sequential } from '../nn/model.js';
-import { createWebGpuTrainer, type WebGpuTrainerOptions } from '../tensor/kernels/webgpu/index.js';
+import { createWebGpuTrainer, type FeedbackRule, type WebGpuTrainerOptions } from '../tensor/kernels/webgpu/index.js';
 import * as T from '../tensor/ops.js';
 import { ArgumentError, DivergenceError } from '../util/errors.js';
 import { formatNumber } from '../util/format.js';
+import type { LearningRule } from '../rules/rule.js';
+import type { Tensor } from '../tensor/tensor.js';
 import { Rng } from '../util/rng.js';
 import type { Evaluation } from './evaluate.js';
 import { endEpoch, epochOrder, type EpochRecord, type FitResult, type TrainEvent, type TrainState } from './fit.js';
@@ -55,7 +58,17 @@ export interface FitWebGpuOptions extends Pick<WebGpuTrainerOptions,
    * the update dispatches themselves (the trainer's `monitorEvery`).
    */
   monitor?: { dynamics?: boolean; every?: number };
+  /**
+   * The learning rule (default `backprop`): `backprop`, `feedbackAlignment()` or
+   * `directFeedbackAlignment()` (rules/) — the rules whose updates are backprop's but for the
+   * matrices the error goes down through. Their fixed matrices are drawn by the rule's `init` from
+   * the generator fit forks for it, so they are fit's, and a resumed run redraws the same ones.
+   */
+  rule?: LearningRule;
 }
+
+/** The rules the GPU trainer runs, by name. */
+export const GPU_RULES: readonly string[] = ['backprop', 'feedback-alignment', 'direct-feedback-alignment'];
 
 const now = (): number => (typeof performance !== 'undefined' ? performance.now() : Date.now());
 
@@ -86,14 +99,22 @@ export async function fitWebGpu(model: Sequential, train: Dataset, options: FitW
   const perParameter = options.adam ? 2 : momentum > 0 ? 1 : 0; // optim's buffers: Adam [m, v], momentum [v]
   if (options.resume) checkResume(options.resume, params.map((p) => p.value.size), perParameter);
 
-  // The trainer first: if the GPU cannot take the run, nothing else (the caller's Rng) has changed.
+  const rule = options.rule ?? null;
+  if (rule !== null && !GPU_RULES.includes(rule.name)) {
+    throw new ArgumentError(`fitWebGpu: the GPU trainer runs ${GPU_RULES.join(', ')}, not '${rule.name}' (train it with fit)`);
+  }
+  const rng = options.rng instanceof Rng ? options.rng : new Rng(options.rng ?? 0);
+  // The rule's matrices as fit draws them (rule.init on rng.fork()), from a copy of the generator:
+  // the trainer comes first, so that if the GPU cannot take the run the caller's Rng is unchanged.
+  const feedback = rule && rule.name !== 'backprop'
+    ? { rule: rule.name as FeedbackRule, matrices: (rule.init(model, Rng.fromState(rng.state()).fork()) as { feedback: (Tensor | null)[] }).feedback }
+    : undefined;
   const trainer = await createWebGpuTrainer(model, train, {
     batchSize, eta: options.eta, momentum, lambda: options.lambda, l1: options.l1, adam: options.adam, trainingSize: options.trainingSize,
-    context: options.context, device: options.device, tiles: options.tiles, monitorEvery,
+    context: options.context, device: options.device, tiles: options.tiles, monitorEvery, feedback,
   });
   try {
-    // The Rng as fit uses it: one fork for the rule's state (backprop's is unused), then the saved state.
-    const rng = options.rng instanceof Rng ? options.rng : new Rng(options.rng ?? 0);
+    // The Rng as fit uses it: one fork for the rule's state (drawn above), then the saved state.
     rng.fork();
     let state: TrainState;
     if (options.resume) {

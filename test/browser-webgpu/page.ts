@@ -10,6 +10,8 @@
 import { sequential, type Sequential } from '../../src/nn/model.js';
 import { adam, sgd } from '../../src/optim/optimizers.js';
 import { backprop } from '../../src/rules/backprop.js';
+import { directFeedbackAlignment } from '../../src/rules/direct-feedback-alignment.js';
+import { feedbackAlignment } from '../../src/rules/feedback-alignment.js';
 import { fit, type EpochRecord, type TrainState } from '../../src/train/fit.js';
 import { fitWebGpu } from '../../src/train/fit-webgpu.js';
 import { evaluate } from '../../src/train/evaluate.js';
@@ -672,6 +674,53 @@ async function main(): Promise<void> {
       });
       return `3 epochs × 3 layers; worst gap ${(worst * 100).toFixed(1)}% of 1e-4 relative`;
     });
+
+    for (const rule of [feedbackAlignment(), directFeedbackAlignment()]) {
+      await test(`fitWebGpu with ${rule.name} equals fit with it (the same fixed matrices, batch costs, weights); stopped and resumed, bit-identical`, async () => {
+        const run = { ...gpuRun, epochs: 2, rule };
+        const cpu = net();
+        const cpuCosts: number[] = [];
+        const cpuResult = await fit(cpu, data, {
+          epochs: 2, batchSize: 10, rng: 77, validation, rule, optimizer: sgd({ eta: 0.2, momentum: 0.7, lambda: 2, trainingSize: n }),
+          onEvent: (e) => { if (e.type === 'batch') cpuCosts.push(e.cost); },
+        });
+        const model = net();
+        const costs: number[] = [];
+        const result = await fitWebGpu(model, data, { ...run, onEvent: (e) => { if (e.type === 'batch') costs.push(e.cost); } });
+        expectClose('batch costs', costs, cpuCosts, (i) => 1e-4 * (cpuCosts[i] + 1));
+        const gpu = paramsOf(model);
+        cpu.parameters().forEach((p, i) => expectClose(p.name, gpu[i], p.value.dataSync(), () => 2e-5 * scale(p.value.dataSync())));
+        result.history.forEach((h, e) => {
+          if (h.validation!.correct !== cpuResult.history[e].validation!.correct) throw new Error(`epoch ${e + 1} validation: GPU ${h.validation!.correct}, fit ${cpuResult.history[e].validation!.correct}`);
+        });
+        // Not backprop: the same run with backprop's δ ends elsewhere (the rule is in effect).
+        const viaBackprop = net();
+        await fitWebGpu(viaBackprop, data, { ...gpuRun, epochs: 2 });
+        const apart = paramsOf(viaBackprop)[0].some((w, k) => Math.abs(w - gpu[0][k]) > 1e-3);
+        if (!apart) throw new Error(`W2 after ${rule.name} equals W2 after backprop`);
+        // Stopped after step 6 (calls of 4: steps 5–8 finish first) and resumed: the matrices are redrawn the same.
+        const controller = new AbortController();
+        let saved: TrainState | undefined;
+        const first = net();
+        await fitWebGpu(first, data, {
+          ...run, signal: controller.signal,
+          onEvent: (e) => {
+            if (e.type === 'batch' && e.step === 6) controller.abort();
+            if (e.type === 'checkpoint') {
+              const st = e.state;
+              saved = { ...st, history: st.history.map((h) => ({ ...h })), optimizer: { step: st.optimizer.step, buffers: st.optimizer.buffers.map((b) => b.map((t) => tensor(Float32Array.from(t.dataSync()), [...t.shape]))) } };
+            }
+          },
+        });
+        if (!saved || saved.step !== 8) throw new Error(`stop state ${JSON.stringify(saved && { step: saved.step })}`);
+        const resumed = net();
+        const snapshot = paramsOf(first);
+        resumed.parameters().forEach((p, i) => p.value.dataSync().set(snapshot[i]));
+        await fitWebGpu(resumed, data, { ...run, resume: saved });
+        paramsOf(resumed).forEach((w, i) => expectEqual(`resumed ${resumed.parameters()[i].name}`, w, gpu[i]));
+        return `26 steps within 2e-5 × max|w| of fit with ${rule.name}; stopped at step 8, resumed bit-identical`;
+      });
+    }
 
     await test('fitWebGpu: a diverging run throws DivergenceError naming the global step and epoch', async () => {
       const model = sequential({ sizes: [12, 8, 4], activation: 'relu', output: 'linear', cost: 'quadratic', rng: 1 });

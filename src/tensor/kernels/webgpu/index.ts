@@ -13,7 +13,7 @@ export {
 } from './shaders.js';
 export {
   createWebGpuTrainer,
-  type WebGpuTrainer, type WebGpuTrainerOptions, type GpuEpochResult, type GpuEvaluation, type GpuGradientNorms,
+  type WebGpuTrainer, type WebGpuTrainerOptions, type GpuEpochResult, type GpuEvaluation, type GpuGradientNorms, type FeedbackRule,
   type DenseNetworkLike, type DenseLayerLike, type LabelledDataLike, type TensorLike,
 } from './trainer.js';
 export { autoBackend, type AutoBackendOptions, type BackendChoice } from './auto.js';

@@ -8,7 +8,8 @@
  *   forward    l = 1 … L   a = act(x · Wᵀ + b)        (layer 1 reads its rows through the
  *                                                     permutation: the batch gather is on the GPU)
  *   output                 cost, δ^L, correct count   (one workgroup; metrics land in a GPU array)
- *   backward   l = L … 1   δ^(l−1) = (δ^l · W^l) ⊙ σ'  (before W^l changes), then
+ *   backward   l = L … 1   δ^(l−1) = (δ^l · W^l) ⊙ σ'  (before W^l changes; with `feedback` through a
+ *                          fixed B^l, or from δ^L directly), then
  *                          W^l, b^l stepped in place from δ^lᵀ · a^(l−1) (db as a column of ones)
  * Each batch's { start, rows, batch, stepSize } sits in a uniform table written once (Adam's
  * stepSize: before each call); a dispatch picks its entry by dynamic offset, so one bind group per
@@ -17,7 +18,8 @@
  * sums of squared gradient entries, which the update dispatches write as they step; parameters only
  * when asked (`readParameters`, `copyToModel`).
  *
- * The math is that of `fit` with `backprop` and `sgd` or `adam` (nn/costs, optim/optimizers): the
+ * The math is that of `fit` with `backprop` (or feedback alignment, or direct feedback alignment,
+ * given their matrices) and `sgd` or `adam` (nn/costs, optim/optimizers): the
  * cost of a batch is the mean of C_x over its rows; g = ∂C/∂θ (+ (λ/n) w + (λ₁/n) sgn(w) for
  * weights); θ −= η g, or with momentum v = μ v − η g, θ += v, or Adam's step with the bias-corrected
  * step size of each batch in its step-table entry (rewritten per call). Only the order of float32
@@ -99,7 +101,20 @@ export interface WebGpuTrainerOptions {
    * `gradientNorms`. Default: off.
    */
   monitorEvery?: number;
+  /**
+   * Send the error down through fixed matrices instead of the forward weights — the learning rules
+   * of rules/feedback-alignment and rules/direct-feedback-alignment (their `init` draws them):
+   *   'feedback-alignment'         δ^(l−1) = (δ^l · B^l) ⊙ σ'(z^(l−1)), B^l [nOut, nIn] like W^l:
+   *                                matrices[i] for layers[i], i ≥ 1 (matrices[0] unused, null);
+   *   'direct-feedback-alignment'  δ^l = (δ^L · B^l) ⊙ σ'(z^l) for every hidden layer, B^l
+   *                                [classes, n_l]: matrices[i] for hidden layers[i] (the last null).
+   * The output layer's δ^L and every update are backprop's. Default: backprop (δ through Wᵀ).
+   */
+  feedback?: { rule: FeedbackRule; matrices: readonly (TensorLike | null)[] };
 }
+
+/** The rules with fixed feedback matrices that the trainer runs (besides backprop). */
+export type FeedbackRule = 'feedback-alignment' | 'direct-feedback-alignment';
 
 /** The gradient's length per layer on one monitored batch (`monitorEvery`). */
 export interface GpuGradientNorms {
@@ -275,6 +290,30 @@ function checkOptions(o: WebGpuTrainerOptions, n: number): { momentum: number; d
   return { momentum, decay: lambda / trainingSize, l1Decay: l1 / trainingSize, adam };
 }
 
+/** Check `feedback` against the layers; return each layer's matrix values (null where unused). */
+function checkFeedback(feedback: WebGpuTrainerOptions['feedback'], layers: LayerShape[]): (FloatArray | null)[] | null {
+  if (feedback === undefined) return null;
+  const L = layers.length;
+  const classes = layers[L - 1].nOut;
+  if (feedback.rule !== 'feedback-alignment' && feedback.rule !== 'direct-feedback-alignment') {
+    throw new ArgumentError(`webgpu trainer: feedback.rule must be 'feedback-alignment' or 'direct-feedback-alignment', got '${String(feedback.rule)}'`);
+  }
+  if (!Array.isArray(feedback.matrices) || feedback.matrices.length !== L) {
+    throw new ArgumentError(`webgpu trainer: feedback.matrices must have one entry per weight layer (${L}), got ${Array.isArray(feedback.matrices) ? feedback.matrices.length : typeof feedback.matrices}`);
+  }
+  const direct = feedback.rule === 'direct-feedback-alignment';
+  return feedback.matrices.map((B, i) => {
+    const l = i + 2;
+    const used = direct ? i < L - 1 : i > 0;
+    if (!used) return null;
+    const want = direct ? [classes, layers[i].nOut] : [layers[i].nOut, layers[i].nIn];
+    if (!B || B.shape.length !== 2 || B.shape[0] !== want[0] || B.shape[1] !== want[1]) {
+      throw new ShapeError(`webgpu trainer: ${feedback.rule} needs B${l} of shape [${want.join(', ')}], got ${B ? `[${B.shape.join(', ')}]` : String(B)}`);
+    }
+    return B.dataSync();
+  });
+}
+
 /** A dispatch recorded once per batch: its pipeline, bind group and grid. */
 interface Site {
   pipeline: Pipeline;
@@ -319,6 +358,9 @@ class Trainer implements WebGpuTrainer {
   private readonly b: GpuArray[] = [];
   private readonly vW: GpuArray[] = [];
   private readonly vb: GpuArray[] = [];
+  /** Fixed feedback matrices by layer (feedback alignment, direct feedback alignment), else empty. */
+  private readonly feedbackRule: FeedbackRule | null;
+  private readonly B: (GpuArray | null)[] = [];
   /** Adam's m then v, of each W and b. */
   private readonly mvW: GpuArray[] = [];
   private readonly mvb: GpuArray[] = [];
@@ -363,6 +405,8 @@ class Trainer implements WebGpuTrainer {
     this.every = options.batchesPerSubmit ?? 256;
     this.tiles = options.tiles;
     this.monitorEvery = options.monitorEvery;
+    const feedback = checkFeedback(options.feedback, this.shapes);
+    this.feedbackRule = feedback ? options.feedback!.rule : null;
     this.stride = Math.max(256, context.device.limits.minUniformBufferOffsetAlignment);
     const ctx = context;
     const B = this.batch;
@@ -386,6 +430,7 @@ class Trainer implements WebGpuTrainer {
       if (i < L - 1) this.act.push(ctx.array(B * this.shapes[i].nOut));
       this.delta.push(ctx.array(B * this.shapes[i].nOut));
     });
+    if (feedback) for (const values of feedback) this.B.push(values ? ctx.upload(values) : null);
     this.zOut = ctx.array(B * this.shapes[L - 1].nOut);
     this.metrics = ctx.array(2 * this.batchesPerEpoch, 'u32');
     this.steps = this.stepTable(data.n, 'glassbox train steps');
@@ -469,12 +514,17 @@ class Trainer implements WebGpuTrainer {
     for (let i = this.shapes.length - 1; i >= 0; i--) {
       const s = this.shapes[i];
       if (i > 0) {
-        // δ^(l−1) [rows, nIn] = (δ^l [rows, nOut] · W^l [nOut, nIn]) ⊙ σ'(a^(l−1)), with the old W^l.
-        const tile = pickTile(this.tiles, B, s.nIn, s.nOut);
+        // δ^(l−1) [rows, nIn] = (δ^l [rows, nOut] · W^l [nOut, nIn]) ⊙ σ'(a^(l−1)), with the old W^l;
+        // feedback alignment: B^l in place of W^l; direct: (δ^L [rows, classes] · B^(l−1) [classes, nIn]) ⊙ σ'.
+        const direct = this.feedbackRule === 'direct-feedback-alignment';
+        const from = direct ? this.delta[this.shapes.length - 1] : this.delta[i];
+        const K = direct ? this.shapes[this.shapes.length - 1].nOut : s.nOut;
+        const through = direct ? this.B[i - 1]! : this.feedbackRule ? this.B[i]! : this.W[i];
+        const tile = pickTile(this.tiles, B, s.nIn, K);
         const pipeline = ctx.pipeline(gemmShader({
-          transA: false, transB: false, tile, mFromStep: true, ...gemmVectorLoads(tile, s.nOut, s.nIn), epilogue: { kind: 'act-prime', act: this.shapes[i - 1].act },
+          transA: false, transB: false, tile, mFromStep: true, ...gemmVectorLoads(tile, K, s.nIn), epilogue: { kind: 'act-prime', act: this.shapes[i - 1].act },
         }));
-        const resources: Resource[] = [this.gemmParams(0, s.nIn, s.nOut, s.nIn, `delta ${i + 1}`), this.steps, this.delta[i], this.W[i], this.act[i - 1], this.delta[i - 1]];
+        const resources: Resource[] = [this.gemmParams(0, s.nIn, K, s.nIn, `delta ${i + 1}`), this.steps, from, through, this.act[i - 1], this.delta[i - 1]];
         this.sites.push({ pipeline, group: ctx.bindGroup(pipeline, resources), grid: gemmGrid(tile, B, s.nIn) });
       }
       // [W^l | b^l] [nOut, nIn + 1] stepped by δ^lᵀ [nOut, rows] · [a^(l−1) | 1] [rows, nIn + 1].
@@ -757,7 +807,8 @@ class Trainer implements WebGpuTrainer {
     const ctx = this.context;
     ctx.flush();
     for (const a of [this.train.x, this.train.y, this.train.labels, this.order, ...this.W, ...this.b, ...this.vW, ...this.vb, ...this.mvW, ...this.mvb,
-      ...this.act, ...this.delta, this.zOut, this.metrics, ...this.normParts.map((p) => p.parts), ...this.extra]) ctx.release(a);
+      ...this.act, ...this.delta, this.zOut, this.metrics, ...this.normParts.map((p) => p.parts),
+      ...this.B.filter((b): b is GpuArray => b !== null), ...this.extra]) ctx.release(a);
     for (const u of this.uniforms) u.buffer.destroy();
   }
 }
@@ -777,6 +828,7 @@ export async function createWebGpuTrainer(model: DenseNetworkLike, train: Labell
   const data = checkData(train, checked.layers[0].nIn, checked.layers[checked.layers.length - 1].nOut, 'training data');
   if (data.n === 0) throw new ArgumentError('webgpu trainer: the training set is empty');
   checkOptions(options, data.n);
+  checkFeedback(options.feedback, checked.layers);
   const context = options.context ?? (await WebGpuContext.create(options.device));
   try {
     return new Trainer(context, !options.context, model, train, checked, data, options);
