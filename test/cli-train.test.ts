@@ -6,7 +6,7 @@ import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promis
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PRESETS, resolveSizes, runConfig } from '../src/cli/train.js';
+import { checkRunConfig, PRESETS, resolveSizes, runConfig } from '../src/cli/train.js';
 import { encodeIdx, loadDataset } from '../src/data/index.js';
 import { loadModel } from '../src/io/index.js';
 import { evaluate } from '../src/train/index.js';
@@ -46,7 +46,7 @@ describe('glassbox train: configuration', () => {
   it('--help lists every flag with its default', async () => {
     const r = await runCli(['train', '--help']);
     expect(r.code).toBe(0);
-    for (const flag of ['--data', '--layers', '--activation', '--output', '--cost', '--init', '--optimizer', '--momentum', '--epochs', '--batch', '--eta', '--lambda', '--l1', '--seed', '--limit', '--out', '--preset', '--backend', '--json', '--quiet', '--checkpoint-dir', '--checkpoint-every', '--resume', '--monitor']) {
+    for (const flag of ['--data', '--layers', '--activation', '--output', '--cost', '--init', '--optimizer', '--momentum', '--epochs', '--batch', '--eta', '--lambda', '--l1', '--seed', '--limit', '--out', '--preset', '--backend', '--json', '--quiet', '--checkpoint-dir', '--checkpoint-every', '--resume', '--monitor', '--rule']) {
       expect(r.stdout, flag).toContain(flag);
     }
     const help = r.stdout.replace(/\s+/g, ' ');
@@ -70,6 +70,16 @@ describe('glassbox train: configuration', () => {
     expect(runConfig({ ...base, preset: 'default', cost: 'log-likelihood' }, given(['cost']))).toMatchObject({ output: 'softmax', cost: 'log-likelihood' });
     expect(runConfig({ ...base, preset: 'default', optimizer: 'adam' }, given(['optimizer'])).eta).toBe(0.001);
     expect(PRESETS.default.epochs).toBe(4);
+  });
+
+  it('a checkpoint\'s configuration without a rule (written before --rule) reads as backprop; a rule train does not take is refused', () => {
+    const base = { data: 'mnist', activation: 'sigmoid', output: 'sigmoid', cost: 'cross-entropy', init: 'default', optimizer: 'sgd', momentum: 0.9, epochs: 4, batch: 10, eta: 0.5, lambda: 5, l1: 0, seed: 1, out: 'm.json' } as const;
+    const { layers, ...config } = runConfig({ ...base, preset: 'default', rule: 'feedback-alignment' }, () => false);
+    const full = { ...config, sizes: [784, ...layers, 10] } as Record<string, unknown>;
+    expect(checkRunConfig(full, 'here').rule).toBe('feedback-alignment');
+    const { rule: _, ...old } = full;
+    expect(checkRunConfig(old, 'here').rule).toBe('backprop');
+    expect(() => checkRunConfig({ ...full, rule: 'forward-forward' }, 'checkpoint c.json')).toThrow(/checkpoint c.json: the run configuration is not usable:\n {2}- config.rule must be one of backprop, .*, got "forward-forward"/);
   });
 
   it('--layers: hidden sizes or a full list, and a clear error when a full list does not fit the data', () => {
@@ -141,6 +151,51 @@ describe('glassbox train: a run', () => {
     expect(doc.data).toMatchObject({ name: 'mnist', train: 300, validation: 300, test: 300 });
     const { model } = await loadModel(out);
     expect(model.spec()).toEqual({ sizes: [784, 30, 10], activations: ['sigmoid', 'sigmoid'], cost: 'quadratic' });
+  });
+});
+
+describe('glassbox train --rule', () => {
+  it('trains with feedback alignment and direct feedback alignment: recorded in the run record, weights other than backprop\'s, the model evaluates as printed', async () => {
+    const files: Record<string, string> = {};
+    for (const rule of ['backprop', 'feedback-alignment', 'direct-feedback-alignment']) {
+      files[rule] = join(dir, 'rules', `${rule}.json`);
+      const r = await runCli(['train', ...GAUSS, '--layers', '6,4', '--rule', rule, '--eta', '2', '--json', '--monitor', 'dynamics', '--out', files[rule]]);
+      expect(r.code, r.stderr).toBe(0);
+      const doc = JSON.parse(r.stdout);
+      expect(doc.config.rule).toBe(rule);
+      expect(doc.history[2].dynamics.map((d: { layer: number }) => d.layer)).toEqual([2, 3, 4]);
+      const { model } = await loadModel(files[rule]);
+      expect(evaluate(model, (await loadDataset('gauss')).test).correct).toBe(doc.test.correct);
+      expect(doc.test.accuracy, rule).toBeGreaterThan(0.95);
+    }
+    const bits = await parameterBits(files.backprop);
+    expect(await parameterBits(files['feedback-alignment'])).not.toEqual(bits);
+    expect(await parameterBits(files['direct-feedback-alignment'])).not.toEqual(bits);
+    expect(await parameterBits(files['direct-feedback-alignment'])).not.toEqual(await parameterBits(files['feedback-alignment']));
+  });
+
+  it('a resumed run keeps its rule: 1 epoch + --resume to 2 = 2 epochs straight, bit for bit (direct feedback alignment)', async () => {
+    const flags = [...GAUSS, '--layers', '6,4', '--rule', 'direct-feedback-alignment', '--eta', '0.5', '--quiet'];
+    expect((await runCli(['train', ...flags, '--epochs', '2', '--out', join(dir, 'rr', 'straight.json')])).code).toBe(0);
+    const ck = join(dir, 'rr', 'ck');
+    expect((await runCli(['train', ...flags, '--epochs', '1', '--checkpoint-dir', ck, '--out', join(dir, 'rr', 'first.json')])).code).toBe(0);
+    const resumed = await runCli(['train', '--resume', ck, '--epochs', '2', '--json', '--out', join(dir, 'rr', 'resumed.json')]);
+    expect(resumed.code, resumed.stderr).toBe(0);
+    expect(JSON.parse(resumed.stdout).config.rule).toBe('direct-feedback-alignment');
+    expect(await parameterBits(join(dir, 'rr', 'resumed.json'))).toEqual(await parameterBits(join(dir, 'rr', 'straight.json')));
+  });
+
+  it('refuses forward-forward (it does not classify by its output) and unknown rules, exit 2; the GPU refuses rules it does not run', async () => {
+    const ff = await runCli(['train', ...GAUSS, '--rule', 'forward-forward', '--out', join(dir, 'rules', 'ff.json')]);
+    expect(ff.code).toBe(2);
+    expect(ff.stderr).toMatch(/--rule forward-forward .* predicts by their goodness, not by the network's output/);
+    const nope = await runCli(['train', ...GAUSS, '--rule', 'hebb', '--out', join(dir, 'rules', 'nope.json')]);
+    expect(nope.code).toBe(2);
+    expect(nope.stderr).toMatch(/argument 'hebb' is invalid\. Allowed choices are backprop, feedback-alignment, direct-feedback-alignment/);
+    const gpu = await runCli(['train', ...GAUSS, '--rule', 'node-perturbation', '--backend', 'webgpu', '--out', join(dir, 'rules', 'np.json')]);
+    expect(gpu.code).toBe(2);
+    expect(gpu.stderr).toMatch(/--backend webgpu cannot be combined with: --rule node-perturbation \(the GPU trainer runs backprop, feedback-alignment, direct-feedback-alignment\)/);
+    expect(await filesIn(join(dir, 'rules'))).not.toEqual(expect.arrayContaining(['ff.json', 'nope.json', 'np.json']));
   });
 });
 

@@ -1,9 +1,12 @@
 /**
  * cli/train-webgpu — what training on the GPU (`--backend webgpu`, or `auto` where a GPU can be had)
- * adds to a run: the run's settings as options of the library's `fitWebGpu` (the same loop as
- * `fit`, with its events, checkpoints, Ctrl-C, resume and dynamics monitor).
+ * adds to a run: which settings the GPU trainer cannot take (the learning rules other than backprop,
+ * feedback alignment and direct feedback alignment), and the run's settings as options of the
+ * library's `fitWebGpu` (the same loop as `fit`, with its events, checkpoints, Ctrl-C, resume and
+ * dynamics monitor).
  */
-import type { FitWebGpuOptions } from '../index.js';
+import { GPU_RULES, type FitWebGpuOptions } from '../index.js';
+import { UsageError } from './common.js';
 
 /** What the GPU run needs of the run's configuration. */
 export interface GpuRunSettings {
@@ -13,6 +16,18 @@ export interface GpuRunSettings {
   l1: number;
   optimizer: string;
   monitor: boolean;
+  rule: string;
+}
+
+/** The settings of this run that the GPU trainer does not run, by flag (empty: it runs on the GPU). */
+export function gpuRefusals(s: GpuRunSettings): string[] {
+  return GPU_RULES.includes(s.rule) ? [] : [`--rule ${s.rule} (the GPU trainer runs ${GPU_RULES.join(', ')})`];
+}
+
+/** Refuse the settings the GPU trainer does not run, naming their flags (for --backend webgpu). */
+export function checkGpuSettings(s: GpuRunSettings): void {
+  const refused = gpuRefusals(s);
+  if (refused.length > 0) throw new UsageError(`--backend webgpu cannot be combined with: ${refused.join('; ')}`);
 }
 
 /**

@@ -7,13 +7,13 @@ import { performance } from 'node:perf_hooks';
 import { Command, Option } from 'commander';
 import {
   activationNames, adam, autoBackend, costNames, DivergenceError, evaluate, fit, fitWebGpu, formatNumber, formatSeconds, initNames, initWasmBackend, listBackends,
-  loadDataset, loadLatestCheckpoint, ModelFileError, Rng, saveCheckpoint, saveModel, sequential, setBackend, sgd, UnsupportedError, WebGpuContext, writeFileAtomic,
+  loadDataset, loadLatestCheckpoint, ModelFileError, Rng, RULE_NAMES, ruleByName, saveCheckpoint, saveModel, sequential, setBackend, sgd, UnsupportedError, WebGpuContext, writeFileAtomic,
   type ActivationName, type CostName, type DatasetSplits, type EpochRecord, type Evaluation, type InitName, type ModelMeta,
-  type Optimizer, type Sequential, type TrainEvent, type TrainState,
+  type Optimizer, type RuleName, type Sequential, type TrainEvent, type TrainState,
 } from '../index.js';
 import { intFlag, numberFlag, printJson, printTable, sizesFlag, UsageError } from './common.js';
 import { percent, progressMode, TrainProgress } from './progress.js';
-import { gpuOptions } from './train-webgpu.js';
+import { checkGpuSettings, gpuOptions, gpuRefusals } from './train-webgpu.js';
 
 /** Exit code of a run stopped by Ctrl-C (128 + SIGINT), as shells use. */
 export const EXIT_INTERRUPTED = 130;
@@ -80,7 +80,13 @@ export interface RunConfig {
   preset: PresetName;
   /** Record per-layer learning speed every epoch. */
   monitor: boolean;
+  /** The learning rule (rules/registry; checkpoints written before it existed read as backprop). */
+  rule: TrainRuleName;
 }
+
+/** The rules `glassbox train` takes: every built-in rule whose trained network classifies by its own output. */
+export const TRAIN_RULES = RULE_NAMES.filter((r) => r !== 'forward-forward');
+export type TrainRuleName = Exclude<RuleName, 'forward-forward'>;
 
 /** The option values of `glassbox train`, as commander hands them over. */
 export interface TrainFlags {
@@ -108,10 +114,11 @@ export interface TrainFlags {
   checkpointEvery?: number;
   resume?: string;
   monitor?: 'dynamics';
+  rule?: string;
 }
 
 /** Flags that shape a run; with --resume they come from the checkpoint and may not be given. */
-const RUN_FLAGS = ['data', 'layers', 'activation', 'output', 'cost', 'init', 'optimizer', 'momentum', 'batch', 'eta', 'lambda', 'l1', 'seed', 'limit', 'preset', 'monitor'] as const;
+const RUN_FLAGS = ['data', 'layers', 'activation', 'output', 'cost', 'init', 'optimizer', 'momentum', 'batch', 'eta', 'lambda', 'l1', 'seed', 'limit', 'preset', 'monitor', 'rule'] as const;
 
 /** `--out models/model.json` → `models/model.run.json`: where the run record goes. */
 export function runRecordPath(modelPath: string): string {
@@ -154,6 +161,14 @@ export function runConfig(flags: TrainFlags, given: (name: string) => boolean): 
   if (cost === 'log-likelihood' && output !== 'softmax') throw new UsageError(`--cost log-likelihood needs --output softmax, got --output ${output}`);
   if (flags.optimizer === 'momentum' && !(flags.momentum < 1)) throw new UsageError(`--momentum must be in [0, 1), got ${flags.momentum}`);
   const eta = given('eta') ? flags.eta : flags.optimizer === 'adam' ? 0.001 : preset.eta;
+  const rule = flags.rule ?? 'backprop';
+  if (rule === 'forward-forward') {
+    throw new UsageError(
+      "--rule forward-forward trains layers to tell real from corrupted inputs and predicts by their goodness, not by the network's output, " +
+        'so the saved model would not classify: compare it with the others in `glassbox compare --rules forward-forward,backprop`',
+    );
+  }
+  if (!(TRAIN_RULES as readonly string[]).includes(rule)) throw new UsageError(`--rule: unknown learning rule '${rule}', expected one of: ${TRAIN_RULES.join(', ')}`);
   return {
     data: flags.data,
     limit: flags.limit ?? null,
@@ -172,6 +187,7 @@ export function runConfig(flags: TrainFlags, given: (name: string) => boolean): 
     seed: flags.seed,
     preset: flags.preset,
     monitor: flags.monitor === 'dynamics',
+    rule: rule as TrainRuleName,
   };
 }
 
@@ -218,10 +234,11 @@ export function checkRunConfig(value: Record<string, unknown>, where: string): R
   num('lambda');
   num('l1');
   if (typeof c.monitor !== 'boolean') problems.push(`config.monitor must be true or false, got ${JSON.stringify(c.monitor)}`);
+  if (c.rule !== undefined) oneOf('rule', TRAIN_RULES);
   if (problems.length > 0) {
     throw new ModelFileError(`${where}: the run configuration is not usable:\n${problems.map((p) => `  - ${p}`).join('\n')}`, problems);
   }
-  return value as unknown as RunConfig;
+  return { ...(value as unknown as RunConfig), rule: (c.rule as TrainRuleName | undefined) ?? 'backprop' };
 }
 
 /** What a finished (or stopped) run reports: printed with --json and saved as the run record. */
@@ -358,22 +375,23 @@ export async function runTrain(flags: TrainFlags, given: (name: string) => boole
   process.on('SIGINT', onSigint);
 
   let lastCheckpoint: string | null = resumed?.file ?? null;
+  if (gpu) checkGpuSettings(config);
   let result: { history: EpochRecord[]; stopped: boolean; state?: TrainState };
   // The GPU context: 'webgpu' insists on one (UnsupportedError, naming what is missing, if there is
-  // none); 'auto' takes a hardware GPU (autoBackend passes over software adapters). The CPU backend
-  // was chosen above.
+  // none); 'auto' takes a hardware GPU (autoBackend passes over software adapters) when the GPU
+  // trainer runs the run's rule. The CPU backend was chosen above.
   let gpuContext: WebGpuContext | undefined;
   let backend = cpuBackend;
   try {
     if (gpu) gpuContext = await WebGpuContext.create();
-    else if (wanted === 'auto') {
+    else if (wanted === 'auto' && gpuRefusals(config).length === 0) {
       gpuContext = (await autoBackend({ activate: false, initWasm: async () => {} })).gpu ?? undefined;
     }
     const onGpu = gpuContext !== undefined;
     if (onGpu) backend = 'webgpu';
     if (!silent) {
       const what = resumed ? `resuming ${resumed.file} at epoch ${resumed.checkpoint.state.epoch + 1}, step ${resumed.checkpoint.state.step}` : `training [${config.sizes.join(', ')}]`;
-      progress.note(`${what} on ${splits.train.labels.length} examples: ${config.epochs} epochs, batch ${config.batch}, ${optimizer.name} η ${config.eta}${config.lambda ? `, λ ${config.lambda}` : ''}, backend ${backend}${gpuContext ? ` (${gpuContext.describe()})` : ''}`);
+      progress.note(`${what} on ${splits.train.labels.length} examples: ${config.epochs} epochs, batch ${config.batch}, ${config.rule === 'backprop' ? '' : `rule ${config.rule}, `}${optimizer.name} η ${config.eta}${config.lambda ? `, λ ${config.lambda}` : ''}, backend ${backend}${gpuContext ? ` (${gpuContext.describe()})` : ''}`);
     }
     // The same run either way: the GPU loop (fitWebGpu) takes fit's state, events and checkpoints,
     // so a checkpoint of one resumes in the other.
@@ -399,10 +417,11 @@ export async function runTrain(flags: TrainFlags, given: (name: string) => boole
         }
       },
     };
-    const onCpu = () => fit(model, splits.train, { ...common, optimizer, monitor: config.monitor ? { dynamics: true } : undefined });
+    const rule = config.rule === 'backprop' ? undefined : ruleByName(config.rule);
+    const onCpu = () => fit(model, splits.train, { ...common, optimizer, rule, monitor: config.monitor ? { dynamics: true } : undefined });
     if (onGpu) {
       try {
-        result = await fitWebGpu(model, splits.train, { ...common, ...gpuOptions(config, splits.train.labels.length), context: gpuContext });
+        result = await fitWebGpu(model, splits.train, { ...common, ...gpuOptions(config, splits.train.labels.length), rule, context: gpuContext });
       } catch (e) {
         // 'auto' chose the GPU, which could not take this run (data beyond its buffers): the CPU does.
         if (!(!gpu && !started && e instanceof UnsupportedError)) throw e;
@@ -494,7 +513,7 @@ export function registerTrain(program: Command): void {
   const d = PRESETS.default;
   const cmd = program
     .command('train')
-    .description('Train a network by backpropagation and save it (MNIST by default: ≥ 95% test accuracy in about a minute)')
+    .description('Train a network by backpropagation (or another --rule) and save it (MNIST by default: ≥ 95% test accuracy in about a minute)')
     .option('--data <name|folder|file.csv>', 'mnist, fashion-mnist, circle, xor, gauss, spiral, a folder of IDX files, or a CSV file (label column first)', 'mnist')
     .addOption(
       new Option('--layers <sizes>', 'hidden layer sizes (e.g. 100 or 256,128), or the full list input to output (e.g. 784,100,10)')
@@ -506,6 +525,10 @@ export function registerTrain(program: Command): void {
     .addOption(new Option('--cost <name>', 'cost function').choices(costNames).default(d.cost))
     .addOption(new Option('--init <name>', 'weight initialiser: large N(0,1), default N(0,1/n_in), xavier, he').choices(initNames).default(d.init))
     .addOption(new Option('--optimizer <name>', 'update rule').choices(OPTIMIZER_NAMES).default('sgd'))
+    .addOption(
+      new Option('--rule <name>', 'learning rule: how the updates are found (docs/beyond-backprop.md; choose --eta for it, e.g. glassbox compare\'s defaults)')
+        .choices(RULE_NAMES).default('backprop'), // forward-forward is refused with the reason (runConfig)
+    )
     .option('--momentum <mu>', 'momentum coefficient μ in [0, 1) for --optimizer momentum', numberFlag(0), 0.9)
     .option('--epochs <n>', 'epochs to train', intFlag(1), d.epochs)
     .option('--batch <n>', 'mini-batch size', intFlag(1), d.batch)
@@ -516,7 +539,7 @@ export function registerTrain(program: Command): void {
     .option('--limit <n>', 'use only the first n examples of each split (train, validation, test) (default: all)', intFlag(1))
     .option('--out <file>', 'where to save the model (the run record goes beside it, as .run.json)', 'models/model.json')
     .addOption(new Option('--preset <name>', `settings from the book, overridden by explicit flags: ${PRESET_NAMES.map((p) => `${p} = ${PRESETS[p].description}`).join('; ')}`).choices(PRESET_NAMES).default('default'))
-    .option('--backend <name>', `kernel backend: auto (webgpu when a hardware GPU is found — in Node through the webgpu package; else wasm when this runtime has WebAssembly SIMD, else js), wasm, ${listBackends().join(', ')}, or webgpu (train on the GPU: SGD, momentum, Adam, L2, L1, --monitor; checkpoints resume on either)`, 'auto')
+    .option('--backend <name>', `kernel backend: auto (webgpu when a hardware GPU is found — in Node through the webgpu package; else wasm when this runtime has WebAssembly SIMD, else js), wasm, ${listBackends().join(', ')}, or webgpu (train on the GPU: SGD, momentum, Adam, L2, L1, --monitor, the rules backprop, feedback-alignment and direct-feedback-alignment; checkpoints resume on either)`, 'auto')
     .option('--json', 'print one JSON document (the run record) instead of tables and progress')
     .option('--quiet', 'no progress output; print only the test accuracy and where the model went')
     .option('--checkpoint-dir <dir>', 'write a checkpoint there at every epoch end (and on Ctrl-C), keeping the newest two (default: none)')
