@@ -254,6 +254,10 @@ export interface GemmSpec {
 function normsCode(spec: GemmSpec, T: number, vec4: boolean): { builtin: string; before: string; after: string } {
   const e = spec.epilogue;
   if (e.kind !== 'update' || e.normsEvery === undefined) return { builtin: '', before: '', after: '' };
+  const t = TILES[spec.tile];
+  if ((vec4 ? (t.BK * t.BM) / 4 : Math.min(t.BK * t.BM, t.BK * t.BN)) < T) {
+    throw new ArgumentError(`gemmShader: the '${spec.tile}' tile's workgroup memory holds fewer than its ${T} threads' sums (normsEvery)`);
+  }
   const store = vec4 ? 'As[tid] = vec4<f32>(sqW, sqB, 0.0, 0.0);' : 'As[tid] = sqW;\n    Bs[tid] = sqB;';
   const add = vec4 ? 'sW = sW + As[t].x;\n        sB = sB + As[t].y;' : 'sW = sW + As[t];\n        sB = sB + Bs[t];';
   return {

@@ -360,7 +360,7 @@ class Trainer implements WebGpuTrainer {
   private readonly vb: GpuArray[] = [];
   /** Fixed feedback matrices by layer (feedback alignment, direct feedback alignment), else empty. */
   private readonly feedbackRule: FeedbackRule | null;
-  private readonly B: (GpuArray | null)[] = [];
+  private readonly feedbackB: (GpuArray | null)[] = [];
   /** Adam's m then v, of each W and b. */
   private readonly mvW: GpuArray[] = [];
   private readonly mvb: GpuArray[] = [];
@@ -430,7 +430,7 @@ class Trainer implements WebGpuTrainer {
       if (i < L - 1) this.act.push(ctx.array(B * this.shapes[i].nOut));
       this.delta.push(ctx.array(B * this.shapes[i].nOut));
     });
-    if (feedback) for (const values of feedback) this.B.push(values ? ctx.upload(values) : null);
+    if (feedback) for (const values of feedback) this.feedbackB.push(values ? ctx.upload(values) : null);
     this.zOut = ctx.array(B * this.shapes[L - 1].nOut);
     this.metrics = ctx.array(2 * this.batchesPerEpoch, 'u32');
     this.steps = this.stepTable(data.n, 'glassbox train steps');
@@ -519,7 +519,7 @@ class Trainer implements WebGpuTrainer {
         const direct = this.feedbackRule === 'direct-feedback-alignment';
         const from = direct ? this.delta[this.shapes.length - 1] : this.delta[i];
         const K = direct ? this.shapes[this.shapes.length - 1].nOut : s.nOut;
-        const through = direct ? this.B[i - 1]! : this.feedbackRule ? this.B[i]! : this.W[i];
+        const through = direct ? this.feedbackB[i - 1]! : this.feedbackRule ? this.feedbackB[i]! : this.W[i];
         const tile = pickTile(this.tiles, B, s.nIn, K);
         const pipeline = ctx.pipeline(gemmShader({
           transA: false, transB: false, tile, mFromStep: true, ...gemmVectorLoads(tile, K, s.nIn), epilogue: { kind: 'act-prime', act: this.shapes[i - 1].act },
@@ -808,7 +808,7 @@ class Trainer implements WebGpuTrainer {
     ctx.flush();
     for (const a of [this.train.x, this.train.y, this.train.labels, this.order, ...this.W, ...this.b, ...this.vW, ...this.vb, ...this.mvW, ...this.mvb,
       ...this.act, ...this.delta, this.zOut, this.metrics, ...this.normParts.map((p) => p.parts),
-      ...this.B.filter((b): b is GpuArray => b !== null), ...this.extra]) ctx.release(a);
+      ...this.feedbackB.filter((b): b is GpuArray => b !== null), ...this.extra]) ctx.release(a);
     for (const u of this.uniforms) u.buffer.destroy();
   }
 }
