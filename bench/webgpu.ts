@@ -17,7 +17,8 @@
  * not in the default list, as W4's products take minutes on a software adapter). --only W1fit (W3fit,
  * W4fit; with W1 …) also trains the workload through fitWebGpu, the CLI's loop, and prints its epoch
  * time beside the trainer's; --only W1mon (W3mon, W4mon) the same with the dynamics monitor on
- * (`--monitor dynamics`: gradient norms of every 10th batch), beside both.
+ * (`--monitor dynamics`: gradient norms of every 10th batch), beside both; --only W4fa, W4dfa (W1…,
+ * W3…) trains the workload by feedback alignment or direct feedback alignment, beside backprop.
  * Smaller --examples and --matmul make a quick end-to-end check on a software adapter; --cpu also
  * times one epoch of the CPU engine (`fit`, js backend) on the same data, beside the GPU trainer.
  */
@@ -29,8 +30,10 @@ import { fit } from '../src/train/fit.js';
 import { fitWebGpu } from '../src/train/fit-webgpu.js';
 import { Rng } from '../src/util/rng.js';
 import {
-  TILES, WebGpuContext, WebGpuKernels, chooseTile, createWebGpuTrainer, isVec4Tile, type TileChoice, type TileName,
+  TILES, WebGpuContext, WebGpuKernels, chooseTile, createWebGpuTrainer, isVec4Tile, type FeedbackRule, type TileChoice, type TileName,
 } from '../src/tensor/kernels/webgpu/index.js';
+import { drawDirectFeedback } from '../src/rules/direct-feedback-alignment.js';
+import { drawFeedback } from '../src/rules/feedback-alignment.js';
 
 interface GpuWorkload {
   id: 'W1' | 'W3' | 'W4';
@@ -236,18 +239,25 @@ async function main(): Promise<void> {
     // W4 once more with each compared big tile (128 × 128 or 128 × 64) in place of its big products'
     // tile (W1 and W3 have no such product), and with each --mix U/R: tile U for the weight updates
     // (the products summed over the batch), R for the other big ones.
-    const runs: { w: GpuWorkload; tile: string }[] = workloads.map((w) => ({ w, tile: '' }));
+    const runs: { w: GpuWorkload; tile: string; rule?: FeedbackRule }[] = workloads.map((w) => ({ w, tile: '' }));
     const big = (t: TileName) => TILES[t].BM * TILES[t].BN >= 128 * 64;
     for (const tile of [...compared.filter((t) => t !== bigTile && big(t)), ...mixes]) runs.push(...workloads.filter((w) => w.id === 'W4').map((w) => ({ w, tile })));
+    // --only W4fa, W4dfa (W1…, W3…): the same workload trained by feedback alignment or DFA.
+    for (const w of workloads) {
+      if (only.has(`${w.id}fa`)) runs.push({ w, tile: '', rule: 'feedback-alignment' });
+      if (only.has(`${w.id}dfa`)) runs.push({ w, tile: '', rule: 'direct-feedback-alignment' });
+    }
     const bestOf = new Map<string, number>();
-    for (const { w, tile } of runs) {
+    for (const { w, tile, rule } of runs) {
       const model = sequential({ sizes: w.sizes, activation: w.hidden, output: w.output, cost: w.cost, init: w.init, rng: 1 });
       const build0 = performance.now();
       const [update, rest] = tile.split('/') as TileName[];
       const tiles: TileChoice = tile === '' ? 'auto'
         : rest === undefined ? { [bigTile]: tile as TileName }
         : (M, N, K) => (chooseTile(M, N, K) !== bigTile ? chooseTile(M, N, K) : K === w.batch ? update : rest);
-      const trainer = await createWebGpuTrainer(model, data, { context: ctx, batchSize: w.batch, eta: w.eta, momentum: w.momentum, tiles });
+      const feedback = rule === undefined ? undefined
+        : { rule, matrices: (rule === 'feedback-alignment' ? drawFeedback : drawDirectFeedback)(model, new Rng(7)).feedback };
+      const trainer = await createWebGpuTrainer(model, data, { context: ctx, batchSize: w.batch, eta: w.eta, momentum: w.momentum, tiles, feedback });
       await trainer.runEpoch(new Rng(0).permutation(examples), { batches: Math.min(3, trainer.batchesPerEpoch) }); // compile, first submit
       const setup = (performance.now() - build0) / 1000;
       const times: number[] = [];
@@ -267,9 +277,16 @@ async function main(): Promise<void> {
       const detail =
         `epochs ${times.map((t) => t.toFixed(3)).join(', ')} s; ${trainer.batchesPerEpoch} batches × ${trainer.dispatchesPerBatch} dispatches; ` +
         `${tflops.toPrecision(3)} TFLOP/s; train cost ${last.cost.toFixed(4)}; setup ${setup.toFixed(2)} s | ${quoted}`;
-      const id = tile === '' ? w.id : `${w.id} (${tile} for ${bigTile})`;
+      const id = rule ? `${w.id} by ${rule}` : tile === '' ? w.id : `${w.id} (${tile} for ${bigTile})`;
       rows.push({ what: `${id} ${w.title}`, seconds: best, detail, epochs: times, tflops });
       console.log(`${id}: ${best.toFixed(3)} s per epoch — ${detail}`);
+      if (rule) {
+        const base = bestOf.get(`${w.id}:`)!;
+        const detail2 = `${best.toFixed(3)} s vs ${base.toFixed(3)} s per epoch: ${rule} ÷ backprop time = ${(best / base).toFixed(2)} (same run, same GPU; another computation, not a speed-up of backprop)`;
+        rows.push({ what: `${w.id}: ${rule} vs backprop`, seconds: best, detail: detail2, ratio: best / base });
+        console.log(`${w.id}: ${rule} vs backprop: ${detail2}`);
+        continue;
+      }
       bestOf.set(`${w.id}:${tile}`, best);
       if (tile !== '') {
         const base = bestOf.get(`${w.id}:`)!;

@@ -155,7 +155,7 @@ run() {
   # GLASSBOX_COMPARE_TILE (default huge4,huge4uwf,huge4uwd,huge4h; empty: off) also times those tiles beside chooseTile's: matmul and W4.
   # Without options, the default workloads, W4's products one by one, and each workload through
   # fitWebGpu, the CLI's loop (bench/webgpu.ts --only).
-  [ $# -gt 0 ] || set -- --only W1,W3,W4,matmul,W4products,W1fit,W3fit,W4fit,W1mon,W4mon
+  [ $# -gt 0 ] || set -- --only W1,W3,W4,matmul,W4products,W1fit,W3fit,W4fit,W1mon,W4mon,W4fa,W4dfa
   GLASSBOX_COMPARE_TILE="${GLASSBOX_COMPARE_TILE-huge4,huge4uwf,huge4uwd,huge4h}" "$node_bin" "$DIR/bench.mjs" --json "$out/webgpu.json" "$@" 2>&1 | tee "$out/webgpu.log" || status=$?
   if [ -n "${GLASSBOX_BENCH_ALSO:-}" ]; then
     # A second benchmark run with other options (word-split), e.g. Dawn toggles:
