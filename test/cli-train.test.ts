@@ -185,6 +185,38 @@ describe('glassbox train --rule', () => {
     expect(await parameterBits(join(dir, 'rr', 'resumed.json'))).toEqual(await parameterBits(join(dir, 'rr', 'straight.json')));
   });
 
+  it('--monitor alignment: the angle of each layer\'s update to backprop\'s gradient, in the table, the run record and the plot', async () => {
+    const out = join(dir, 'align', 'model.json');
+    const r = await runCli(['train', ...GAUSS, '--layers', '6,4', '--rule', 'feedback-alignment', '--eta', '2', '--monitor', 'dynamics,alignment', '--out', out]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/angle to ∂C\/∂W \(W2 \/ W3 \/ W4\)/);
+    expect(r.stdout).toMatch(/^1 .*\d+° \/ \d+° \/ 0°$/m); // FA's output layer is exact
+    const record = JSON.parse(await readFile(join(dir, 'align', 'model.run.json'), 'utf8'));
+    expect(record.config).toMatchObject({ rule: 'feedback-alignment', monitor: true, alignment: true });
+    for (const h of record.history) {
+      expect(h.dynamics).toHaveLength(3);
+      expect(h.alignment.map((a: { layer: number }) => a.layer)).toEqual([2, 3, 4]);
+      expect(h.alignment[0].angle).toBeGreaterThan(0);
+      expect(h.alignment[0].angle).toBeLessThan(180);
+    }
+    const plot = await runCli(['plot', join(dir, 'align', 'model.run.json'), '--out', join(dir, 'align', 'curves.svg')]);
+    expect(plot.code, plot.stderr).toBe(0);
+    expect(plot.stdout).toContain('alignment with the gradient');
+    expect(await readFile(join(dir, 'align', 'curves.svg'), 'utf8')).toContain("Alignment: angle between the rule's update and ∂C/∂W^l");
+  });
+
+  it('--monitor alignment needs a rule other than backprop, and --monitor takes only dynamics and alignment: exit 2', async () => {
+    const bp = await runCli(['train', ...GAUSS, '--monitor', 'alignment', '--out', join(dir, 'align', 'bp.json')]);
+    expect(bp.code).toBe(2);
+    expect(bp.stderr).toMatch(/--monitor alignment compares a rule's updates with backprop's gradient: give --rule/);
+    const bad = await runCli(['train', ...GAUSS, '--monitor', 'dynamics,speed', '--out', join(dir, 'align', 'bad.json')]);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/option '--monitor <what>' argument 'dynamics,speed' is invalid\. expected dynamics, alignment or both \(comma-separated\), got 'speed'/);
+    const gpu = await runCli(['train', ...GAUSS, '--rule', 'feedback-alignment', '--monitor', 'alignment', '--backend', 'webgpu', '--out', join(dir, 'align', 'gpu.json')]);
+    expect(gpu.code).toBe(2);
+    expect(gpu.stderr).toMatch(/--backend webgpu cannot be combined with: --monitor alignment/);
+  });
+
   it('refuses forward-forward (it does not classify by its output) and unknown rules, exit 2; the GPU refuses rules it does not run', async () => {
     const ff = await runCli(['train', ...GAUSS, '--rule', 'forward-forward', '--out', join(dir, 'rules', 'ff.json')]);
     expect(ff.code).toBe(2);

@@ -124,5 +124,15 @@ describe('plotRunSvg', () => {
       'run.json: history[1].trainCost must be a finite number, got "x"',
     );
     expect(() => readRun({ history: [{ epoch: 1, trainCost: 1, dynamics: [{ layer: 2, gradB: null, gradW: 1 }] }] })).toThrow('run: history[0].dynamics[0].gradB must be a finite number, got null');
+    expect(() => readRun({ history: [{ epoch: 1, trainCost: 1, alignment: 'x' }] })).toThrow('run: history[0].alignment must be a list of layer angles, got "x"');
+    expect(() => readRun({ history: [{ epoch: 1, trainCost: 1, alignment: [{ layer: 2, angle: 'wide', normRatio: 1 }] }] })).toThrow('run: history[0].alignment[0].angle must be a finite number, got "wide"');
+  });
+
+  it('adds the alignment chart (degrees per layer) when the run recorded it', () => {
+    const aligned: PlotRun = { history: run.history.map((h, i) => ({ ...h, alignment: [{ layer: 2, angle: 80 - 20 * i, normRatio: 1 }, { layer: 3, angle: 0, normRatio: 1 }] })) };
+    const svg = plotRunSvg(aligned);
+    expect(svg.match(/<g class="chart">/g)).toHaveLength(4);
+    expect(svg.match(/<polyline/g)).toHaveLength(2 + 1 + 2 + 2);
+    for (const label of ["Alignment: angle between the rule's update and ∂C/∂W^l", 'angle (degrees)', 'W2', 'W3 (output)']) expect(svg).toContain(label);
   });
 });

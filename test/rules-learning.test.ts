@@ -121,3 +121,50 @@ describe('feedback alignment aligns', () => {
     expect(Math.max(...a.slice(-100))).toBeLessThan(90);
   });
 });
+
+describe("fit's alignment monitor (monitor: { alignment: true })", () => {
+  const rng = new Rng(11);
+  const n = 60;
+  const x = new Float32Array(n * 4);
+  for (let i = 0; i < x.length; i++) x[i] = rng.normal();
+  const data = datasetFromArrays(x, Int32Array.from({ length: n }, (_, i) => (x[4 * i] + x[4 * i + 1] > 0 ? 1 : 0) + (x[4 * i + 2] > 0 ? 1 : 0)), 4, { name: 'toy', classes: 3 });
+  const net = (): Sequential => sequential({ sizes: [4, 7, 5, 3], activation: 'tanh', output: 'softmax', cost: 'log-likelihood', rng: 3 });
+
+  it('records per layer the angle between the rule\'s update and backprop\'s gradient, as computed independently', async () => {
+    // One batch of all n rows: its mean-cost gradient does not depend on the permutation.
+    const rule = feedbackAlignment();
+    const model = net();
+    const start = model.clone();
+    const result = await fit(model, data, { epochs: 1, batchSize: n, rng: 5, optimizer: sgd({ eta: 0.1 }), rule, monitor: { alignment: true, every: 1 } });
+    const state = rule.init(start, new Rng(5).fork()); // fit draws the rule's state from rng.fork()
+    const update = rule.step(start, { x: data.x, y: data.y }, state, new Rng(0)).grads;
+    const truth = backprop.step(start, { x: data.x, y: data.y }, null, new Rng(0)).grads;
+    const alignment = result.history[0].alignment!;
+    expect(alignment.map((a) => a.layer)).toEqual([2, 3, 4]);
+    alignment.forEach((a, l) => {
+      const u = update[2 * l];
+      const g = truth[2 * l];
+      const angle = (Math.acos(Math.min(1, T.dot(u, g) / (T.norm(u) * T.norm(g)))) * 180) / Math.PI;
+      expect(a.angle, `W${l + 2}`).toBeCloseTo(angle, 2);
+      expect(a.normRatio, `W${l + 2}`).toBeCloseTo(T.norm(u) / T.norm(g), 4);
+    });
+    expect(alignment[2].angle).toBeLessThan(0.1); // FA's output layer update is backprop's
+    expect(alignment[0].angle).toBeGreaterThan(10); // its hidden ones are not, at the start
+  });
+
+  it('only observes: node perturbation (which draws from the Rng) trains to the same weights with and without it', async () => {
+    const run = async (alignment: boolean): Promise<Float32Array[]> => {
+      const model = net();
+      const r = await fit(model, data, { epochs: 2, batchSize: 10, rng: 8, optimizer: sgd({ eta: 0.05 }), rule: rules['node-perturbation'], monitor: { alignment, every: 2 } });
+      if (alignment) expect(r.history.every((h) => h.alignment?.length === 3)).toBe(true);
+      else expect(r.history.every((h) => h.alignment === undefined)).toBe(true);
+      return model.parameters().map((p) => Float32Array.from(p.value.dataSync()));
+    };
+    expect(await run(true)).toEqual(await run(false));
+  });
+
+  it('refuses backprop (nothing to compare) and a bad every, naming them', async () => {
+    await expect(fit(net(), data, { epochs: 1, batchSize: 10, optimizer: sgd({ eta: 0.1 }), monitor: { alignment: true } })).rejects.toThrow(/monitor.alignment compares a rule's updates with backprop's gradient/);
+    await expect(fit(net(), data, { epochs: 1, batchSize: 10, optimizer: sgd({ eta: 0.1 }), rule: feedbackAlignment(), monitor: { alignment: true, every: -1 } })).rejects.toThrow(/monitor.every must be an integer ≥ 1, got -1/);
+  });
+});

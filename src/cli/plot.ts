@@ -1,7 +1,7 @@
 /**
  * cli/plot — `glassbox plot RUN.json --out curves.svg`: training curves of a run record saved by
- * `glassbox train` (cost, accuracy, and per-layer learning speed when recorded with
- * --monitor dynamics) as an SVG file, written atomically.
+ * `glassbox train` (cost, accuracy, per-layer learning speed when recorded with --monitor dynamics,
+ * and the rule's angle to the gradient with --monitor alignment) as an SVG file, written atomically.
  */
 import { Command } from 'commander';
 import { DataError, plotRunSvg, readRun, writeFileAtomic } from '../index.js';
@@ -42,6 +42,10 @@ export function registerPlot(program: Command): void {
       await writeFileAtomic(target, plotRunSvg(run, { title: flags.title ?? file }));
       const epochs = run.history.length;
       const hasSpeed = run.history.some((e) => e.dynamics && e.dynamics.length > 0);
-      process.stdout.write(`wrote ${target}: cost${run.history.some((e) => e.validation || e.test) ? ', accuracy' : ''}${hasSpeed ? ', per-layer speed' : ''} over ${epochs} epoch${epochs === 1 ? '' : 's'}\n`);
+      const hasAlignment = run.history.some((e) => e.alignment && e.alignment.length > 0);
+      process.stdout.write(
+        `wrote ${target}: cost${run.history.some((e) => e.validation || e.test) ? ', accuracy' : ''}${hasSpeed ? ', per-layer speed' : ''}` +
+          `${hasAlignment ? ', alignment with the gradient' : ''} over ${epochs} epoch${epochs === 1 ? '' : 's'}\n`,
+      );
     });
 }

@@ -1,7 +1,7 @@
 /**
  * cli/train-webgpu — what training on the GPU (`--backend webgpu`, or `auto` where a GPU can be had)
  * adds to a run: which settings the GPU trainer cannot take (the learning rules other than backprop,
- * feedback alignment and direct feedback alignment), and the run's settings as options of the
+ * feedback alignment and direct feedback alignment; the alignment monitor), and the run's settings as options of the
  * library's `fitWebGpu` (the same loop as `fit`, with its events, checkpoints, Ctrl-C, resume and
  * dynamics monitor).
  */
@@ -16,12 +16,16 @@ export interface GpuRunSettings {
   l1: number;
   optimizer: string;
   monitor: boolean;
+  alignment: boolean;
   rule: string;
 }
 
 /** The settings of this run that the GPU trainer does not run, by flag (empty: it runs on the GPU). */
 export function gpuRefusals(s: GpuRunSettings): string[] {
-  return GPU_RULES.includes(s.rule) ? [] : [`--rule ${s.rule} (the GPU trainer runs ${GPU_RULES.join(', ')})`];
+  const refused: string[] = [];
+  if (!GPU_RULES.includes(s.rule)) refused.push(`--rule ${s.rule} (the GPU trainer runs ${GPU_RULES.join(', ')})`);
+  if (s.alignment) refused.push("--monitor alignment (it takes backprop's gradient beside the rule's update, on the CPU)");
+  return refused;
 }
 
 /** Refuse the settings the GPU trainer does not run, naming their flags (for --backend webgpu). */

@@ -4,7 +4,7 @@
  * the per-epoch table, the test accuracy, the model file and a run record beside it.
  */
 import { performance } from 'node:perf_hooks';
-import { Command, Option } from 'commander';
+import { Command, InvalidArgumentError, Option } from 'commander';
 import {
   activationNames, adam, autoBackend, costNames, DivergenceError, evaluate, fit, fitWebGpu, formatNumber, formatSeconds, initNames, initWasmBackend, listBackends,
   loadDataset, loadLatestCheckpoint, ModelFileError, Rng, RULE_NAMES, ruleByName, saveCheckpoint, saveModel, sequential, setBackend, sgd, UnsupportedError, WebGpuContext, writeFileAtomic,
@@ -80,6 +80,8 @@ export interface RunConfig {
   preset: PresetName;
   /** Record per-layer learning speed every epoch. */
   monitor: boolean;
+  /** Record the angle of the rule's updates to backprop's gradient every epoch (absent in older checkpoints: false). */
+  alignment: boolean;
   /** The learning rule (rules/registry; checkpoints written before it existed read as backprop). */
   rule: TrainRuleName;
 }
@@ -113,8 +115,22 @@ export interface TrainFlags {
   checkpointDir?: string;
   checkpointEvery?: number;
   resume?: string;
-  monitor?: 'dynamics';
+  /** What --monitor names: 'dynamics', 'alignment' or both. */
+  monitor?: readonly MonitorName[];
   rule?: string;
+}
+
+/** What `--monitor` can record. */
+export const MONITOR_NAMES = ['dynamics', 'alignment'] as const;
+export type MonitorName = (typeof MONITOR_NAMES)[number];
+
+/** commander parser of `--monitor dynamics,alignment`: a comma-separated list of MONITOR_NAMES. */
+export function monitorFlag(value: string): MonitorName[] {
+  const names = value.split(',').map((v) => v.trim());
+  for (const n of names) {
+    if (!(MONITOR_NAMES as readonly string[]).includes(n)) throw new InvalidArgumentError(`expected ${MONITOR_NAMES.join(', ')} or both (comma-separated), got '${n}'`);
+  }
+  return [...new Set(names)] as MonitorName[];
 }
 
 /** Flags that shape a run; with --resume they come from the checkpoint and may not be given. */
@@ -169,6 +185,10 @@ export function runConfig(flags: TrainFlags, given: (name: string) => boolean): 
     );
   }
   if (!(TRAIN_RULES as readonly string[]).includes(rule)) throw new UsageError(`--rule: unknown learning rule '${rule}', expected one of: ${TRAIN_RULES.join(', ')}`);
+  const alignment = flags.monitor?.includes('alignment') ?? false;
+  if (alignment && rule === 'backprop') {
+    throw new UsageError("--monitor alignment compares a rule's updates with backprop's gradient: give --rule (e.g. --rule feedback-alignment); with backprop the angle is 0 by definition");
+  }
   return {
     data: flags.data,
     limit: flags.limit ?? null,
@@ -186,7 +206,8 @@ export function runConfig(flags: TrainFlags, given: (name: string) => boolean): 
     l1: flags.l1,
     seed: flags.seed,
     preset: flags.preset,
-    monitor: flags.monitor === 'dynamics',
+    monitor: flags.monitor?.includes('dynamics') ?? false,
+    alignment,
     rule: rule as TrainRuleName,
   };
 }
@@ -235,10 +256,11 @@ export function checkRunConfig(value: Record<string, unknown>, where: string): R
   num('l1');
   if (typeof c.monitor !== 'boolean') problems.push(`config.monitor must be true or false, got ${JSON.stringify(c.monitor)}`);
   if (c.rule !== undefined) oneOf('rule', TRAIN_RULES);
+  if (c.alignment !== undefined && typeof c.alignment !== 'boolean') problems.push(`config.alignment must be true or false, got ${JSON.stringify(c.alignment)}`);
   if (problems.length > 0) {
     throw new ModelFileError(`${where}: the run configuration is not usable:\n${problems.map((p) => `  - ${p}`).join('\n')}`, problems);
   }
-  return { ...(value as unknown as RunConfig), rule: (c.rule as TrainRuleName | undefined) ?? 'backprop' };
+  return { ...(value as unknown as RunConfig), rule: (c.rule as TrainRuleName | undefined) ?? 'backprop', alignment: c.alignment === true };
 }
 
 /** What a finished (or stopped) run reports: printed with --json and saved as the run record. */
@@ -418,7 +440,8 @@ export async function runTrain(flags: TrainFlags, given: (name: string) => boole
       },
     };
     const rule = config.rule === 'backprop' ? undefined : ruleByName(config.rule);
-    const onCpu = () => fit(model, splits.train, { ...common, optimizer, rule, monitor: config.monitor ? { dynamics: true } : undefined });
+    const monitor = config.monitor || config.alignment ? { dynamics: config.monitor, alignment: config.alignment } : undefined;
+    const onCpu = () => fit(model, splits.train, { ...common, optimizer, rule, monitor });
     if (onGpu) {
       try {
         result = await fitWebGpu(model, splits.train, { ...common, ...gpuOptions(config, splits.train.labels.length), rule, context: gpuContext });
@@ -495,9 +518,15 @@ export async function runTrain(flags: TrainFlags, given: (name: string) => boole
   };
   if (!flags.quiet) {
     out('');
+    // With --monitor alignment, one more column: each layer's mean angle between the rule's update and ∂C/∂W.
+    const aligned = result.history.some((r) => r.alignment);
+    const layersNamed = config.sizes.slice(1).map((_, i) => `W${i + 2}`).join(' / ');
     printTable(
-      ['epoch', 'training cost', 'validation accuracy', 'seconds'],
-      result.history.map((r) => [r.epoch, formatNumber(r.trainCost), r.validation ? percent(r.validation.accuracy) : '—', r.seconds.toFixed(1)]),
+      ['epoch', 'training cost', 'validation accuracy', 'seconds', ...(aligned ? [`angle to ∂C/∂W (${layersNamed})`] : [])],
+      result.history.map((r) => [
+        r.epoch, formatNumber(r.trainCost), r.validation ? percent(r.validation.accuracy) : '—', r.seconds.toFixed(1),
+        ...(aligned ? [r.alignment ? r.alignment.map((a) => `${a.angle.toFixed(0)}°`).join(' / ') : '—'] : []),
+      ]),
       out,
     );
     if (report.best) out(`best validation accuracy ${percent(report.best.validationAccuracy)} at epoch ${report.best.epoch}`);
@@ -545,7 +574,13 @@ export function registerTrain(program: Command): void {
     .option('--checkpoint-dir <dir>', 'write a checkpoint there at every epoch end (and on Ctrl-C), keeping the newest two (default: none)')
     .option('--checkpoint-every <minutes>', 'also write a checkpoint every this many minutes (with --checkpoint-dir) (default: only at epoch ends)', numberFlag(0, true))
     .option('--resume <dir>', 'continue the run whose checkpoints are in dir, bit-identical to an uninterrupted run; checkpoints keep going there (default: a new run)')
-    .addOption(new Option('--monitor <what>', 'record per-layer learning speed ‖∂C/∂b‖, ‖∂C/∂W‖ every epoch, saved in the run record (default: off)').choices(['dynamics']));
+    .addOption(
+      new Option(
+        '--monitor <what>',
+        'record every epoch, in the run record (glassbox plot draws them): dynamics = per-layer learning speed ‖∂C/∂b‖, ‖∂C/∂W‖; ' +
+          "alignment = the angle between the --rule's updates of each W and backprop's gradient; or dynamics,alignment (default: off)",
+      ).argParser(monitorFlag),
+    );
   cmd.action(async (flags: TrainFlags, command: Command) => {
     const given = (name: string): boolean => command.getOptionValueSource(name) === 'cli';
     // Preset-dependent defaults: the flag counts only when given explicitly.

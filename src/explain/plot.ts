@@ -1,7 +1,7 @@
 /**
  * explain/plot — training curves as a self-contained SVG document: cost per epoch (training,
- * validation, test), accuracy, and per-layer learning speed ‖∂C/∂b^l‖ (log scale) when the run
- * recorded dynamics. Hand-written SVG (axes, ticks, labels, legend); pure — returns a string, so
+ * validation, test), accuracy, per-layer learning speed ‖∂C/∂b^l‖ (log scale) when the run
+ * recorded dynamics, and per-layer angle to backprop's gradient when it recorded alignment. Hand-written SVG (axes, ticks, labels, legend); pure — returns a string, so
  * the CLI writes it to a file and the explorer can inline it.
  *
  * Input: a run record as `glassbox train` saves it, `{ config, history: EpochRecord[] }`; only
@@ -20,6 +20,8 @@ export interface PlotEpoch {
   test?: { accuracy: number; cost: number };
   /** Per-layer learning speed, Nielsen's layers 2 … L. */
   dynamics?: { layer: number; gradB: number; gradW: number }[];
+  /** Per-layer angle (degrees) between a learning rule's updates and backprop's gradient. */
+  alignment?: { layer: number; angle: number; normRatio: number }[];
 }
 
 /** A run record: at least its history. */
@@ -80,6 +82,15 @@ export function readRun(value: unknown, source = 'run'): PlotRun {
         if (!d || typeof d !== 'object') fail(source, `${q} must be an object { layer, gradB, gradW }`);
         const s = d as Record<string, unknown>;
         return { layer: finite(source, `${q}.layer`, s.layer), gradB: finite(source, `${q}.gradB`, s.gradB), gradW: finite(source, `${q}.gradW`, s.gradW) };
+      });
+    }
+    if (e.alignment !== undefined && e.alignment !== null) {
+      if (!Array.isArray(e.alignment)) fail(source, `${p}.alignment must be a list of layer angles, got ${JSON.stringify(e.alignment)}`);
+      out.alignment = e.alignment.map((d: unknown, k: number) => {
+        const q = `${p}.alignment[${k}]`;
+        if (!d || typeof d !== 'object') fail(source, `${q} must be an object { layer, angle, normRatio }`);
+        const s = d as Record<string, unknown>;
+        return { layer: finite(source, `${q}.layer`, s.layer), angle: finite(source, `${q}.angle`, s.angle), normRatio: finite(source, `${q}.normRatio`, s.normRatio) };
       });
     }
     return out;
@@ -187,7 +198,8 @@ function chart(title: string, yLabel: string, series: Series[], x0: number, y0: 
 
 /**
  * Training curves of a run as an SVG document: cost, then accuracy (when the run was evaluated),
- * then per-layer speed ‖∂C/∂b^l‖ on a log scale (when it recorded dynamics).
+ * then per-layer speed ‖∂C/∂b^l‖ on a log scale (when it recorded dynamics), then the angle in
+ * degrees between the rule's update of each W^l and backprop's gradient (when it recorded alignment).
  */
 export function plotRunSvg(run: PlotRun, options: PlotOptions = {}): string {
   const { history } = readRun(run);
@@ -223,6 +235,12 @@ export function plotRunSvg(run: PlotRun, options: PlotOptions = {}): string {
   const speed = keep(layerNumbers.map((l, i) => line(l === output ? `layer ${l} (output)` : `layer ${l}`, PALETTE[i % PALETTE.length], (e) => e.dynamics?.find((d) => d.layer === l)?.gradB)));
   if (speed.some((s) => s.points.some((p) => p[1] > 0))) {
     charts.push({ title: 'Speed of learning ‖∂C/∂b^l‖ per layer', yLabel: '‖∂C/∂b‖ (log scale)', log: true, series: speed });
+  }
+  const alignedLayers = [...new Set(history.flatMap((e) => (e.alignment ?? []).map((d) => d.layer)))].sort((a, b) => a - b);
+  const top = alignedLayers[alignedLayers.length - 1];
+  const angles = keep(alignedLayers.map((l, i) => line(l === top ? `W${l} (output)` : `W${l}`, PALETTE[i % PALETTE.length], (e) => e.alignment?.find((d) => d.layer === l)?.angle)));
+  if (angles.length > 0) {
+    charts.push({ title: "Alignment: angle between the rule's update and ∂C/∂W^l", yLabel: 'angle (degrees)', log: false, series: angles });
   }
 
   const titleH = options.title ? 30 : 0;

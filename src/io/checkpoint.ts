@@ -42,6 +42,7 @@ export interface CheckpointEpochRecord {
   test?: CheckpointEvaluation;
   seconds: number;
   dynamics?: { layer: number; gradB: number; gradW: number }[];
+  alignment?: { layer: number; angle: number; normRatio: number }[];
 }
 
 /** Where a training run stands (train's `TrainState`). */
@@ -180,6 +181,7 @@ function checkHistory(v: unknown, problems: string[]): CheckpointEpochRecord[] {
     checkEvaluation(r.validation, `${where}.validation`, problems);
     checkEvaluation(r.test, `${where}.test`, problems);
     if (r.dynamics !== undefined && !Array.isArray(r.dynamics)) problems.push(`${where}.dynamics must be a list, got ${describe(r.dynamics)}`);
+    if (r.alignment !== undefined && !Array.isArray(r.alignment)) problems.push(`${where}.alignment must be a list, got ${describe(r.alignment)}`);
   });
   return v as CheckpointEpochRecord[];
 }

@@ -33,6 +33,22 @@ export interface EpochRecord {
   seconds: number;
   /** Per weight layer (Nielsen l = 2 … L): mean ‖∂C/∂b^l‖ and ‖∂C/∂W^l‖ over monitored batches. */
   dynamics?: LayerSpeed[];
+  /** Per weight layer: how the rule's updates of W^l stood to backprop's gradient on monitored batches. */
+  alignment?: LayerAlignment[];
+}
+
+/**
+ * How a learning rule's update direction for W^l compares with the true gradient ∂C/∂W^l on the same
+ * batch (the measure of Lillicrap et al. 2016, Fig. 2: feedback alignment's hidden updates start at
+ * about 90° and fall below it as W comes to align with Bᵀ).
+ */
+export interface LayerAlignment {
+  /** Nielsen's layer number l (2 … L). */
+  layer: number;
+  /** Mean angle in degrees between the rule's ∂W^l and backprop's (0: the same direction, 90: orthogonal). */
+  angle: number;
+  /** Mean ‖rule's ∂W^l‖ / ‖backprop's ∂W^l‖. */
+  normRatio: number;
 }
 
 /** Learning speed of one layer (Nielsen ch. 5). */
@@ -90,8 +106,13 @@ export interface FitOptions {
    * when needed: at batch 10 a turn of the event loop per batch is measurable).
    */
   onEvent?: (event: TrainEvent) => void | Promise<void>;
-  /** Record per-layer gradient norms every `every` batches (default every 10). */
-  monitor?: { dynamics?: boolean; every?: number };
+  /**
+   * Every `every` batches (default 10): record per-layer gradient norms (`dynamics`), and, for a rule
+   * other than backprop, the angle between its update of each W^l and backprop's gradient on the
+   * same batch (`alignment`: one extra backprop step per monitored batch; the rule's own update and
+   * randomness are untouched).
+   */
+  monitor?: { dynamics?: boolean; alignment?: boolean; every?: number };
   /** Emit a 'checkpoint' event every this many seconds, besides every epoch end. */
   checkpointEverySeconds?: number;
   /** Stop after the current batch (a 'checkpoint' event with reason 'stop' is emitted). */
@@ -159,10 +180,14 @@ export async function fit(model: Sequential, train: Dataset, options: FitOptions
     throw new ArgumentError(`fit: the data has ${train.classes} classes but the model's output layer has ${outputs} neurons`);
   }
   const monitorEvery = options.monitor?.every ?? 10;
-  if (options.monitor?.dynamics && !(Number.isInteger(monitorEvery) && monitorEvery >= 1)) {
+  const align = options.monitor?.alignment === true;
+  if ((options.monitor?.dynamics || align) && !(Number.isInteger(monitorEvery) && monitorEvery >= 1)) {
     throw new ArgumentError(`fit: monitor.every must be an integer ≥ 1, got ${monitorEvery}`);
   }
   const rule = options.rule ?? backprop;
+  if (align && rule.name === 'backprop') {
+    throw new ArgumentError("fit: monitor.alignment compares a rule's updates with backprop's gradient; with backprop itself there is nothing to compare (choose another rule)");
+  }
   const params = model.parameters();
   const rng = options.rng instanceof Rng ? options.rng : new Rng(options.rng ?? 0);
   const ruleState = rule.init(model, rng.fork());
@@ -200,6 +225,7 @@ export async function fit(model: Sequential, train: Dataset, options: FitOptions
   for (; state.epoch < epochs && !stopped; ) {
     const order = epochOrder(state, rng, n);
     const speedSums = model.layers.map(() => ({ gradB: 0, gradW: 0 }));
+    const alignSums = model.layers.map(() => ({ angle: 0, normRatio: 0 }));
     let monitored = 0;
     let t0 = now();
 
@@ -214,7 +240,16 @@ export async function fit(model: Sequential, train: Dataset, options: FitOptions
       } else {
         const x = T.gatherRows(train.x, indices);
         const y = T.gatherRows(train.y, indices);
+        // The true gradient of this batch, before the rule's update (backprop draws nothing from rng).
+        const truth = align && batch % monitorEvery === 0 ? backprop.step(model, { x, y }, null, rng).grads : null;
         ({ cost, grads } = rule.step(model, { x, y }, ruleState, rng));
+        if (truth) {
+          model.layers.forEach((_, l) => {
+            const { angle, normRatio } = directionTo(grads[2 * l], truth[2 * l]);
+            alignSums[l].angle += angle;
+            alignSums[l].normRatio += normRatio;
+          });
+        }
       }
       if (!Number.isFinite(cost)) {
         throw new DivergenceError(
@@ -225,8 +260,8 @@ export async function fit(model: Sequential, train: Dataset, options: FitOptions
         );
       }
       lastFiniteCost = state.lastFiniteCost = cost;
+      if ((options.monitor?.dynamics || align) && batch % monitorEvery === 0) monitored++;
       if (options.monitor?.dynamics && batch % monitorEvery === 0) {
-        monitored++;
         model.layers.forEach((_, l) => {
           speedSums[l].gradW += norms ? norms[2 * l] : T.norm(grads[2 * l]);
           speedSums[l].gradB += norms ? norms[2 * l + 1] : T.norm(grads[2 * l + 1]);
@@ -271,6 +306,9 @@ export async function fit(model: Sequential, train: Dataset, options: FitOptions
     if (options.monitor?.dynamics && monitored > 0) {
       record.dynamics = speedSums.map((s, l) => ({ layer: l + 2, gradB: s.gradB / monitored, gradW: s.gradW / monitored }));
     }
+    if (align && monitored > 0) {
+      record.alignment = alignSums.map((s, l) => ({ layer: l + 2, angle: s.angle / monitored, normRatio: s.normRatio / monitored }));
+    }
     for (const p of params) {
       if (!T.allFinite(p.value)) {
         throw new DivergenceError(`training diverged in epoch ${state.epoch + 1}: parameter ${p.name} is no longer finite. Is the learning rate too high?`, state.step, lastFiniteCost);
@@ -287,4 +325,20 @@ export async function fit(model: Sequential, train: Dataset, options: FitOptions
   }
   await emit({ type: 'end', history: state.history, stopped });
   return { history: state.history, state, stopped };
+}
+
+/** The angle (degrees) between an update and the true gradient, and the ratio of their lengths, in float64. */
+function directionTo(update: Tensor, truth: Tensor): { angle: number; normRatio: number } {
+  const u = update.dataSync();
+  const g = truth.dataSync();
+  let ug = 0;
+  let uu = 0;
+  let gg = 0;
+  for (let i = 0; i < g.length; i++) {
+    ug += u[i] * g[i];
+    uu += u[i] * u[i];
+    gg += g[i] * g[i];
+  }
+  const cos = uu > 0 && gg > 0 ? Math.max(-1, Math.min(1, ug / Math.sqrt(uu * gg))) : 0;
+  return { angle: (Math.acos(cos) * 180) / Math.PI, normRatio: gg > 0 ? Math.sqrt(uu / gg) : 0 };
 }
