@@ -506,7 +506,23 @@ test('beyond backprop: backprop and feedback alignment compared; backprop’s ac
   await lib.fit(model, splits.train, { epochs: budget / splits.train.labels.length, batchSize: state.batch, optimizer: lib.sgd({ eta: state.eta }), rng: state.seed });
   const expected = lib.evaluate(model, splits.test).accuracy;
   check(rows[0].accuracy === expected, `backprop's test accuracy: page ${rows[0].accuracy}, library's fit ${expected}`);
-  console.log(`    xor [${spec.sizes.join(', ')}], ${budget} examples: backprop ${(100 * rows[0].accuracy).toFixed(1)} % (fit in Node ${(100 * expected).toFixed(1)} %), feedback alignment ${(100 * rows[1].accuracy).toFixed(1)} %`);
+  // The angle chart: one line per rule; backprop's is 0°; feedback alignment's first point is the angle
+  // computed here from the initial weights, its fixed matrices (isolatedRule's, as the worker's) and
+  // the first 100 training rows; by the end it has turned towards the gradient.
+  const angles = Object.fromEntries(await page.$$eval('#compare-angles .angle', (els) => els.map((e) => [e.getAttribute('data-rule'), e.getAttribute('data-angles').split(',').map(Number)])));
+  check(Object.keys(angles).join() === 'backprop,feedback-alignment', `one angle line per rule: ${Object.keys(angles).join()}`);
+  check(angles.backprop.every((a) => a < 0.5), `backprop's update is its gradient: ${angles.backprop.join(', ')}`);
+  const start = lib.sequential({ sizes: spec.sizes, activation: state.activation, output: 'sigmoid', cost: state.cost, init: 'default', rng: state.seed });
+  const fa = lib.rules['feedback-alignment'];
+  const faState = lib.isolatedRule(fa, state.seed, { forward: 0, backward: 0 }).init(start, new lib.Rng(0)).inner;
+  const probe = lib.sliceDataset(splits.train, 0, Math.min(100, splits.train.labels.length));
+  const u = fa.step(start, { x: probe.x, y: probe.y }, faState, new lib.Rng(1)).grads[0];
+  const g = lib.backprop.step(start, { x: probe.x, y: probe.y }, null, new lib.Rng(1)).grads[0];
+  const angle0 = (Math.acos(lib.dot(u, g) / (lib.norm(u) * lib.norm(g))) * 180) / Math.PI;
+  const faAngles = angles['feedback-alignment'];
+  check(Math.abs(faAngles[0] - angle0) < 1e-3, `feedback alignment's first angle: page ${faAngles[0]}°, computed here ${angle0}°`);
+  check(faAngles.at(-1) < faAngles[0], `feedback alignment should turn towards the gradient: ${faAngles[0]}° → ${faAngles.at(-1)}°`);
+  console.log(`    xor [${spec.sizes.join(', ')}], ${budget} examples: backprop ${(100 * rows[0].accuracy).toFixed(1)} % (fit in Node ${(100 * expected).toFixed(1)} %), feedback alignment ${(100 * rows[1].accuracy).toFixed(1)} %, its W2 update at ${faAngles[0].toFixed(1)}° → ${faAngles.at(-1).toFixed(1)}° to the gradient`);
   await shot(page, 'compare.png');
   await page.close();
 });

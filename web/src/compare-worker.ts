@@ -5,11 +5,13 @@
  * batches in the same order, for the same number of examples; the learning curve is the test
  * accuracy every ~1/20 of the budget. As in `glassbox compare`, each rule's own randomness comes
  * from a generator of its own (so it cannot shift the batch order) and its passes are counted.
+ * At every curve point it also measures how the rule's update of the first weight layer W2 stands to
+ * backprop's gradient ∂C/∂W2, as an angle, on a fixed batch of training rows at the current weights.
  * The page stops a run by terminating this worker.
  */
 import {
-  DivergenceError, evaluate, fit, GlassboxError, isolatedRule, warmUpRule, Rng, ruleByName, sliceDataset,
-  type Dataset, type LearningRule, type RuleName,
+  backprop, DivergenceError, dot, evaluate, fit, GlassboxError, isolatedRule, norm, warmUpRule, Rng, ruleByName, sliceDataset,
+  type Dataset, type LearningRule, type RuleName, type Sequential,
 } from 'glassbox';
 import { loadExplorerData } from './data.js';
 import { buildModel, makeOptimizer } from './model.js';
@@ -26,6 +28,24 @@ const scope = self as unknown as WorkerScope;
 const CURVE_EXAMPLES = 2000;
 /** About this many curve points per rule. */
 const CURVE_POINTS = 20;
+/** The first this many training rows: the batch each rule's angle to the gradient is measured on. */
+const PROBE_EXAMPLES = 100;
+
+/**
+ * The angle in degrees between `rule`'s update of W2 and backprop's ∂C/∂W2 on `probe` at the model's
+ * current weights (0°: backprop's direction; 90°: no better than a random one). The rule's state is
+ * its own copy of the run's (the same fixed matrices), and its random draws come from a generator of
+ * the measurement's, so measuring changes nothing in training. Null for forward-forward, whose updates
+ * descend another objective.
+ */
+function angleToGradient(rule: LearningRule, state: unknown, model: Sequential, probe: { x: Dataset['x']; y: Dataset['y'] }): number | null {
+  if (rule.name === 'forward-forward') return null;
+  const update = rule.step(model, probe, state, new Rng(1)).grads[0]; // [n2, n1]
+  const gradient = backprop.step(model, probe, null, new Rng(1)).grads[0];
+  const lengths = norm(update) * norm(gradient);
+  if (!(lengths > 0)) return null;
+  return (Math.acos(Math.max(-1, Math.min(1, dot(update, gradient) / lengths))) * 180) / Math.PI;
+}
 /** Train one rule for the run's budget; failures (divergence, a network it cannot train) become the outcome's `failure`. */
 async function runRule(run: CompareRun, name: RuleName, eta: number, train: Dataset, test: Dataset, curveSet: Dataset): Promise<CompareOutcome> {
   const { setup, budget, target } = run;
@@ -47,8 +67,13 @@ async function runRule(run: CompareRun, name: RuleName, eta: number, train: Data
   }
   warmUpRule(rule, buildModel(setup), train.x, train.y, setup.batch); // JIT warm-up, untimed
   const evalEvery = Math.max(setup.batch, Math.round(budget / CURVE_POINTS));
+  // The rule's state as fit's isolated rule draws it (same seed and name: the same matrices), kept apart.
+  const probeState = isolatedRule(rule, setup.seed, { forward: 0, backward: 0 }).init(model, new Rng(0)).inner; // (its own Rng: the argument is unused)
+  const probeRows = Math.min(PROBE_EXAMPLES, n);
+  const probeSet = sliceDataset(train, 0, probeRows);
+  const probe = { x: probeSet.x, y: probeSet.y };
   const measure = (examples: number): void => {
-    const point = { examples, accuracy: evaluate(model, curveSet, 1000, predict).accuracy };
+    const point = { examples, accuracy: evaluate(model, curveSet, 1000, predict).accuracy, angle: angleToGradient(rule, probeState, model, probe) };
     curve.push(point);
     if (outcome.examplesToTarget === null && point.accuracy >= target) outcome.examplesToTarget = examples;
     scope.postMessage({ run: run.id, type: 'point', rule: name, point });

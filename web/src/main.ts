@@ -5,7 +5,7 @@
  * opened file, or from `glassbox explore MODEL` (./model.json). Exposes `window.__glassbox`, a
  * read-only test hook with the model, the example and the state.
  */
-import { argmax, parseModel, Tensor, trace, type Dataset, type ModelSpec, type Sequential, type TraceReport } from 'glassbox';
+import { argmax, parseModel, Tensor, trace, type Dataset, type EpochRecord, type ModelSpec, type Sequential, type TraceReport } from 'glassbox';
 import { LineChart } from './charts.js';
 import { LAYER_COLORS } from './colors.js';
 import type { AppApi, Example, Snapshot } from './context.js';

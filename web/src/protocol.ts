@@ -110,6 +110,11 @@ export interface ComparePoint {
   examples: number;
   /** Accuracy on the curve's test examples. */
   accuracy: number;
+  /**
+   * The angle (degrees) between the rule's update of W2 and backprop's ∂C/∂W2, on the first training
+   * rows at the weights of this point; null where it is not measured (forward-forward).
+   */
+  angle: number | null;
 }
 
 /** The outcome of one rule. */

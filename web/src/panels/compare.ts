@@ -3,7 +3,9 @@
  * learning rules) trained on the page's data and network, from the same initial weights, on the
  * same batches, for the same number of examples, in a worker of their own (web/compare-worker.ts).
  * It draws the learning curves (test accuracy against examples seen, one line per rule, the target
- * dashed) as SVG and the table of `glassbox compare`: test accuracy, examples to the target, wall
+ * dashed) as SVG, the angle between each rule's update of W2 and backprop's gradient at the same
+ * points (feedback alignment turning from 90° towards the gradient; the perturbation rules staying
+ * near 90°), and the table of `glassbox compare`: test accuracy, examples to the target, wall
  * time, forward and backward passes. The page computes none of these numbers; it only draws them.
  */
 import { Rng, RULE_NAMES, rules, type RuleName } from 'glassbox';
@@ -84,6 +86,7 @@ export class ComparePanel {
   private readonly progress: HTMLProgressElement;
   private readonly settingsLine: HTMLElement;
   private readonly chart: HTMLElement;
+  private readonly angles: HTMLElement;
   private readonly table: HTMLElement;
   private state: State | null = null;
   /** Key of the network the rules' applicability was last checked on. */
@@ -123,6 +126,7 @@ export class ComparePanel {
     this.progress = h('progress', { id: 'compare-progress', max: 1, value: 0, 'aria-label': 'comparison progress', hidden: true });
     this.settingsLine = h('p', { class: 'hint', id: 'compare-settings' });
     this.chart = h('div', { id: 'compare-chart', class: 'beyond-chart' });
+    this.angles = h('div', { id: 'compare-angles', class: 'beyond-chart' });
     this.table = h('div', { id: 'compare-table' });
 
     this.root.append(
@@ -144,6 +148,7 @@ export class ComparePanel {
       ),
       this.settingsLine,
       this.chart,
+      this.angles,
       this.table,
     );
   }
@@ -303,6 +308,7 @@ export class ComparePanel {
       `${v.curveCount ? `the first ${v.curveCount.toLocaleString('en-US')} test examples` : 'the test examples'}, measured about every ${Math.max(run.setup.batch, Math.round(run.budget / 20)).toLocaleString('en-US')} examples (not counted as training time); ` +
       `final accuracy on ${v.testCount ? `all ${v.testCount.toLocaleString('en-US')}` : 'all'} test examples.`;
     this.drawChart(v);
+    this.drawAngles(v);
     this.drawTable(v);
   }
 
@@ -350,6 +356,65 @@ export class ComparePanel {
     svg.append(s('text', { x: left + plotW + 38, y: ly + 4, class: 'beyond-legend muted' }, `target ${num(100 * v.run.target, 3)}%`));
     clear(this.chart);
     this.chart.append(svg);
+  }
+
+  /**
+   * The angle between each rule's update of W2 and backprop's ∂C/∂W2 against examples seen (measured
+   * by the worker on the first training rows at each curve point), 90° marked: the direction a rule
+   * follows, where the accuracy curve shows only where it got.
+   */
+  private drawAngles(v: RunView): void {
+    clear(this.angles);
+    const measured = v.run.rules.filter(({ rule }) => (v.curves.get(rule) ?? []).some((p) => p.angle !== null));
+    if (measured.length === 0) return;
+    const width = 640;
+    const height = 210;
+    const left = 46;
+    const right = 190;
+    const top = 24;
+    const bottom = 36;
+    const plotW = width - left - right;
+    const plotH = height - top - bottom;
+    const xTicks = ticksTo(v.run.budget);
+    const xMax = xTicks[xTicks.length - 1];
+    const highest = Math.max(90, ...measured.flatMap(({ rule }) => (v.curves.get(rule) ?? []).map((p) => p.angle ?? 0)));
+    const yMax = Math.min(180, 30 * Math.ceil(highest / 30));
+    const sx = (x: number): number => left + (x / xMax) * plotW;
+    const sy = (angle: number): number => top + (1 - angle / yMax) * plotH;
+    const svg = s('svg', { viewBox: `0 0 ${width} ${height}`, class: 'beyond-svg', role: 'img', 'aria-label': "Angle between each rule's update of the first weight layer and backprop's gradient, against training examples seen" });
+    svg.append(s('text', { x: left, y: 14, class: 'beyond-legend' }, "Angle between the rule's update of W2 and backprop's ∂C/∂W2"));
+    for (let t = 0; t <= yMax; t += 30) {
+      svg.append(s('line', { x1: left, x2: left + plotW, y1: sy(t), y2: sy(t), stroke: t === 90 ? '#8a939b' : '#e6e8eb', ...(t === 90 ? { 'stroke-dasharray': '5,4' } : {}) }));
+      svg.append(s('text', { x: left - 6, y: sy(t) + 4, 'text-anchor': 'end', class: 'beyond-axis' }, `${t}°`));
+    }
+    for (const t of xTicks) {
+      svg.append(s('line', { x1: sx(t), x2: sx(t), y1: top + plotH, y2: top + plotH + 4, stroke: '#5f6b76' }));
+      svg.append(s('text', { x: sx(t), y: top + plotH + 16, 'text-anchor': 'middle', class: 'beyond-axis' }, t.toLocaleString('en-US')));
+    }
+    svg.append(s('text', { x: left + plotW / 2, y: height - 4, 'text-anchor': 'middle', class: 'beyond-axis' }, 'training examples seen'));
+    svg.append(s('rect', { x: left, y: top, width: plotW, height: plotH, fill: 'none', stroke: '#c9ced4' }));
+    measured.forEach(({ rule }, i) => {
+      const color = RULE_COLORS[rule];
+      const points = (v.curves.get(rule) ?? []).filter((p): p is ComparePoint & { angle: number } => p.angle !== null);
+      const xy = points.map((p) => `${sx(p.examples).toFixed(1)},${sy(p.angle).toFixed(1)}`);
+      const data = { 'data-rule': rule, 'data-angles': points.map((p) => p.angle.toFixed(4)).join(',') }; // the numbers drawn, for tests and tools
+      if (points.length > 1) svg.append(s('polyline', { class: 'angle', ...data, fill: 'none', stroke: color, 'stroke-width': 2, points: xy.join(' ') }));
+      else svg.append(s('circle', { class: 'angle', ...data, cx: sx(points[0].examples), cy: sy(points[0].angle), r: 3, fill: color }));
+      const ly = top + 8 + i * 18;
+      const lx = left + plotW + 12;
+      svg.append(s('line', { x1: lx, x2: lx + 20, y1: ly, y2: ly, stroke: color, 'stroke-width': 2.5 }));
+      svg.append(s('text', { x: lx + 26, y: ly + 4, class: 'beyond-legend' }, ruleLabel(rule)));
+    });
+    const ly = top + 8 + measured.length * 18;
+    svg.append(s('line', { x1: left + plotW + 12, x2: left + plotW + 32, y1: ly, y2: ly, stroke: '#8a939b', 'stroke-dasharray': '5,4' }));
+    svg.append(s('text', { x: left + plotW + 38, y: ly + 4, class: 'beyond-legend muted' }, '90°: a random direction'));
+    this.angles.append(
+      svg,
+      h('p', { class: 'hint' },
+        "Measured on the first 100 training examples at each curve point, with each rule's own fixed matrices and random draws apart from training's; " +
+          '0° is the gradient\'s direction. Feedback alignment starts near 90° and turns towards it as the forward weights align with the feedback; ' +
+          'the perturbation rules\' single estimates stay near 90° (their mean is the gradient). Forward-forward descends another objective and is not drawn.'),
+    );
   }
 
   /** The table of `glassbox compare`, one row per finished rule. */
