@@ -14,7 +14,7 @@
  */
 import { Command } from 'commander';
 import { RULE_ETA } from '../src/cli/compare.js';
-import { backprop, fit, head, loadDataset, Rng, rules, sequential, sgd, sliceRows, type RuleName } from '../src/index.js';
+import { alignment, backprop, fit, head, loadDataset, Rng, rules, sequential, sgd, sliceRows, type RuleName } from '../src/index.js';
 
 const opts = new Command('bench-rule-directions')
   .option('--layers <lists>', 'hidden sizes of each network, networks separated by /', '100/100,100')
@@ -57,18 +57,9 @@ for (const hidden of opts.layers.split('/')) {
       const truth = backprop.step(model, { x, y }, null, rng).grads; // [dW2, db2, dW3, db3, …]
       const estimate = rule.step(model, { x, y }, state, rng).grads;
       for (let l = 0; l < L; l++) {
-        const g = truth[2 * l].dataSync();
-        const e = estimate[2 * l].dataSync();
-        let ge = 0;
-        let gg = 0;
-        let ee = 0;
-        for (let i = 0; i < g.length; i++) {
-          ge += g[i] * e[i];
-          gg += g[i] * g[i];
-          ee += e[i] * e[i];
-        }
-        cos[l] += ge / Math.sqrt(gg * ee) / batches;
-        ratio[l] += Math.sqrt(ee / gg) / batches;
+        const { angle, normRatio } = alignment(estimate[2 * l], truth[2 * l]); // rules/alignment, as fit's monitor
+        cos[l] += Math.cos((angle * Math.PI) / 180) / batches;
+        ratio[l] += normRatio / batches;
       }
     }
     const cells = Array.from(cos, (c, l) => `W${l + 2}: cos ${c.toFixed(3)}, norm × ${ratio[l].toPrecision(3)}`);

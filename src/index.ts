@@ -47,7 +47,7 @@ export {
 // rules
 export {
   backprop, feedbackAlignment, directFeedbackAlignment, forwardGradient, weightPerturbation, nodePerturbation, forwardForward,
-  rules, ruleByName, RULE_NAMES, isolatedRule, warmUpRule, drawFeedback, drawDirectFeedback, embedLabels, rmsNormalize,
+  rules, ruleByName, RULE_NAMES, isolatedRule, warmUpRule, drawFeedback, drawDirectFeedback, embedLabels, rmsNormalize, alignment, ruleAlignment, type Alignment,
   type LearningRule, type RuleStep, type Batch as RuleBatch, type RuleName, type PassCounts, type FeedbackAlignmentState, type DirectFeedbackAlignmentState,
   type ForwardGradientOptions, type WeightPerturbationOptions, type NodePerturbationOptions, type ForwardForwardOptions,
 } from './rules/index.js';

@@ -81,9 +81,21 @@ describe('glassbox compare --json', () => {
     const alone = (JSON.parse(r.stdout) as CompareReport).results[0];
     const together = report.results[1];
     expect(alone.curve.map((p) => p.accuracy)).toEqual(together.curve.map((p) => p.accuracy));
+    expect(alone.curve.map((p) => p.angle)).toEqual(together.curve.map((p) => p.angle));
     expect(alone.testAccuracy).toBe(together.testAccuracy);
     // All rules start from the same weights (forward-forward reads them differently).
     expect(new Set(report.results.filter((x) => x.rule !== 'forward-forward').map((x) => x.curve[0].accuracy)).size).toBe(1);
+  });
+
+  it("measures at every curve point the angle between the rule's W2 update and the gradient: 0° for backprop, none for forward-forward", () => {
+    const angles = Object.fromEntries(report.results.map((r) => [r.rule, r.curve.map((p) => p.angle)]));
+    expect(angles.backprop.every((a) => a !== null && a < 0.5)).toBe(true);
+    expect(angles['forward-forward'].every((a) => a === null)).toBe(true);
+    for (const rule of ['feedback-alignment', 'node-perturbation']) {
+      expect(angles[rule].every((a) => a !== null && a > 1 && a < 179), `${rule}: ${angles[rule].join(', ')}`).toBe(true);
+    }
+    // Feedback alignment's update turns towards the gradient as it trains (Lillicrap et al. 2016).
+    expect(angles['feedback-alignment'][4]!).toBeLessThan(angles['feedback-alignment'][0]!);
   });
 
   it('writes the learning curves as SVG: accuracy against examples and against time, a line per rule', async () => {
@@ -106,10 +118,10 @@ describe('glassbox compare: table, budgets and failures', () => {
     expect(r.stderr).toBe('');
     const lines = r.stdout.split('\n');
     const header = lines.find((l) => l.startsWith('rule'))!;
-    for (const col of ['η', 'test accuracy', 'examples to 90.00%', 'training time', 'CPU time', 'forward passes', 'backward passes']) expect(header).toContain(col);
-    // gauss: 250 training points, batch 10 → 25 steps per epoch, 50 in two.
-    expect(lines.find((l) => l.startsWith('backprop '))).toMatch(/\s50\s+50$/);
-    expect(lines.find((l) => l.startsWith('direct-feedback-alignment '))).toMatch(/\s50\s+50$/);
+    for (const col of ['η', 'test accuracy', 'examples to 90.00%', 'training time', 'CPU time', 'forward passes', 'backward passes', 'W2 angle to ∂C/∂W2']) expect(header).toContain(col);
+    // gauss: 250 training points, batch 10 → 25 steps per epoch, 50 in two; backprop's angle is 0°.
+    expect(lines.find((l) => l.startsWith('backprop '))).toMatch(/\s50\s+50\s+0° → 0°$/);
+    expect(lines.find((l) => l.startsWith('direct-feedback-alignment '))).toMatch(/\s50\s+50\s+\d+° → \d+°$/);
     expect(r.stdout).toContain('every 25 examples');
   });
 

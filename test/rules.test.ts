@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import * as ad from '../src/autodiff/index.js';
 import { sequential, type Sequential } from '../src/nn/index.js';
 import {
-  backprop, directFeedbackAlignment, embedLabels, feedbackAlignment, forwardForward, forwardGradient, nodePerturbation, RULE_NAMES,
+  alignment, backprop, directFeedbackAlignment, embedLabels, feedbackAlignment, forwardForward, forwardGradient, nodePerturbation, RULE_NAMES,
   ruleByName, rules, rmsNormalize, weightPerturbation, type Batch, type LearningRule,
 } from '../src/rules/index.js';
 import * as T from '../src/tensor/ops.js';
@@ -406,5 +406,18 @@ describe('forward-forward', () => {
     expect(() => forwardForward().init(soft, new Rng(0))).toThrow(/layer 3 uses softmax; goodness needs an element-wise activation/);
     const narrow = sequential({ sizes: [2, 4, 2] });
     expect(() => forwardForward().init(narrow, new Rng(0))).toThrow(/first 2 inputs, which would leave none of the 2 inputs for the data/);
+  });
+});
+
+describe('alignment: the angle between an update and the gradient', () => {
+  it('is 0° for the same direction, 180° for the opposite, 90° for orthogonal ones, with the length ratio; undefined for a zero vector', () => {
+    const g = T.tensor(Float64Array.from([3, 4, 0]), [3]);
+    expect(alignment(T.tensor(Float64Array.from([6, 8, 0]), [3]), g)).toEqual({ angle: 0, normRatio: 2 });
+    expect(alignment(T.tensor(Float64Array.from([-3, -4, 0]), [3]), g)).toEqual({ angle: 180, normRatio: 1 });
+    const right = alignment(T.tensor(Float64Array.from([0, 0, 5]), [3]), g);
+    expect(right.angle).toBeCloseTo(90, 12);
+    expect(right.normRatio).toBe(1);
+    expect(alignment(T.tensor(Float64Array.from([1, 1, 0]), [3]), T.tensor(Float64Array.from([1, 0, 0]), [3])).angle).toBeCloseTo(45, 12);
+    expect(alignment(T.tensor(Float64Array.from([0, 0, 0]), [3]), g).angle).toBeNaN();
   });
 });

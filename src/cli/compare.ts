@@ -15,7 +15,7 @@ import { performance } from 'node:perf_hooks';
 import { Command, Option } from 'commander';
 import {
   activationNames, adam, ArgumentError, costNames, DivergenceError, evaluate, fit, formatNumber, formatSeconds, initNames, loadDataset,
-  isolatedRule, warmUpRule, Rng, RULE_NAMES, ruleByName, sequential, sgd, sliceDataset, writeFileAtomic,
+  isolatedRule, ruleAlignment, warmUpRule, Rng, RULE_NAMES, ruleByName, sequential, sgd, sliceDataset, writeFileAtomic,
   type Dataset, type LearningRule, type Optimizer, type RuleName, type Sequential,
 } from '../index.js';
 import { intFlag, numberFlag, printJson, printTable, sizesFlag, UsageError } from './common.js';
@@ -52,7 +52,16 @@ export interface CurvePoint {
   cpuSeconds: number;
   /** Accuracy on the curve's held-out examples. */
   accuracy: number;
+  /**
+   * Degrees between the rule's update of W2 and backprop's ∂C/∂W2 on the first PROBE_EXAMPLES
+   * training rows at these weights (rules/alignment); null for forward-forward (another objective)
+   * or where either is zero.
+   */
+  angle: number | null;
 }
+
+/** The first this many training rows: the batch each curve point's angle to the gradient is measured on. */
+export const PROBE_EXAMPLES = 100;
 
 /** The outcome of one rule. */
 export interface RuleResult {
@@ -215,9 +224,18 @@ async function runRule(name: RuleName, setup: RunSetup): Promise<RuleResult> {
   const model = makeModel(setup);
   const n = train.labels.length;
   warmUpRule(rule, makeModel(setup), train.x, train.y, flags.batch); // JIT warm-up, untimed
-  const measure = (): number => evaluate(model, curveSet, 1000, predict).accuracy;
+  // The rule's state as the wrapped rule draws it (same seed and name: the same fixed matrices), kept
+  // apart, and a fixed batch: the angle of its update of W2 to the gradient at each curve point.
+  const probeState = isolatedRule(rule, flags.seed, { forward: 0, backward: 0 }).init(model, new Rng(0)).inner;
+  const probeSet = sliceDataset(train, 0, Math.min(PROBE_EXAMPLES, n));
+  const angle = (): number | null => {
+    if (name === 'forward-forward') return null;
+    const a = ruleAlignment(rule, probeState, model, { x: probeSet.x, y: probeSet.y })[0].angle;
+    return Number.isFinite(a) ? a : null;
+  };
+  const measure = (): { accuracy: number; angle: number | null } => ({ accuracy: evaluate(model, curveSet, 1000, predict).accuracy, angle: angle() });
 
-  const curve: CurvePoint[] = [{ examples: 0, seconds: 0, cpuSeconds: 0, accuracy: measure() }];
+  const curve: CurvePoint[] = [{ examples: 0, seconds: 0, cpuSeconds: 0, ...measure() }];
   const controller = new AbortController();
   let examples = 0;
   let steps = 0;
@@ -244,7 +262,7 @@ async function runRule(name: RuleName, setup: RunSetup): Promise<RuleResult> {
         const done = (budget.kind === 'examples' && examples >= budget.value) || (budget.kind === 'seconds' && seconds >= budget.value);
         if (done) controller.abort();
         if (examples >= nextEval || done || (budget.kind === 'epochs' && e.epoch === epochs && e.batch === e.batches)) {
-          curve.push({ examples, seconds, cpuSeconds, accuracy: measure() });
+          curve.push({ examples, seconds, cpuSeconds, ...measure() });
           while (nextEval <= examples) nextEval += evalEvery;
         }
         mark = performance.now(); // measuring the curve is not training time
@@ -446,7 +464,7 @@ export async function runCompare(flags: CompareFlags, argv: readonly string[]): 
   };
   out('');
   printTable(
-    ['rule', 'η', 'test accuracy', `examples to ${percent(flags.target)}`, 'training time', 'CPU time', 'forward passes', 'backward passes'],
+    ['rule', 'η', 'test accuracy', `examples to ${percent(flags.target)}`, 'training time', 'CPU time', 'forward passes', 'backward passes', 'W2 angle to ∂C/∂W2'],
     report.results.map((r) => [
       r.rule,
       formatNumber(r.eta),
@@ -456,15 +474,23 @@ export async function runCompare(flags: CompareFlags, argv: readonly string[]): 
       formatSeconds(r.cpuSeconds),
       r.forwardPasses,
       r.backwardPasses,
+      angleSpan(r.curve),
     ]),
     out,
   );
   out(
     `examples to target: the first ${report.config.curveSplit} measurement (every ${evalEvery} examples, on ${curveSet.labels.length} examples) at or above ${percent(flags.target)}; ` +
-      `times exclude those measurements; passes are over mini-batches of ${flags.batch}`,
+      `times exclude those measurements; passes are over mini-batches of ${flags.batch}; ` +
+      `angle: between the rule's update of W2 and backprop's gradient on the first ${Math.min(PROBE_EXAMPLES, n)} training examples, at the first and last measurement (90°: a random direction)`,
   );
   if (report.svg) out(`learning curves saved to ${report.svg}`);
   return report;
+}
+
+/** A rule's angle to the gradient at its first and last measured curve point: `88° → 41°`, or — where none was measured. */
+function angleSpan(curve: readonly CurvePoint[]): string {
+  const angles = curve.map((p) => p.angle).filter((a): a is number => a !== null);
+  return angles.length === 0 ? '—' : `${angles[0].toFixed(0)}° → ${angles[angles.length - 1].toFixed(0)}°`;
 }
 
 /** Register `glassbox compare` on the program. */

@@ -8,3 +8,4 @@ export { weightPerturbation, type WeightPerturbationOptions } from './weight-per
 export { nodePerturbation, type NodePerturbationOptions } from './node-perturbation.js';
 export { forwardForward, embedLabels, rmsNormalize, type ForwardForwardOptions } from './forward-forward.js';
 export { rules, ruleByName, RULE_NAMES, isolatedRule, warmUpRule, type RuleName, type PassCounts } from './registry.js';
+export { alignment, ruleAlignment, type Alignment } from './alignment.js';

@@ -11,6 +11,7 @@
 import type { Dataset } from '../data/types.js';
 import type { Sequential } from '../nn/model.js';
 import type { Optimizer, OptimizerState } from '../optim/optimizers.js';
+import { alignment } from '../rules/alignment.js';
 import { backprop } from '../rules/backprop.js';
 import { compileFastDense } from '../rules/fast-dense.js';
 import type { LearningRule } from '../rules/rule.js';
@@ -33,7 +34,10 @@ export interface EpochRecord {
   seconds: number;
   /** Per weight layer (Nielsen l = 2 … L): mean ‖∂C/∂b^l‖ and ‖∂C/∂W^l‖ over monitored batches. */
   dynamics?: LayerSpeed[];
-  /** Per weight layer: how the rule's updates of W^l stood to backprop's gradient on monitored batches. */
+  /**
+   * Per weight layer: how the rule's updates of W^l stood to backprop's gradient on monitored batches
+   * (a layer whose update or gradient was zero on all of them has no direction and is left out).
+   */
   alignment?: LayerAlignment[];
 }
 
@@ -225,7 +229,7 @@ export async function fit(model: Sequential, train: Dataset, options: FitOptions
   for (; state.epoch < epochs && !stopped; ) {
     const order = epochOrder(state, rng, n);
     const speedSums = model.layers.map(() => ({ gradB: 0, gradW: 0 }));
-    const alignSums = model.layers.map(() => ({ angle: 0, normRatio: 0 }));
+    const alignSums = model.layers.map(() => ({ angle: 0, normRatio: 0, count: 0 }));
     let monitored = 0;
     let t0 = now();
 
@@ -245,9 +249,11 @@ export async function fit(model: Sequential, train: Dataset, options: FitOptions
         ({ cost, grads } = rule.step(model, { x, y }, ruleState, rng));
         if (truth) {
           model.layers.forEach((_, l) => {
-            const { angle, normRatio } = directionTo(grads[2 * l], truth[2 * l]);
+            const { angle, normRatio } = alignment(grads[2 * l], truth[2 * l]);
+            if (!Number.isFinite(angle)) return; // a zero update or gradient has no direction
             alignSums[l].angle += angle;
             alignSums[l].normRatio += normRatio;
+            alignSums[l].count++;
           });
         }
       }
@@ -306,8 +312,8 @@ export async function fit(model: Sequential, train: Dataset, options: FitOptions
     if (options.monitor?.dynamics && monitored > 0) {
       record.dynamics = speedSums.map((s, l) => ({ layer: l + 2, gradB: s.gradB / monitored, gradW: s.gradW / monitored }));
     }
-    if (align && monitored > 0) {
-      record.alignment = alignSums.map((s, l) => ({ layer: l + 2, angle: s.angle / monitored, normRatio: s.normRatio / monitored }));
+    if (align && alignSums.some((s) => s.count > 0)) {
+      record.alignment = alignSums.flatMap((s, l) => (s.count > 0 ? [{ layer: l + 2, angle: s.angle / s.count, normRatio: s.normRatio / s.count }] : []));
     }
     for (const p of params) {
       if (!T.allFinite(p.value)) {
@@ -325,20 +331,4 @@ export async function fit(model: Sequential, train: Dataset, options: FitOptions
   }
   await emit({ type: 'end', history: state.history, stopped });
   return { history: state.history, state, stopped };
-}
-
-/** The angle (degrees) between an update and the true gradient, and the ratio of their lengths, in float64. */
-function directionTo(update: Tensor, truth: Tensor): { angle: number; normRatio: number } {
-  const u = update.dataSync();
-  const g = truth.dataSync();
-  let ug = 0;
-  let uu = 0;
-  let gg = 0;
-  for (let i = 0; i < g.length; i++) {
-    ug += u[i] * g[i];
-    uu += u[i] * u[i];
-    gg += g[i] * g[i];
-  }
-  const cos = uu > 0 && gg > 0 ? Math.max(-1, Math.min(1, ug / Math.sqrt(uu * gg))) : 0;
-  return { angle: (Math.acos(cos) * 180) / Math.PI, normRatio: gg > 0 ? Math.sqrt(uu / gg) : 0 };
 }

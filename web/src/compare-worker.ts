@@ -10,7 +10,7 @@
  * The page stops a run by terminating this worker.
  */
 import {
-  backprop, DivergenceError, dot, evaluate, fit, GlassboxError, isolatedRule, norm, warmUpRule, Rng, ruleByName, sliceDataset,
+  DivergenceError, evaluate, fit, GlassboxError, isolatedRule, ruleAlignment, warmUpRule, Rng, ruleByName, sliceDataset,
   type Dataset, type LearningRule, type RuleName, type Sequential,
 } from 'glassbox';
 import { loadExplorerData } from './data.js';
@@ -33,19 +33,17 @@ const PROBE_EXAMPLES = 100;
 
 /**
  * The angle in degrees between `rule`'s update of W2 and backprop's ∂C/∂W2 on `probe` at the model's
- * current weights (0°: backprop's direction; 90°: no better than a random one). The rule's state is
- * its own copy of the run's (the same fixed matrices), and its random draws come from a generator of
- * the measurement's, so measuring changes nothing in training. Null for forward-forward, whose updates
- * descend another objective.
+ * current weights (the library's `ruleAlignment`). The rule's state is its own copy of the run's
+ * (the same fixed matrices), and its random draws come from a generator of the measurement's, so
+ * measuring changes nothing in training. Null for forward-forward, whose updates descend another
+ * objective, and where the direction is undefined (a zero update or gradient).
  */
 function angleToGradient(rule: LearningRule, state: unknown, model: Sequential, probe: { x: Dataset['x']; y: Dataset['y'] }): number | null {
   if (rule.name === 'forward-forward') return null;
-  const update = rule.step(model, probe, state, new Rng(1)).grads[0]; // [n2, n1]
-  const gradient = backprop.step(model, probe, null, new Rng(1)).grads[0];
-  const lengths = norm(update) * norm(gradient);
-  if (!(lengths > 0)) return null;
-  return (Math.acos(Math.max(-1, Math.min(1, dot(update, gradient) / lengths))) * 180) / Math.PI;
+  const { angle } = ruleAlignment(rule, state, model, probe)[0];
+  return Number.isFinite(angle) ? angle : null;
 }
+
 /** Train one rule for the run's budget; failures (divergence, a network it cannot train) become the outcome's `failure`. */
 async function runRule(run: CompareRun, name: RuleName, eta: number, train: Dataset, test: Dataset, curveSet: Dataset): Promise<CompareOutcome> {
   const { setup, budget, target } = run;
