@@ -13,7 +13,7 @@ import { backprop } from '../../src/rules/backprop.js';
 import { directFeedbackAlignment } from '../../src/rules/direct-feedback-alignment.js';
 import { feedbackAlignment } from '../../src/rules/feedback-alignment.js';
 import { fit, type EpochRecord, type TrainState } from '../../src/train/fit.js';
-import { fitWebGpu } from '../../src/train/fit-webgpu.js';
+import { fitWebGpu, type FitWebGpuOptions } from '../../src/train/fit-webgpu.js';
 import { evaluate } from '../../src/train/evaluate.js';
 import { datasetFromArrays, type Dataset } from '../../src/data/types.js';
 import { gatherRows, norm, tensor } from '../../src/tensor/ops.js';
@@ -538,6 +538,34 @@ async function main(): Promise<void> {
     const gpuRun = { epochs: 3, batchSize: 10, eta: 0.2, momentum: 0.7, lambda: 2, rng: 77, validation, context: ctx, batchesPerCall: 4 };
     const paramsOf = (m: Sequential) => m.parameters().map((p) => Float32Array.from(p.value.dataSync()));
     const scale = (w: ArrayLike<number>) => Math.max(1, ...Array.from(w, Math.abs));
+    /**
+     * fitWebGpu with `options`, its stop signal raised at global step `step` (it stops at the end of
+     * that call): the last checkpoint state — copied as saveCheckpoint copies it, since the loop goes
+     * on changing its own — the run's result, and the batch costs it emitted.
+     */
+    const stopAt = async (model: Sequential, options: FitWebGpuOptions, step: number) => {
+      const controller = new AbortController();
+      let saved: TrainState | undefined;
+      const costs: number[] = [];
+      const result = await fitWebGpu(model, data, {
+        ...options, signal: controller.signal,
+        onEvent: (e) => {
+          if (e.type === 'batch') {
+            costs.push(e.cost);
+            if (e.step === step) controller.abort();
+          }
+          if (e.type === 'checkpoint') {
+            const st = e.state;
+            saved = {
+              ...st, history: st.history.map((h) => ({ ...h })),
+              optimizer: { step: st.optimizer.step, buffers: st.optimizer.buffers.map((b) => b.map((t) => tensor(Float32Array.from(t.dataSync()), [...t.shape]))) },
+            };
+          }
+        },
+      });
+      if (!saved) throw new Error(`no checkpoint after the stop at step ${step}`);
+      return { saved: saved as TrainState, result, costs };
+    };
     let whole: { model: Sequential; costs: number[]; history: EpochRecord[] } | undefined;
 
     await test('fitWebGpu equals fit (same rng draws, batch costs, weights, validation) and emits fit\'s events', async () => {
@@ -571,30 +599,11 @@ async function main(): Promise<void> {
 
     await test('fitWebGpu stopped mid-epoch and resumed from its checkpoint state gives the uninterrupted run\'s weights bit for bit; fit resumes the same state', async () => {
       if (!whole) throw new Error('needs the previous test');
-      const controller = new AbortController();
-      let saved: TrainState | undefined;
       const first = net();
-      const costs: number[] = [];
-      const stoppedRun = await fitWebGpu(first, data, {
-        ...gpuRun, signal: controller.signal,
-        onEvent: (e) => {
-          if (e.type === 'batch') {
-            costs.push(e.cost);
-            if (e.step === 18) controller.abort(); // epoch 2, batch 5
-          }
-          // Kept as saveCheckpoint keeps it: a copy taken at the event (the loop goes on changing its state).
-          if (e.type === 'checkpoint') {
-            const st = e.state;
-            saved = {
-              ...st, history: st.history.map((h) => ({ ...h })),
-              optimizer: { step: st.optimizer.step, buffers: st.optimizer.buffers.map((b) => b.map((t) => tensor(Float32Array.from(t.dataSync()), [...t.shape]))) },
-            };
-          }
-        },
-      });
+      const { saved, result: stoppedRun, costs } = await stopAt(first, gpuRun, 18); // epoch 2, batch 5
       // Calls of 4 batches: epoch 2's second call runs steps 18–21 (batches 5–8); the stop comes after it.
-      if (!stoppedRun.stopped || !saved || saved.step !== 21 || saved.epoch !== 1 || saved.batchInEpoch !== 8) {
-        throw new Error(`stopped ${stoppedRun.stopped} at ${JSON.stringify(saved && { step: saved.step, epoch: saved.epoch, batchInEpoch: saved.batchInEpoch })}`);
+      if (!stoppedRun.stopped || saved.step !== 21 || saved.epoch !== 1 || saved.batchInEpoch !== 8) {
+        throw new Error(`stopped ${stoppedRun.stopped} at ${JSON.stringify({ step: saved.step, epoch: saved.epoch, batchInEpoch: saved.batchInEpoch })}`);
       }
       const snapshot = paramsOf(first);
       const resumed = net();
@@ -628,20 +637,9 @@ async function main(): Promise<void> {
         expectClose(`${k === 0 ? 'm' : 'v'} of parameter ${i}`, b.dataSync(), want, () => 1e-4 * scale(want) + 1e-9);
       }));
       // Stopped after step 9 (calls of 4: steps 9–12 finish first), then resumed on the GPU and by fit.
-      const controller = new AbortController();
-      let saved: TrainState | undefined;
       const first = net();
-      await fitWebGpu(first, data, {
-        ...run, signal: controller.signal,
-        onEvent: (e) => {
-          if (e.type === 'batch' && e.step === 9) controller.abort();
-          if (e.type === 'checkpoint') {
-            const st = e.state;
-            saved = { ...st, history: st.history.map((h) => ({ ...h })), optimizer: { step: st.optimizer.step, buffers: st.optimizer.buffers.map((b) => b.map((t) => tensor(Float32Array.from(t.dataSync()), [...t.shape]))) } };
-          }
-        },
-      });
-      if (!saved || saved.step !== 12 || saved.optimizer.step !== 12 || saved.optimizer.buffers[0].length !== 2) throw new Error(`stop state ${JSON.stringify(saved && { step: saved.step, optimizer: saved.optimizer.step })}`);
+      const { saved } = await stopAt(first, run, 9);
+      if (saved.step !== 12 || saved.optimizer.step !== 12 || saved.optimizer.buffers[0].length !== 2) throw new Error(`stop state ${JSON.stringify({ step: saved.step, optimizer: saved.optimizer.step })}`);
       const snapshot = paramsOf(first);
       const resumed = net();
       resumed.parameters().forEach((p, i) => p.value.dataSync().set(snapshot[i]));
@@ -699,20 +697,9 @@ async function main(): Promise<void> {
         const apart = paramsOf(viaBackprop)[0].some((w, k) => Math.abs(w - gpu[0][k]) > 1e-3);
         if (!apart) throw new Error(`W2 after ${rule.name} equals W2 after backprop`);
         // Stopped after step 6 (calls of 4: steps 5–8 finish first) and resumed: the matrices are redrawn the same.
-        const controller = new AbortController();
-        let saved: TrainState | undefined;
         const first = net();
-        await fitWebGpu(first, data, {
-          ...run, signal: controller.signal,
-          onEvent: (e) => {
-            if (e.type === 'batch' && e.step === 6) controller.abort();
-            if (e.type === 'checkpoint') {
-              const st = e.state;
-              saved = { ...st, history: st.history.map((h) => ({ ...h })), optimizer: { step: st.optimizer.step, buffers: st.optimizer.buffers.map((b) => b.map((t) => tensor(Float32Array.from(t.dataSync()), [...t.shape]))) } };
-            }
-          },
-        });
-        if (!saved || saved.step !== 8) throw new Error(`stop state ${JSON.stringify(saved && { step: saved.step })}`);
+        const { saved } = await stopAt(first, run, 6);
+        if (saved.step !== 8) throw new Error(`stop state ${JSON.stringify({ step: saved.step })}`);
         const resumed = net();
         const snapshot = paramsOf(first);
         resumed.parameters().forEach((p, i) => p.value.dataSync().set(snapshot[i]));

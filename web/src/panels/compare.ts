@@ -314,48 +314,16 @@ export class ComparePanel {
 
   /** Test accuracy against examples seen: one polyline per rule, the target dashed, a legend at the right. */
   private drawChart(v: RunView): void {
-    const width = 640;
-    const height = 250;
-    const left = 46;
-    const right = 190;
-    const top = 12;
-    const bottom = 36;
-    const plotW = width - left - right;
-    const plotH = height - top - bottom;
-    const xTicks = ticksTo(v.run.budget);
-    const xMax = xTicks[xTicks.length - 1];
-    const sx = (x: number): number => left + (x / xMax) * plotW;
-    const sy = (accuracy: number): number => top + (1 - accuracy) * plotH;
-    const svg = s('svg', { viewBox: `0 0 ${width} ${height}`, class: 'beyond-svg', role: 'img', 'aria-label': 'Learning curves: test accuracy against training examples seen, one line per rule' });
-    for (const t of [0, 0.25, 0.5, 0.75, 1]) {
-      svg.append(s('line', { x1: left, x2: left + plotW, y1: sy(t), y2: sy(t), stroke: '#e6e8eb' }));
-      svg.append(s('text', { x: left - 6, y: sy(t) + 4, 'text-anchor': 'end', class: 'beyond-axis' }, `${t * 100}%`));
-    }
-    for (const t of xTicks) {
-      svg.append(s('line', { x1: sx(t), x2: sx(t), y1: top + plotH, y2: top + plotH + 4, stroke: '#5f6b76' }));
-      svg.append(s('text', { x: sx(t), y: top + plotH + 16, 'text-anchor': 'middle', class: 'beyond-axis' }, t.toLocaleString('en-US')));
-    }
-    svg.append(s('text', { x: left + plotW / 2, y: height - 4, 'text-anchor': 'middle', class: 'beyond-axis' }, 'training examples seen'));
-    svg.append(s('line', { x1: left, x2: left + plotW, y1: sy(v.run.target), y2: sy(v.run.target), stroke: '#8a939b', 'stroke-dasharray': '5,4' }));
-    svg.append(s('rect', { x: left, y: top, width: plotW, height: plotH, fill: 'none', stroke: '#c9ced4' }));
+    const f = examplesChart(v.run.budget, 250, 12, 1, 'Learning curves: test accuracy against training examples seen, one line per rule');
+    for (const t of [0, 0.25, 0.5, 0.75, 1]) f.yGrid(t, `${t * 100}%`, false);
+    f.yGrid(v.run.target, null, true);
     v.run.rules.forEach(({ rule }, i) => {
-      const color = RULE_COLORS[rule];
-      const curve = v.curves.get(rule) ?? [];
-      if (curve.length > 1) {
-        svg.append(s('polyline', { class: 'curve', 'data-rule': rule, fill: 'none', stroke: color, 'stroke-width': 2, points: curve.map((p) => `${sx(p.examples).toFixed(1)},${sy(p.accuracy).toFixed(1)}`).join(' ') }));
-      } else if (curve.length === 1) {
-        svg.append(s('circle', { class: 'curve', 'data-rule': rule, cx: sx(curve[0].examples), cy: sy(curve[0].accuracy), r: 3, fill: color }));
-      }
-      const ly = top + 8 + i * 18;
-      const lx = left + plotW + 12;
-      svg.append(s('line', { x1: lx, x2: lx + 20, y1: ly, y2: ly, stroke: color, 'stroke-width': 2.5 }));
-      svg.append(s('text', { x: lx + 26, y: ly + 4, class: 'beyond-legend' }, ruleLabel(rule)));
+      f.line('curve', rule, (v.curves.get(rule) ?? []).map((p) => [p.examples, p.accuracy]));
+      f.legend(i, RULE_COLORS[rule], ruleLabel(rule), false);
     });
-    const ly = top + 8 + v.run.rules.length * 18;
-    svg.append(s('line', { x1: left + plotW + 12, x2: left + plotW + 32, y1: ly, y2: ly, stroke: '#8a939b', 'stroke-dasharray': '5,4' }));
-    svg.append(s('text', { x: left + plotW + 38, y: ly + 4, class: 'beyond-legend muted' }, `target ${num(100 * v.run.target, 3)}%`));
+    f.legend(v.run.rules.length, '#8a939b', `target ${num(100 * v.run.target, 3)}%`, true);
     clear(this.chart);
-    this.chart.append(svg);
+    this.chart.append(f.svg);
   }
 
   /**
@@ -367,53 +335,24 @@ export class ComparePanel {
     clear(this.angles);
     const measured = v.run.rules.filter(({ rule }) => (v.curves.get(rule) ?? []).some((p) => p.angle !== null));
     if (measured.length === 0) return;
-    const width = 640;
-    const height = 210;
-    const left = 46;
-    const right = 190;
-    const top = 24;
-    const bottom = 36;
-    const plotW = width - left - right;
-    const plotH = height - top - bottom;
-    const xTicks = ticksTo(v.run.budget);
-    const xMax = xTicks[xTicks.length - 1];
     const highest = Math.max(90, ...measured.flatMap(({ rule }) => (v.curves.get(rule) ?? []).map((p) => p.angle ?? 0)));
     const yMax = Math.min(180, 30 * Math.ceil(highest / 30));
-    const sx = (x: number): number => left + (x / xMax) * plotW;
-    const sy = (angle: number): number => top + (1 - angle / yMax) * plotH;
-    const svg = s('svg', { viewBox: `0 0 ${width} ${height}`, class: 'beyond-svg', role: 'img', 'aria-label': "Angle between each rule's update of the first weight layer and backprop's gradient, against training examples seen" });
-    svg.append(s('text', { x: left, y: 14, class: 'beyond-legend' }, "Angle between the rule's update of W2 and backprop's ∂C/∂W2"));
-    for (let t = 0; t <= yMax; t += 30) {
-      svg.append(s('line', { x1: left, x2: left + plotW, y1: sy(t), y2: sy(t), stroke: t === 90 ? '#8a939b' : '#e6e8eb', ...(t === 90 ? { 'stroke-dasharray': '5,4' } : {}) }));
-      svg.append(s('text', { x: left - 6, y: sy(t) + 4, 'text-anchor': 'end', class: 'beyond-axis' }, `${t}°`));
-    }
-    for (const t of xTicks) {
-      svg.append(s('line', { x1: sx(t), x2: sx(t), y1: top + plotH, y2: top + plotH + 4, stroke: '#5f6b76' }));
-      svg.append(s('text', { x: sx(t), y: top + plotH + 16, 'text-anchor': 'middle', class: 'beyond-axis' }, t.toLocaleString('en-US')));
-    }
-    svg.append(s('text', { x: left + plotW / 2, y: height - 4, 'text-anchor': 'middle', class: 'beyond-axis' }, 'training examples seen'));
-    svg.append(s('rect', { x: left, y: top, width: plotW, height: plotH, fill: 'none', stroke: '#c9ced4' }));
+    const f = examplesChart(v.run.budget, 210, 24, yMax, "Angle between each rule's update of the first weight layer and backprop's gradient, against training examples seen");
+    f.svg.append(s('text', { x: f.left, y: 14, class: 'beyond-legend' }, "Angle between the rule's update of W2 and backprop's ∂C/∂W2"));
+    for (let t = 0; t <= yMax; t += 30) f.yGrid(t, `${t}°`, t === 90);
     measured.forEach(({ rule }, i) => {
-      const color = RULE_COLORS[rule];
       const points = (v.curves.get(rule) ?? []).filter((p): p is ComparePoint & { angle: number } => p.angle !== null);
-      const xy = points.map((p) => `${sx(p.examples).toFixed(1)},${sy(p.angle).toFixed(1)}`);
-      const data = { 'data-rule': rule, 'data-angles': points.map((p) => p.angle.toFixed(4)).join(',') }; // the numbers drawn, for tests and tools
-      if (points.length > 1) svg.append(s('polyline', { class: 'angle', ...data, fill: 'none', stroke: color, 'stroke-width': 2, points: xy.join(' ') }));
-      else svg.append(s('circle', { class: 'angle', ...data, cx: sx(points[0].examples), cy: sy(points[0].angle), r: 3, fill: color }));
-      const ly = top + 8 + i * 18;
-      const lx = left + plotW + 12;
-      svg.append(s('line', { x1: lx, x2: lx + 20, y1: ly, y2: ly, stroke: color, 'stroke-width': 2.5 }));
-      svg.append(s('text', { x: lx + 26, y: ly + 4, class: 'beyond-legend' }, ruleLabel(rule)));
+      // The numbers drawn, for tests and tools.
+      f.line('angle', rule, points.map((p) => [p.examples, p.angle]), { 'data-angles': points.map((p) => p.angle.toFixed(4)).join(',') });
+      f.legend(i, RULE_COLORS[rule], ruleLabel(rule), false);
     });
-    const ly = top + 8 + measured.length * 18;
-    svg.append(s('line', { x1: left + plotW + 12, x2: left + plotW + 32, y1: ly, y2: ly, stroke: '#8a939b', 'stroke-dasharray': '5,4' }));
-    svg.append(s('text', { x: left + plotW + 38, y: ly + 4, class: 'beyond-legend muted' }, '90°: a random direction'));
+    f.legend(measured.length, '#8a939b', '90°: a random direction', true);
     this.angles.append(
-      svg,
+      f.svg,
       h('p', { class: 'hint' },
         "Measured on the first 100 training examples at each curve point, with each rule's own fixed matrices and random draws apart from training's; " +
-          '0° is the gradient\'s direction. Feedback alignment starts near 90° and turns towards it as the forward weights align with the feedback; ' +
-          'the perturbation rules\' single estimates stay near 90° (their mean is the gradient). Forward-forward descends another objective and is not drawn.'),
+          "0° is the gradient's direction. Feedback alignment starts near 90° and turns towards it as the forward weights align with the feedback; " +
+          "the perturbation rules' single estimates stay near 90° (their mean is the gradient). Forward-forward descends another objective and is not drawn."),
     );
   }
 
@@ -443,6 +382,56 @@ export class ComparePanel {
       h('p', { class: 'hint' }, 'Examples to target: the first curve point at or above the target. Training time: wall clock in this browser, curve measurements excluded. Passes: over mini-batches, as each rule counts them (a forward-mode pass counts as one forward pass).'),
     );
   }
+}
+
+/**
+ * The frame both of the panel's charts share: 640 wide, training examples seen (0 … budget) on x, a
+ * y range of 0 … yMax, and a legend column at the right. Its methods draw into `svg`.
+ */
+function examplesChart(budget: number, height: number, top: number, yMax: number, label: string) {
+  const width = 640;
+  const left = 46;
+  const right = 190;
+  const bottom = 36;
+  const plotW = width - left - right;
+  const plotH = height - top - bottom;
+  const xTicks = ticksTo(budget);
+  const xMax = xTicks[xTicks.length - 1];
+  const sx = (x: number): number => left + (x / xMax) * plotW;
+  const sy = (y: number): number => top + (1 - y / yMax) * plotH;
+  const svg = s('svg', { viewBox: `0 0 ${width} ${height}`, class: 'beyond-svg', role: 'img', 'aria-label': label });
+  for (const t of xTicks) {
+    svg.append(s('line', { x1: sx(t), x2: sx(t), y1: top + plotH, y2: top + plotH + 4, stroke: '#5f6b76' }));
+    svg.append(s('text', { x: sx(t), y: top + plotH + 16, 'text-anchor': 'middle', class: 'beyond-axis' }, t.toLocaleString('en-US')));
+  }
+  svg.append(s('text', { x: left + plotW / 2, y: height - 4, 'text-anchor': 'middle', class: 'beyond-axis' }, 'training examples seen'));
+  svg.append(s('rect', { x: left, y: top, width: plotW, height: plotH, fill: 'none', stroke: '#c9ced4' }));
+  const dash = { stroke: '#8a939b', 'stroke-dasharray': '5,4' };
+  return {
+    svg,
+    left,
+    /** A horizontal line at y (grey, or dashed as a mark), with its tick label at the left when given. */
+    yGrid(y: number, text: string | null, marked: boolean): void {
+      svg.append(s('line', { x1: left, x2: left + plotW, y1: sy(y), y2: sy(y), ...(marked ? dash : { stroke: '#e6e8eb' }) }));
+      if (text !== null) svg.append(s('text', { x: left - 6, y: sy(y) + 4, 'text-anchor': 'end', class: 'beyond-axis' }, text));
+    },
+    /** A rule's points [examples, y] as a line (a dot when there is one point). */
+    line(cls: string, rule: RuleName, points: [number, number][], data: Record<string, string> = {}): void {
+      const color = RULE_COLORS[rule];
+      if (points.length > 1) {
+        svg.append(s('polyline', { class: cls, 'data-rule': rule, ...data, fill: 'none', stroke: color, 'stroke-width': 2, points: points.map(([x, y]) => `${sx(x).toFixed(1)},${sy(y).toFixed(1)}`).join(' ') }));
+      } else if (points.length === 1) {
+        svg.append(s('circle', { class: cls, 'data-rule': rule, ...data, cx: sx(points[0][0]), cy: sy(points[0][1]), r: 3, fill: color }));
+      }
+    },
+    /** Legend row i: a short line in the colour (dashed for a mark) and its text. */
+    legend(i: number, color: string, text: string, marked: boolean): void {
+      const ly = top + 8 + i * 18;
+      const lx = left + plotW + 12;
+      svg.append(s('line', { x1: lx, x2: lx + 20, y1: ly, y2: ly, ...(marked ? dash : { stroke: color, 'stroke-width': 2.5 }) }));
+      svg.append(s('text', { x: lx + 26, y: ly + 4, class: marked ? 'beyond-legend muted' : 'beyond-legend' }, text));
+    },
+  };
 }
 
 /** The panel's tab list and inspector, found in the page. */
