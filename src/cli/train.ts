@@ -555,7 +555,7 @@ export function registerTrain(program: Command): void {
     .addOption(new Option('--init <name>', 'weight initialiser: large N(0,1), default N(0,1/n_in), xavier, he').choices(initNames).default(d.init))
     .addOption(new Option('--optimizer <name>', 'update rule').choices(OPTIMIZER_NAMES).default('sgd'))
     .addOption(
-      new Option('--rule <name>', 'learning rule: how the updates are found (docs/beyond-backprop.md; choose --eta for it, e.g. glassbox compare\'s defaults)')
+      new Option('--rule <name>', "learning rule: how the updates are found (docs/beyond-backprop.md; choose --eta for it, e.g. glassbox compare's defaults; forward-forward is for glassbox compare only)")
         .choices(RULE_NAMES).default('backprop'), // forward-forward is refused with the reason (runConfig)
     )
     .option('--momentum <mu>', 'momentum coefficient μ in [0, 1) for --optimizer momentum', numberFlag(0), 0.9)
