@@ -7,7 +7,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
-  COSTS, DATA_NAMES, exampleCount, HIDDEN_ACTIVATIONS, LIMITS, OPTIMIZERS, parseHash, TABS, toHash, weightExists, type State,
+  COSTS, DATA_NAMES, exampleCount, HIDDEN_ACTIVATIONS, LIMITS, OPTIMIZERS, parseHash, TABS, toHash, TRAIN_RULES, weightExists, type State,
 } from '../web/src/state.js';
 import { GENERATED_RUNS, MUTATED_RUNS, mutatedText, params, Tally } from './fuzz-helpers.js';
 
@@ -35,6 +35,7 @@ const validState: fc.Arbitrary<State> = fc.record({
   activation: fc.constantFrom(...HIDDEN_ACTIVATIONS),
   cost: fc.constantFrom(...COSTS),
   optimizer: fc.constantFrom(...OPTIMIZERS),
+  rule: fc.constantFrom(...TRAIN_RULES),
   eta: fc.double({ min: LIMITS.eta[0], max: LIMITS.eta[1], noNaN: true }),
   batch: fc.integer({ min: LIMITS.batch[0], max: LIMITS.batch[1] }),
   lambda: fc.double({ min: LIMITS.lambda[0], max: LIMITS.lambda[1], noNaN: true }).map((v) => Math.abs(v)),
@@ -54,6 +55,7 @@ function checkState({ state }: ReturnType<typeof parseHash>): void {
   expect(HIDDEN_ACTIVATIONS).toContain(state.activation);
   expect(COSTS).toContain(state.cost);
   expect(OPTIMIZERS).toContain(state.optimizer);
+  expect(TRAIN_RULES).toContain(state.rule);
   expect(TABS).toContain(state.tab);
   expect(within(state.noise, LIMITS.noise) && within(state.eta, LIMITS.eta) && within(state.lambda, LIMITS.lambda) && within(state.dw, LIMITS.dw)).toBe(true);
   expect(Number.isInteger(state.batch) && within(state.batch, LIMITS.batch)).toBe(true);

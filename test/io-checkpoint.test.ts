@@ -12,6 +12,7 @@ import {
 } from '../src/io/index.js';
 import { sequential, type Sequential } from '../src/nn/index.js';
 import { adam, sgd, type Optimizer } from '../src/optim/index.js';
+import { feedbackAlignment } from '../src/rules/index.js';
 import { fit, type TrainState } from '../src/train/index.js';
 import { ModelFileError } from '../src/util/errors.js';
 import { Rng } from '../src/util/rng.js';
@@ -142,6 +143,55 @@ describe('the checkpoint folder', () => {
     await writeFile(join(folder, '.glassbox-tmp-checkpoint-7.json-999-0'), '{"half');
     await saveCheckpoint(folder, { model, state: { ...state, step: 16 }, config: {}, meta: {} });
     expect((await readdir(folder)).sort()).toEqual(['checkpoint-15.json', 'checkpoint-16.json']);
+  });
+});
+
+describe('the monitor across a resume', () => {
+  // Feedback alignment with both monitors, every 2nd batch: an epoch stopped mid-way, saved and
+  // resumed is recorded over all its monitored batches, as in the uninterrupted run.
+  const run = (extra: Partial<Parameters<typeof fit>[2]>) => ({
+    epochs: 3, batchSize: 10, optimizer: sgd({ eta: 0.3 }), rng: 11, rule: feedbackAlignment(), monitor: { dynamics: true, alignment: true, every: 2 }, ...extra,
+  });
+
+  it('an epoch stopped, saved and resumed records the same dynamics and alignment as the uninterrupted run', async () => {
+    const reference = newModel();
+    const whole = await fit(reference, data.train, run({}));
+    const folder = join(dir, 'monitor');
+    const first = newModel();
+    const controller = new AbortController();
+    await fit(first, data.train, run({
+      signal: controller.signal, yieldEveryMs: -1,
+      onEvent: async (e) => {
+        if (e.type === 'batch' && e.step === 22) controller.abort(); // 7 batches into epoch 2
+        if (e.type === 'checkpoint') await saveCheckpoint(folder, { model: first, state: e.state, config: {}, meta: {} });
+      },
+    }));
+    const { checkpoint } = await loadLatestCheckpoint(folder);
+    expect(checkpoint.state.epochMonitor?.batches).toBe(4); // batches 0, 2, 4, 6 of epoch 2
+    const rest = await fit(checkpoint.model, data.train, run({ resume: checkpoint.state }));
+    expect(bits(checkpoint.model)).toEqual(bits(reference));
+    expect(rest.history.map((h) => [h.dynamics, h.alignment])).toEqual(whole.history.map((h) => [h.dynamics, h.alignment]));
+    expect(whole.history[1].alignment).toHaveLength(3);
+  });
+
+  it('a checkpoint with bad monitor sums is refused naming the field', async () => {
+    const model = newModel();
+    let text = '';
+    const controller = new AbortController();
+    await fit(model, data.train, run({
+      signal: controller.signal, yieldEveryMs: -1,
+      onEvent: (e) => {
+        if (e.type === 'batch' && e.step === 3) controller.abort();
+        if (e.type === 'checkpoint') text = serializeCheckpoint({ model, state: e.state, config: {}, meta: {} });
+      },
+    }));
+    const doc = JSON.parse(text) as { train: { epochMonitor: { speed: unknown[]; align: { angle: unknown }[] } } };
+    doc.train.epochMonitor.speed.pop();
+    doc.train.epochMonitor.align[0].angle = 'wide';
+    const { checksum: _c, ...body } = doc as unknown as Record<string, unknown>;
+    const rehashed = JSON.stringify({ ...body, checksum: checksumOf(body) });
+    expect(() => parseCheckpoint(rehashed)).toThrow(/train\.epochMonitor\.speed must be a list of one entry per weight layer \(3\)/);
+    expect(() => parseCheckpoint(rehashed)).toThrow(/train\.epochMonitor\.align\[0\]\.angle must be a finite number/);
   });
 });
 

@@ -98,12 +98,14 @@ describe('glassbox compare --json', () => {
     expect(angles['feedback-alignment'][4]!).toBeLessThan(angles['feedback-alignment'][0]!);
   });
 
-  it('writes the learning curves as SVG: accuracy against examples and against time, a line per rule', async () => {
+  it('writes the learning curves as SVG: accuracy against examples and against time, and the angle to the gradient, a line per rule', async () => {
     expect(report.svg).toBe(svgFile);
     const svg = await readFile(svgFile, 'utf8');
     expect(svg.startsWith('<svg xmlns="http://www.w3.org/2000/svg"')).toBe(true);
     expect(svg.trimEnd().endsWith('</svg>')).toBe(true);
-    for (const r of report.results) expect(svg.split(`data-rule="${r.rule}"`).length - 1, r.rule).toBe(2);
+    // Two accuracy charts for every rule, and the angle chart for those whose angle is measured.
+    for (const r of report.results) expect(svg.split(`data-rule="${r.rule}"`).length - 1, r.rule).toBe(r.rule === 'forward-forward' ? 2 : 3);
+    expect(svg).toContain("angle between the rule's update of W2 and backprop's ∂C/∂W2");
     expect(svg).toContain('training examples seen');
     expect(svg).toContain('training CPU seconds');
     expect(svg).toContain('target 50.00%');

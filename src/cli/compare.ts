@@ -299,7 +299,7 @@ async function runRule(name: RuleName, setup: RunSetup): Promise<RuleResult> {
 }
 
 // ---------------------------------------------------------------------------------------------
-// The SVG: accuracy against examples seen, and against training time.
+// The SVG: accuracy against examples seen and against training time; the angle to the gradient.
 
 const PALETTE = ['#1f77b4', '#ff7f0e', '#2ca02c', '#d62728', '#9467bd', '#8c564b', '#e377c2', '#7f7f7f'];
 
@@ -324,8 +324,16 @@ function ticksTo(hi: number, count = 6): number[] {
   return ticks;
 }
 
-/** One chart of accuracy (%) against `x` for every rule, with the target as a dashed line. */
-function curveChart(results: readonly RuleResult[], x: (p: CurvePoint) => number, xLabel: string, title: string, target: number, y0: number, width: number, height: number): string {
+/** What a chart plots upwards: a value per curve point (null: not measured), its axis, and a dashed mark. */
+interface ChartY {
+  value: (p: CurvePoint) => number | null;
+  ticks: number[];
+  label: string;
+  mark: { at: number; text: string };
+}
+
+/** One chart of `y` against `x` for every rule (a rule with no value drawn is left out), the mark dashed. */
+function curveChart(results: readonly RuleResult[], x: (p: CurvePoint) => number, xLabel: string, y: ChartY, title: string, y0: number, width: number, height: number): string {
   const left = 64;
   const right = 210;
   const top = 30;
@@ -334,59 +342,78 @@ function curveChart(results: readonly RuleResult[], x: (p: CurvePoint) => number
   const plotH = height - top - bottom;
   const xTicks = ticksTo(Math.max(...results.flatMap((r) => r.curve.map(x))));
   const xMax = xTicks[xTicks.length - 1];
-  const yTicks = [0, 20, 40, 60, 80, 100];
+  const yMax = y.ticks[y.ticks.length - 1];
   const sx = (v: number): number => left + (v / xMax) * plotW;
-  const sy = (accuracy: number): number => y0 + top + plotH - accuracy * plotH;
+  const sy = (v: number): number => y0 + top + plotH - (v / yMax) * plotH;
   const out: string[] = [`<g class="chart">`, `<text x="${left}" y="${px(y0 + 18)}" font-size="14" font-weight="bold">${escapeXml(title)}</text>`];
-  for (const t of yTicks) {
-    const y = sy(t / 100);
-    out.push(`<line x1="${left}" y1="${px(y)}" x2="${px(left + plotW)}" y2="${px(y)}" stroke="#e5e5e5"/>`);
-    out.push(`<text x="${left - 6}" y="${px(y + 4)}" text-anchor="end">${t}</text>`);
+  for (const t of y.ticks) {
+    out.push(`<line x1="${left}" y1="${px(sy(t))}" x2="${px(left + plotW)}" y2="${px(sy(t))}" stroke="#e5e5e5"/>`);
+    out.push(`<text x="${left - 6}" y="${px(sy(t) + 4)}" text-anchor="end">${t}</text>`);
   }
   for (const t of xTicks) {
     const xx = sx(t);
     out.push(`<line x1="${px(xx)}" y1="${px(y0 + top + plotH)}" x2="${px(xx)}" y2="${px(y0 + top + plotH + 5)}" stroke="#333"/>`);
     out.push(`<text x="${px(xx)}" y="${px(y0 + top + plotH + 18)}" text-anchor="middle">${escapeXml(formatNumber(t, 4))}</text>`);
   }
-  const ty = sy(target);
-  out.push(`<line x1="${left}" y1="${px(ty)}" x2="${px(left + plotW)}" y2="${px(ty)}" stroke="#999" stroke-dasharray="5,4"/>`);
+  out.push(`<line x1="${left}" y1="${px(sy(y.mark.at))}" x2="${px(left + plotW)}" y2="${px(sy(y.mark.at))}" stroke="#999" stroke-dasharray="5,4"/>`);
   out.push(`<rect x="${left}" y="${px(y0 + top)}" width="${px(plotW)}" height="${px(plotH)}" fill="none" stroke="#333"/>`);
   out.push(`<text x="${px(left + plotW / 2)}" y="${px(y0 + height - 6)}" text-anchor="middle">${escapeXml(xLabel)}</text>`);
   const cy = y0 + top + plotH / 2;
-  out.push(`<text x="16" y="${px(cy)}" text-anchor="middle" transform="rotate(-90 16 ${px(cy)})">accuracy (%)</text>`);
+  out.push(`<text x="16" y="${px(cy)}" text-anchor="middle" transform="rotate(-90 16 ${px(cy)})">${escapeXml(y.label)}</text>`);
+  let row = 0;
   results.forEach((r, i) => {
-    const color = PALETTE[i % PALETTE.length];
-    const points = r.curve.map((p) => `${px(sx(x(p)))},${px(sy(p.accuracy))}`).join(' ');
-    out.push(`<polyline class="curve" data-rule="${escapeXml(r.rule)}" fill="none" stroke="${color}" stroke-width="2" points="${points}"/>`);
-    const ly = y0 + top + 10 + i * 18;
+    const color = PALETTE[i % PALETTE.length]; // by the rule's place in the report: the same in every chart
+    const drawn = r.curve.flatMap((p) => {
+      const v = y.value(p);
+      return v === null ? [] : [`${px(sx(x(p)))},${px(sy(v))}`];
+    });
+    if (drawn.length === 0) return;
+    out.push(`<polyline class="curve" data-rule="${escapeXml(r.rule)}" fill="none" stroke="${color}" stroke-width="2" points="${drawn.join(' ')}"/>`);
+    const ly = y0 + top + 10 + row++ * 18;
     const lx = left + plotW + 14;
     out.push(`<line x1="${px(lx)}" y1="${px(ly)}" x2="${px(lx + 22)}" y2="${px(ly)}" stroke="${color}" stroke-width="2"/>`);
     out.push(`<text x="${px(lx + 28)}" y="${px(ly + 4)}">${escapeXml(r.rule)}</text>`);
   });
-  const ly = y0 + top + 10 + results.length * 18;
+  const ly = y0 + top + 10 + row * 18;
   out.push(`<line x1="${px(left + plotW + 14)}" y1="${px(ly)}" x2="${px(left + plotW + 36)}" y2="${px(ly)}" stroke="#999" stroke-dasharray="5,4"/>`);
-  out.push(`<text x="${px(left + plotW + 42)}" y="${px(ly + 4)}" fill="#666">target ${escapeXml(percent(target))}</text>`);
+  out.push(`<text x="${px(left + plotW + 42)}" y="${px(ly + 4)}" fill="#666">${escapeXml(y.mark.text)}</text>`);
   out.push('</g>');
   return out.join('\n');
 }
 
 /**
  * The learning curves of a comparison as a self-contained SVG document: accuracy against examples
- * seen, and against CPU time (steadier than the wall clock on a shared machine).
+ * seen, and against CPU time (steadier than the wall clock on a shared machine); then, when any
+ * rule's was measured, the angle of its update of W2 to backprop's gradient against examples seen.
  */
 export function compareSvg(report: Pick<CompareReport, 'results' | 'config'>, title: string): string {
   const width = 760;
   const chartHeight = 300;
   const titleH = 30;
-  const height = titleH + 2 * chartHeight;
   const curveOn = report.config.curveSplit;
-  const target = report.config.target;
+  const accuracy: ChartY = {
+    value: (p) => 100 * p.accuracy, ticks: [0, 20, 40, 60, 80, 100], label: 'accuracy (%)',
+    mark: { at: 100 * report.config.target, text: `target ${percent(report.config.target)}` },
+  };
+  const angles = report.results.flatMap((r) => r.curve.map((p) => p.angle).filter((a): a is number => a !== null));
+  const yMax = Math.min(180, 30 * Math.ceil(Math.max(90, ...angles) / 30));
+  const angle: ChartY = {
+    value: (p) => p.angle, ticks: Array.from({ length: yMax / 30 + 1 }, (_, k) => 30 * k), label: 'angle (degrees)',
+    mark: { at: 90, text: '90°: a random direction' },
+  };
+  const charts = [
+    curveChart(report.results, (p) => p.examples, 'training examples seen', accuracy, `${curveOn} accuracy against examples seen (data hunger)`, titleH, width, chartHeight),
+    curveChart(report.results, (p) => p.cpuSeconds, 'training CPU seconds', accuracy, `${curveOn} accuracy against training CPU time`, titleH + chartHeight, width, chartHeight),
+  ];
+  if (angles.length > 0) {
+    charts.push(curveChart(report.results, (p) => p.examples, 'training examples seen', angle, "angle between the rule's update of W2 and backprop's ∂C/∂W2", titleH + 2 * chartHeight, width, chartHeight));
+  }
+  const height = titleH + charts.length * chartHeight;
   return [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="sans-serif" font-size="12">`,
     `<rect width="${width}" height="${height}" fill="white"/>`,
     `<text x="${width / 2}" y="21" text-anchor="middle" font-size="15" font-weight="bold">${escapeXml(title)}</text>`,
-    curveChart(report.results, (p) => p.examples, 'training examples seen', `${curveOn} accuracy against examples seen (data hunger)`, target, titleH, width, chartHeight),
-    curveChart(report.results, (p) => p.cpuSeconds, 'training CPU seconds', `${curveOn} accuracy against training CPU time`, target, titleH + chartHeight, width, chartHeight),
+    ...charts,
     '</svg>',
   ].join('\n') + '\n';
 }

@@ -58,6 +58,15 @@ export interface CheckpointTrainState {
   history: CheckpointEpochRecord[];
   /** The last finite batch cost (optional: absent in older checkpoints, meaning unknown). */
   lastFiniteCost?: number;
+  /** The monitor's sums over the current epoch (train's `EpochMonitorSums`; optional: absent when none). */
+  epochMonitor?: CheckpointMonitorSums;
+}
+
+/** The monitor's running sums of an epoch, per weight layer. */
+export interface CheckpointMonitorSums {
+  batches: number;
+  speed: { gradB: number; gradW: number }[];
+  align: { angle: number; normRatio: number; count: number }[];
 }
 
 /** Everything a checkpoint holds. */
@@ -112,6 +121,7 @@ export function serializeCheckpoint(checkpoint: Checkpoint): string {
       epochSeconds: state.epochSeconds,
       history: state.history,
       ...(state.lastFiniteCost !== undefined && Number.isFinite(state.lastFiniteCost) ? { lastFiniteCost: state.lastFiniteCost } : {}),
+      ...(state.epochMonitor ? { epochMonitor: state.epochMonitor } : {}),
     },
     config,
     meta: { ...meta, created: meta.created ?? new Date().toISOString() },
@@ -162,6 +172,29 @@ function checkEvaluation(v: unknown, where: string, problems: string[]): void {
   checkCount(v.correct, `${where}.correct`, problems);
   checkCount(v.total, `${where}.total`, problems);
   checkFinite(v.cost, `${where}.cost`, problems);
+}
+
+/** The monitor's sums of an epoch: a count and, per weight layer (`layers` of them when known), finite sums. */
+function checkMonitorSums(v: unknown, layers: number | null, problems: string[]): CheckpointMonitorSums {
+  const where = 'train.epochMonitor';
+  if (!isObject(v)) {
+    problems.push(`${where} must be an object { batches, speed, align }, got ${describe(v)}`);
+    return { batches: 0, speed: [], align: [] };
+  }
+  const batches = checkCount(v.batches, `${where}.batches`, problems);
+  const list = <K extends string>(name: 'speed' | 'align', keys: readonly K[]): Record<K, number>[] => {
+    const raw = v[name];
+    if (!Array.isArray(raw) || (layers !== null && raw.length !== layers)) {
+      problems.push(`${where}.${name} must be a list of one entry per weight layer${layers !== null ? ` (${layers})` : ''}, got ${describe(raw)}`);
+      return [];
+    }
+    return raw.map((e: unknown, l: number) => {
+      const entry = isObject(e) ? e : {};
+      if (!isObject(e)) problems.push(`${where}.${name}[${l}] must be an object, got ${describe(e)}`);
+      return Object.fromEntries(keys.map((k) => [k, checkFinite(entry[k], `${where}.${name}[${l}].${k}`, problems)])) as Record<K, number>;
+    });
+  };
+  return { batches, speed: list('speed', ['gradB', 'gradW'] as const), align: list('align', ['angle', 'normRatio', 'count'] as const) };
 }
 
 function checkHistory(v: unknown, problems: string[]): CheckpointEpochRecord[] {
@@ -255,6 +288,7 @@ export function parseCheckpoint(text: string, what = 'checkpoint'): Checkpoint {
     history: checkHistory(t.history, problems),
   };
   if (t.lastFiniteCost !== undefined) state.lastFiniteCost = checkFinite(t.lastFiniteCost, 'train.lastFiniteCost', problems);
+  if (t.epochMonitor !== undefined) state.epochMonitor = checkMonitorSums(t.epochMonitor, model ? model.layers.length : null, problems);
   if (Array.isArray(t.history) && Number.isInteger(t.epoch) && t.history.length !== t.epoch) {
     problems.push(`train.history has ${t.history.length} epochs but train.epoch says ${describe(t.epoch)} were completed`);
   }

@@ -24,7 +24,7 @@ import type { LearningRule } from '../rules/rule.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { Rng } from '../util/rng.js';
 import type { Evaluation } from './evaluate.js';
-import { endEpoch, epochOrder, type EpochRecord, type FitResult, type TrainEvent, type TrainState } from './fit.js';
+import { copyMonitor, endEpoch, epochMonitorSums, epochOrder, monitorRecord, type EpochRecord, type FitResult, type TrainEvent, type TrainState } from './fit.js';
 
 /**
  * Options of `fitWebGpu`: fit's loop options, and the trainer's (batch size, the optimiser by its
@@ -118,7 +118,10 @@ export async function fitWebGpu(model: Sequential, train: Dataset, options: FitW
     rng.fork();
     let state: TrainState;
     if (options.resume) {
-      state = { ...options.resume, optimizer: { ...options.resume.optimizer }, history: options.resume.history.map((r) => ({ ...r })) };
+      state = {
+        ...options.resume, optimizer: { ...options.resume.optimizer }, history: options.resume.history.map((r) => ({ ...r })),
+        epochMonitor: copyMonitor(options.resume.epochMonitor),
+      };
       rng.setState(state.rng);
     } else {
       state = {
@@ -153,9 +156,8 @@ export async function fitWebGpu(model: Sequential, train: Dataset, options: FitW
 
     for (; state.epoch < epochs && !stopped; ) {
       const order = epochOrder(state, rng, n);
-      // As fit: the monitored batches this run took part in (a resumed epoch: from its resume).
-      const speedSums = model.layers.map(() => ({ gradB: 0, gradW: 0 }));
-      let monitored = 0;
+      // As fit: the monitor's sums in the state, so a checkpoint carries them into a resumed epoch.
+      const sums = monitorEvery !== undefined ? (state.epochMonitor = epochMonitorSums(state, model.layers.length)) : null;
       while (state.batchInEpoch < batchesPerEpoch) {
         const count = Math.min(perCall, batchesPerEpoch - state.batchInEpoch);
         const stepBefore = trainer.step;
@@ -183,10 +185,10 @@ export async function fitWebGpu(model: Sequential, train: Dataset, options: FitW
           if (pending) await pending;
         }
         for (const g of r.gradientNorms ?? []) {
-          monitored++;
+          sums!.batches++;
           g.gradW.forEach((w, l) => {
-            speedSums[l].gradW += w;
-            speedSums[l].gradB += g.gradB[l];
+            sums!.speed[l].gradW += w;
+            sums!.speed[l].gradB += g.gradB[l];
           });
         }
         lastFiniteCost = state.lastFiniteCost = r.batchCosts[count - 1];
@@ -206,7 +208,7 @@ export async function fitWebGpu(model: Sequential, train: Dataset, options: FitW
       const record: EpochRecord = { epoch: state.epoch + 1, trainCost: state.epochCostSum / batchesPerEpoch, seconds: state.epochSeconds };
       if (options.validation) record.validation = evaluation(await trainer.evaluate(options.validation));
       if (options.test) record.test = evaluation(await trainer.evaluate(options.test));
-      if (monitored > 0) record.dynamics = speedSums.map((s, l) => ({ layer: l + 2, gradB: s.gradB / monitored, gradW: s.gradW / monitored }));
+      if (sums) Object.assign(record, monitorRecord(sums, true, false));
       endEpoch(state, record, rng);
       await emit({ type: 'epoch', record });
       await checkpoint('epoch');

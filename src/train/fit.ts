@@ -84,6 +84,48 @@ export interface TrainState {
   history: EpochRecord[];
   /** The last finite batch cost seen (absent in older checkpoints: unknown), named if a resumed run diverges at once. */
   lastFiniteCost?: number;
+  /**
+   * The monitor's running sums over the current epoch's monitored batches (absent: none yet, or a
+   * checkpoint older than them), so that an epoch resumed mid-way is recorded over all of them.
+   */
+  epochMonitor?: EpochMonitorSums;
+}
+
+/** Running sums of the monitored batches of an epoch, per weight layer (index 0: Nielsen's layer 2). */
+export interface EpochMonitorSums {
+  /** Monitored batches so far. */
+  batches: number;
+  /** Σ ‖∂C/∂b^l‖ and Σ ‖∂C/∂W^l‖ (dynamics). */
+  speed: { gradB: number; gradW: number }[];
+  /** Σ angle and Σ length ratio over the `count` batches where the direction was defined (alignment). */
+  align: { angle: number; normRatio: number; count: number }[];
+}
+
+/** A copy of monitor sums (undefined stays undefined). */
+export function copyMonitor(sums: EpochMonitorSums | undefined): EpochMonitorSums | undefined {
+  return sums && { batches: sums.batches, speed: sums.speed.map((s) => ({ ...s })), align: sums.align.map((a) => ({ ...a })) };
+}
+
+/** The epoch's monitor sums from `state` when it holds them for `layers` layers, else zeros. */
+export function epochMonitorSums(state: TrainState, layers: number): EpochMonitorSums {
+  const saved = state.epochMonitor;
+  if (state.batchInEpoch > 0 && saved && saved.speed.length === layers && saved.align.length === layers) return saved;
+  return {
+    batches: 0,
+    speed: Array.from({ length: layers }, () => ({ gradB: 0, gradW: 0 })),
+    align: Array.from({ length: layers }, () => ({ angle: 0, normRatio: 0, count: 0 })),
+  };
+}
+
+/** The epoch record's `dynamics` and `alignment` from its monitor sums (absent where nothing was measured). */
+export function monitorRecord(sums: EpochMonitorSums, dynamics: boolean, alignment: boolean): Pick<EpochRecord, 'dynamics' | 'alignment'> {
+  const out: Pick<EpochRecord, 'dynamics' | 'alignment'> = {};
+  const n = sums.batches;
+  if (dynamics && n > 0) out.dynamics = sums.speed.map((s, l) => ({ layer: l + 2, gradB: s.gradB / n, gradW: s.gradW / n }));
+  if (alignment && sums.align.some((s) => s.count > 0)) {
+    out.alignment = sums.align.flatMap((s, l) => (s.count > 0 ? [{ layer: l + 2, angle: s.angle / s.count, normRatio: s.normRatio / s.count }] : []));
+  }
+  return out;
 }
 
 /** Events emitted by `fit`, in order: start, (batch…, epoch)…, end. */
@@ -163,6 +205,7 @@ export function endEpoch(state: TrainState, record: EpochRecord, rng: Rng): void
   state.batchInEpoch = 0;
   state.epochCostSum = 0;
   state.epochSeconds = 0;
+  delete state.epochMonitor;
   state.rng = rng.state();
 }
 
@@ -203,7 +246,8 @@ export async function fit(model: Sequential, train: Dataset, options: FitOptions
 
   let state: TrainState;
   if (options.resume) {
-    state = { ...options.resume, history: options.resume.history.map((r) => ({ ...r })) };
+    // Copies of what the loop changes in place: the caller's state stays as it was given.
+    state = { ...options.resume, history: options.resume.history.map((r) => ({ ...r })), epochMonitor: copyMonitor(options.resume.epochMonitor) };
     rng.setState(state.rng);
   } else {
     state = {
@@ -228,9 +272,8 @@ export async function fit(model: Sequential, train: Dataset, options: FitOptions
 
   for (; state.epoch < epochs && !stopped; ) {
     const order = epochOrder(state, rng, n);
-    const speedSums = model.layers.map(() => ({ gradB: 0, gradW: 0 }));
-    const alignSums = model.layers.map(() => ({ angle: 0, normRatio: 0, count: 0 }));
-    let monitored = 0;
+    // The monitor's sums live in the state, so a checkpoint carries them into a resumed epoch.
+    const sums = options.monitor?.dynamics || align ? (state.epochMonitor = epochMonitorSums(state, model.layers.length)) : null;
     let t0 = now();
 
     for (let batch = state.batchInEpoch; batch < batchesPerEpoch; batch++) {
@@ -251,9 +294,9 @@ export async function fit(model: Sequential, train: Dataset, options: FitOptions
           model.layers.forEach((_, l) => {
             const { angle, normRatio } = alignment(grads[2 * l], truth[2 * l]);
             if (!Number.isFinite(angle)) return; // a zero update or gradient has no direction
-            alignSums[l].angle += angle;
-            alignSums[l].normRatio += normRatio;
-            alignSums[l].count++;
+            sums!.align[l].angle += angle;
+            sums!.align[l].normRatio += normRatio;
+            sums!.align[l].count++;
           });
         }
       }
@@ -266,11 +309,11 @@ export async function fit(model: Sequential, train: Dataset, options: FitOptions
         );
       }
       lastFiniteCost = state.lastFiniteCost = cost;
-      if ((options.monitor?.dynamics || align) && batch % monitorEvery === 0) monitored++;
+      if (sums && batch % monitorEvery === 0) sums.batches++;
       if (options.monitor?.dynamics && batch % monitorEvery === 0) {
         model.layers.forEach((_, l) => {
-          speedSums[l].gradW += norms ? norms[2 * l] : T.norm(grads[2 * l]);
-          speedSums[l].gradB += norms ? norms[2 * l + 1] : T.norm(grads[2 * l + 1]);
+          sums!.speed[l].gradW += norms ? norms[2 * l] : T.norm(grads[2 * l]);
+          sums!.speed[l].gradB += norms ? norms[2 * l + 1] : T.norm(grads[2 * l + 1]);
         });
       }
       if (!fast) optimizer.step(params, grads, state.optimizer); // (the fused step has updated already)
@@ -309,12 +352,7 @@ export async function fit(model: Sequential, train: Dataset, options: FitOptions
     const predict = rule.predict?.bind(rule); // rules with their own read-out (forward-forward)
     if (options.validation) record.validation = evaluate(model, options.validation, 1000, predict);
     if (options.test) record.test = evaluate(model, options.test, 1000, predict);
-    if (options.monitor?.dynamics && monitored > 0) {
-      record.dynamics = speedSums.map((s, l) => ({ layer: l + 2, gradB: s.gradB / monitored, gradW: s.gradW / monitored }));
-    }
-    if (align && alignSums.some((s) => s.count > 0)) {
-      record.alignment = alignSums.flatMap((s, l) => (s.count > 0 ? [{ layer: l + 2, angle: s.angle / s.count, normRatio: s.normRatio / s.count }] : []));
-    }
+    if (sums) Object.assign(record, monitorRecord(sums, options.monitor?.dynamics === true, align));
     for (const p of params) {
       if (!T.allFinite(p.value)) {
         throw new DivergenceError(`training diverged in epoch ${state.epoch + 1}: parameter ${p.name} is no longer finite. Is the learning rate too high?`, state.step, lastFiniteCost);

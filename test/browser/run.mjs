@@ -313,6 +313,46 @@ test('100 training steps on the spiral set lower the cost', async () => {
   await page.close();
 });
 
+test('training by feedback alignment: the weights are the library’s fit with that rule, and the alignment chart shows its angles', async () => {
+  const page = await open(`${base}#data=spiral&hidden=8,8&rule=feedback-alignment&eta=0.5`);
+  check((await page.inputValue('#rule')) === 'feedback-alignment', 'the rule control shows the URL’s rule');
+  check(await page.isVisible('#chart-align'), 'the alignment chart is shown for a rule other than backprop');
+  const before = await hook(page);
+  // Three epochs (25 batches each), stepped: the same run as fit with the rule in Node.
+  for (let i = 0; i < 75; i++) await page.click('#step');
+  await page.waitForFunction(() => window.__glassbox.step() === 75 && window.__glassbox.idle(), null, { timeout: 60_000 });
+  await settle(page);
+  const after = await hook(page);
+  const splits = await lib.loadDataset('spiral', { noise: before.state.noise, rng: new lib.Rng(before.state.seed) });
+  const model = lib.sequential({ sizes: before.spec.sizes, activation: before.state.activation, output: 'sigmoid', cost: before.state.cost, init: 'default', rng: before.state.seed });
+  const result = await lib.fit(model, splits.train, {
+    epochs: 3, batchSize: 10, optimizer: lib.sgd({ eta: 0.5 }), rng: before.state.seed, rule: lib.rules['feedback-alignment'], monitor: { dynamics: true, alignment: true, every: 1 },
+  });
+  const want = model.paramTensors().map((t) => Array.from(t.dataSync()));
+  after.params.forEach((p, i) => p.forEach((w, k) => close(w, want[i][k], 1e-5, `parameter ${i}[${k}] after 75 steps of feedback alignment`)));
+  // A segment that ends on an epoch's last batch stops before closing the epoch; the next one closes
+  // it first (with the monitor's sums carried in the state), then trains its batch.
+  await page.click('#step');
+  await page.waitForFunction(() => window.__glassbox.step() === 76 && window.__glassbox.idle(), null, { timeout: 60_000 });
+  await settle(page);
+  const epochs = (await page.evaluate(() => window.__glassbox.epochs())).filter((r) => r.epoch > 0);
+  check(epochs.length === 3, `three epochs recorded, got ${epochs.length}`);
+  epochs.forEach((r, e) => {
+    const wantAngles = result.history[e].alignment;
+    check(r.alignment?.length === 3, `epoch ${r.epoch}: alignment of three layers expected, got ${JSON.stringify(r.alignment)}`);
+    r.alignment.forEach((a, l) => close(a.angle, wantAngles[l].angle, 1e-3, `epoch ${r.epoch} angle of W${a.layer}`));
+    check(r.alignment[2].angle < 0.5, `feedback alignment's output layer is backprop's: ${r.alignment[2].angle}°`);
+  });
+  console.log(`    spiral [2, 8, 8, 2], feedback alignment, 3 epochs: W2's angle to ∂C/∂W2 ${epochs.map((r) => `${r.alignment[0].angle.toFixed(1)}°`).join(' → ')} (fit in Node: ${result.history.map((h) => `${h.alignment[0].angle.toFixed(1)}°`).join(' → ')})`);
+  await shot(page, 'feedback-alignment.png');
+  // Back to backprop: a fresh network, the alignment chart hidden.
+  await page.selectOption('#rule', 'backprop');
+  await page.waitForFunction(() => window.__glassbox.step() === 0 && window.__glassbox.state().rule === 'backprop', null, { timeout: 30_000 });
+  check(!(await page.isVisible('#chart-align')), 'no alignment chart for backprop');
+  check(!page.url().includes('rule='), `backprop is the default and leaves the URL: ${page.url()}`);
+  await page.close();
+});
+
 test('MNIST: a drawn stroke gives a prediction (the library’s), with saliency maps', async () => {
   const page = await open(`${base}#data=mnist`);
   // Train one epoch first (6,000 digits, Nielsen's η = 3), so the pictures show a trained network.
@@ -407,10 +447,10 @@ test('the URL round-trips the state', async () => {
 });
 
 test('bad URL values fall back to defaults with console warnings, never errors', async () => {
-  const page = await open(`${base}#eta=abc&data=%3Cscript%3Ealert(1)%3C%2Fscript%3E&hidden=4,9999&w=99.0.0&evil=1&batch=2.5`);
+  const page = await open(`${base}#eta=abc&data=%3Cscript%3Ealert(1)%3C%2Fscript%3E&hidden=4,9999&w=99.0.0&evil=1&batch=2.5&rule=forward-forward`);
   const s = await page.evaluate(() => window.__glassbox.state());
-  check(s.eta === 0.3 && s.data === 'circle' && s.hidden.join() === '4,4' && s.batch === 10 && s.weight.layer === 2, `defaults expected: ${JSON.stringify(s)}`);
-  check(page.warnings.length >= 6, `one warning per bad value expected, got ${page.warnings.length}: ${page.warnings.join(' | ')}`);
+  check(s.eta === 0.3 && s.data === 'circle' && s.hidden.join() === '4,4' && s.batch === 10 && s.weight.layer === 2 && s.rule === 'backprop', `defaults expected: ${JSON.stringify(s)}`);
+  check(page.warnings.length >= 7, `one warning per bad value expected, got ${page.warnings.length}: ${page.warnings.join(' | ')}`);
   check(!(await page.evaluate(() => document.body.innerHTML.includes('<script>alert'))), 'the URL text was not injected into the page');
   await page.close();
 });

@@ -4,7 +4,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
-  BACKENDS, COSTS, DATA_NAMES, defaultsFor, exampleCount, HIDDEN_ACTIVATIONS, LIMITS, OPTIMIZERS, parseHash, sizesOf, TABS, toHash, weightExists,
+  BACKENDS, COSTS, DATA_NAMES, defaultsFor, exampleCount, HIDDEN_ACTIVATIONS, LIMITS, OPTIMIZERS, parseHash, sizesOf, TABS, toHash, TRAIN_RULES, weightExists,
   type State,
 } from '../../web/src/state.js';
 
@@ -20,6 +20,7 @@ const anyState: fc.Arbitrary<State> = fc
     activation: fc.constantFrom(...HIDDEN_ACTIVATIONS),
     cost: fc.constantFrom(...COSTS),
     optimizer: fc.constantFrom(...OPTIMIZERS),
+    rule: fc.constantFrom(...TRAIN_RULES),
     eta: number(...LIMITS.eta),
     batch: fc.integer({ min: LIMITS.batch[0], max: LIMITS.batch[1] }),
     lambda: number(...LIMITS.lambda),
@@ -45,7 +46,7 @@ function valid(s: State): boolean {
   return (
     DATA_NAMES.includes(s.data) && inRange(s.noise, LIMITS.noise) && s.hidden.length <= LIMITS.hiddenLayers[1] &&
     s.hidden.every((w) => Number.isInteger(w) && inRange(w, LIMITS.width)) && HIDDEN_ACTIVATIONS.includes(s.activation) &&
-    COSTS.includes(s.cost) && OPTIMIZERS.includes(s.optimizer) && inRange(s.eta, LIMITS.eta) && Number.isInteger(s.batch) &&
+    COSTS.includes(s.cost) && OPTIMIZERS.includes(s.optimizer) && TRAIN_RULES.includes(s.rule) && inRange(s.eta, LIMITS.eta) && Number.isInteger(s.batch) &&
     inRange(s.batch, LIMITS.batch) && inRange(s.lambda, LIMITS.lambda) && Number.isInteger(s.seed) && inRange(s.seed, LIMITS.seed) &&
     Number.isInteger(s.example) && s.example >= 0 && s.example < exampleCount(s.data) && inRange(s.dw, LIMITS.dw) &&
     TABS.includes(s.tab) && (s.backend === undefined || BACKENDS.includes(s.backend)) && weightExists(s)

@@ -1,11 +1,11 @@
 /**
  * web/controls — the settings column: data set, noise and example; the hidden layers (add,
- * remove, widen, narrow), activation and cost; optimiser, learning rate, batch size, L2, seed and
+ * remove, widen, narrow), activation and cost; learning rule, optimiser, learning rate, batch size, L2, seed and
  * the training backend (with the worker's word on which one runs, and why not the one asked for).
  * Every control is a labelled form element (keyboard-usable); each change becomes a state patch.
  */
 import { byId, clear, h } from './dom.js';
-import { BACKENDS, COSTS, DATA_NAMES, DEFAULT_BACKEND, exampleCount, HIDDEN_ACTIVATIONS, LIMITS, OPTIMIZERS, type State } from './state.js';
+import { BACKENDS, COSTS, DATA_NAMES, DEFAULT_BACKEND, exampleCount, HIDDEN_ACTIVATIONS, LIMITS, OPTIMIZERS, TRAIN_RULES, type State } from './state.js';
 
 const DATA_LABELS: Record<(typeof DATA_NAMES)[number], string> = {
   circle: 'Circle (toy, 2-D)',
@@ -23,6 +23,14 @@ const OPTIMIZER_LABELS: Record<(typeof OPTIMIZERS)[number], string> = {
   sgd: 'SGD (Nielsen)',
   momentum: 'SGD with momentum 0.9',
   adam: 'Adam',
+};
+const RULE_LABELS: Record<(typeof TRAIN_RULES)[number], string> = {
+  backprop: 'backprop',
+  'feedback-alignment': 'feedback alignment (Lillicrap 2016)',
+  'direct-feedback-alignment': 'direct feedback alignment (Nøkland 2016)',
+  'forward-gradient': 'forward gradient (Baydin 2022)',
+  'weight-perturbation': 'weight perturbation',
+  'node-perturbation': 'node perturbation',
 };
 const BACKEND_LABELS: Record<(typeof BACKENDS)[number], string> = {
   auto: 'auto (GPU when there is one)',
@@ -52,6 +60,7 @@ export class Controls {
   private readonly activation = byId<HTMLSelectElement>('activation');
   private readonly cost = byId<HTMLSelectElement>('cost');
   private readonly optimizer = byId<HTMLSelectElement>('optimizer');
+  private readonly rule = byId<HTMLSelectElement>('rule');
   private readonly eta = byId<HTMLInputElement>('eta');
   private readonly batch = byId<HTMLInputElement>('batch');
   private readonly lambda = byId<HTMLInputElement>('lambda');
@@ -66,6 +75,8 @@ export class Controls {
     fill(this.activation, HIDDEN_ACTIVATIONS.map((a) => [a, a]));
     fill(this.cost, COSTS.map((c) => [c, COST_LABELS[c]]));
     fill(this.optimizer, OPTIMIZERS.map((o) => [o, OPTIMIZER_LABELS[o]]));
+    fill(this.rule, TRAIN_RULES.map((r) => [r, RULE_LABELS[r]]));
+    this.rule.addEventListener('change', () => this.onChange({ rule: this.rule.value as State['rule'] }));
     fill(this.backend, BACKENDS.map((b) => [b, BACKEND_LABELS[b]]));
     this.backend.addEventListener('change', () => this.onChange({ backend: this.backend.value as State['backend'] }));
     this.data.addEventListener('change', () => this.onChange({ data: this.data.value as State['data'] }));
@@ -111,6 +122,7 @@ export class Controls {
     this.activation.value = state.activation;
     this.cost.value = state.cost;
     this.optimizer.value = state.optimizer;
+    this.rule.value = state.rule;
     this.backend.value = state.backend ?? DEFAULT_BACKEND;
     for (const [input, v] of [[this.eta, state.eta], [this.batch, state.batch], [this.lambda, state.lambda], [this.seed, state.seed]] as const) {
       if (document.activeElement !== input) input.value = String(v);

@@ -29,7 +29,7 @@ import {
 } from './state.js';
 
 /** Keys of the state whose change needs a new network (and restarts training). */
-const RESTART_KEYS: (keyof State)[] = ['data', 'noise', 'seed', 'hidden', 'activation', 'cost', 'batch', 'backend'];
+const RESTART_KEYS: (keyof State)[] = ['data', 'noise', 'seed', 'hidden', 'activation', 'cost', 'batch', 'backend', 'rule'];
 /** Keys that change the network's architecture (a loaded model is then replaced). */
 const ARCHITECTURE_KEYS: (keyof State)[] = ['data', 'hidden', 'activation', 'cost'];
 /** Most points kept per chart series (older ones are thinned). */
@@ -95,6 +95,7 @@ class App implements AppApi {
   private readonly costChart: LineChart;
   private readonly accuracyChart: LineChart;
   private readonly speedChart: LineChart;
+  private readonly alignChart: LineChart;
   private worker: Worker;
   private model: Sequential | null = null;
   private spec: ModelSpec | null = null;
@@ -134,6 +135,7 @@ class App implements AppApi {
     this.costChart = new LineChart(byId('chart-cost'), { title: 'Cost C', xLabel: 'step', empty: 'press ▶ to train' }, 120);
     this.accuracyChart = new LineChart(byId('chart-accuracy'), { title: 'Accuracy', xLabel: 'epoch', yRange: [0, 1], empty: 'evaluating…' }, 110);
     this.speedChart = new LineChart(byId('chart-speed'), { title: 'Learning speed ‖∂C/∂b‖', xLabel: 'epoch', log: true, empty: 'after the first epoch' }, 110);
+    this.alignChart = new LineChart(byId('chart-align'), { title: 'Angle to ∂C/∂W (degrees)', xLabel: 'epoch', yRange: [0, 180], empty: 'after the first epoch' }, 110);
     this.controls.onChange = (patch) => this.set(patch);
     this.controls.onNextExample = () => this.randomExample();
     this.worker = this.startWorker();
@@ -223,7 +225,7 @@ class App implements AppApi {
     const spec = this.loaded?.spec ?? specOf(sizesOf(s), s.activation, s.cost);
     return {
       id: this.setupId,
-      data: s.data, noise: s.noise, seed: s.seed, sizes: spec.sizes, activation: s.activation, cost: s.cost, batch: s.batch,
+      data: s.data, noise: s.noise, seed: s.seed, sizes: spec.sizes, activation: s.activation, cost: s.cost, batch: s.batch, rule: s.rule,
       optimizer: s.optimizer, eta: s.eta, lambda: s.lambda,
       params: this.loaded?.params.map((p) => Float32Array.from(p)), spec: this.loaded?.spec,
       backend: s.backend ?? DEFAULT_BACKEND,
@@ -594,6 +596,18 @@ class App implements AppApi {
       color: LAYER_COLORS[i % LAYER_COLORS.length],
       xs: epochs,
       ys: h.epochs.map((e) => e.record.dynamics?.find((d) => d.layer === layer)?.gradB ?? NaN),
+    })));
+    // A rule other than backprop: its updates' angle to the gradient, per layer (fit's alignment monitor).
+    byId('align-box').hidden = this.state.rule === 'backprop';
+    byId('align-note').textContent = this.backendInUse === 'webgpu'
+      ? "On the GPU the angle is not measured (it takes backprop's gradient beside the rule's update, on the CPU): choose the wasm or js backend to see it."
+      : "Alignment: the angle between the rule's update of each Wˡ and backprop's ∂C/∂Wˡ on the same batches (0°: backprop's direction, 90°: a random one), mean per epoch.";
+    const aligned = h.epochs.find((e) => e.record.alignment)?.record.alignment?.map((d) => d.layer) ?? [];
+    this.alignChart.set(aligned.map((layer, i) => ({
+      name: `W${layer}`,
+      color: LAYER_COLORS[i % LAYER_COLORS.length],
+      xs: epochs,
+      ys: h.epochs.map((e) => e.record.alignment?.find((d) => d.layer === layer)?.angle ?? NaN),
     })));
   }
 

@@ -4,7 +4,7 @@
  * comparison worker runs the "Beyond backprop" tab's learning rules and sends their curves.
  */
 import type { EpochRecord, ModelSpec, RuleName } from 'glassbox';
-import type { BackendName, CostChoice, DataName, HiddenActivation, OptimizerChoice } from './state.js';
+import type { BackendName, CostChoice, DataName, HiddenActivation, OptimizerChoice, TrainRuleChoice } from './state.js';
 
 /** Hyper-parameters that may change while training continues. */
 export interface Hyper {
@@ -27,6 +27,8 @@ export interface Setup extends Hyper {
   activation: HiddenActivation;
   cost: CostChoice;
   batch: number;
+  /** The learning rule (its fixed matrices are drawn from the seed, as `fit` draws them). */
+  rule: TrainRuleChoice;
   /** Start from these parameters (a loaded model) instead of a seeded initialisation; W2, b2, W3, … */
   params?: Float32Array[];
   /** The loaded model's own architecture, when the settings cannot describe it exactly. */

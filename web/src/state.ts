@@ -25,6 +25,14 @@ export const OPTIMIZERS = ['sgd', 'momentum', 'adam'] as const;
 /** One of `OPTIMIZERS`. */
 export type OptimizerChoice = (typeof OPTIMIZERS)[number];
 
+/**
+ * Learning rules the page trains with (the library's, less forward-forward, whose read-out is not the
+ * network's output the page shows; it stays in the Beyond backprop comparison).
+ */
+export const TRAIN_RULES = ['backprop', 'feedback-alignment', 'direct-feedback-alignment', 'forward-gradient', 'weight-perturbation', 'node-perturbation'] as const;
+/** One of `TRAIN_RULES`. */
+export type TrainRuleChoice = (typeof TRAIN_RULES)[number];
+
 /** Where training runs: the library's `auto` choice, WebAssembly SIMD, plain JavaScript, or the GPU (WebGPU). */
 export const BACKENDS = ['auto', 'wasm', 'js', 'webgpu'] as const;
 /** One of `BACKENDS`. */
@@ -54,6 +62,8 @@ export interface State {
   activation: HiddenActivation;
   cost: CostChoice;
   optimizer: OptimizerChoice;
+  /** How the updates are found: backprop, or one of its alternatives. */
+  rule: TrainRuleChoice;
   /** Learning rate η. */
   eta: number;
   /** Mini-batch size m. */
@@ -98,6 +108,7 @@ export const DEFAULT_STATE: State = {
   activation: 'tanh',
   cost: 'cross-entropy',
   optimizer: 'sgd',
+  rule: 'backprop',
   eta: 0.3,
   batch: 10,
   lambda: 0,
@@ -168,6 +179,7 @@ export function toHash(state: State): string {
   if (state.activation !== d.activation) p.set('act', state.activation);
   if (state.cost !== d.cost) p.set('cost', state.cost);
   if (state.optimizer !== d.optimizer) p.set('opt', state.optimizer);
+  if (state.rule !== d.rule) p.set('rule', state.rule);
   if (state.eta !== d.eta) p.set('eta', String(state.eta));
   if (state.batch !== d.batch) p.set('batch', String(state.batch));
   if (state.lambda !== d.lambda) p.set('l2', String(state.lambda));
@@ -245,6 +257,7 @@ const FIELDS: Record<string, Field> = {
   act: field(oneOf(HIDDEN_ACTIVATIONS), (s, v) => (s.activation = v)),
   cost: field(oneOf(COSTS), (s, v) => (s.cost = v)),
   opt: field(oneOf(OPTIMIZERS), (s, v) => (s.optimizer = v)),
+  rule: field(oneOf(TRAIN_RULES), (s, v) => (s.rule = v)),
   eta: field(numberIn(LIMITS.eta[0], LIMITS.eta[1]), (s, v) => (s.eta = v)),
   batch: field(numberIn(LIMITS.batch[0], LIMITS.batch[1], true), (s, v) => (s.batch = v)),
   l2: field(numberIn(LIMITS.lambda[0], LIMITS.lambda[1]), (s, v) => (s.lambda = v)),

@@ -15,8 +15,8 @@
  * the browser reports two cores, else 1.
  */
 import {
-  ArgumentError, createWebGpuTrainer, DivergenceError, evaluate, fit, GlassboxError, initWasmBackend, Rng, setBackend, UnsupportedError, wasmInfo,
-  type Dataset, type Sequential, type TrainState, type WebGpuTrainer,
+  ArgumentError, createWebGpuTrainer, DivergenceError, evaluate, fit, GlassboxError, GPU_RULES, initWasmBackend, Rng, ruleByName, setBackend, UnsupportedError, wasmInfo,
+  type Dataset, type FeedbackRule, type Sequential, type TrainState, type WebGpuTrainer,
 } from 'glassbox';
 import { loadExplorerData, type ExplorerData } from './data.js';
 import { buildModel, makeOptimizer, paramArrays } from './model.js';
@@ -104,15 +104,18 @@ async function segment(count: number | null): Promise<void> {
   const optimizer = makeOptimizer(hyper, train.labels.length);
   let done = 0;
   const toy = setup.data !== 'mnist';
+  const backpropOnly = setup.rule === 'backprop';
   try {
     const result = await fit(m, train, {
       epochs: (state?.epoch ?? 0) + 1_000_000,
       batchSize: setup.batch,
       optimizer,
+      // Another rule draws its fixed matrices from the seed's fork in every segment: the same ones.
+      rule: backpropOnly ? undefined : ruleByName(setup.rule),
       rng: setup.seed,
       test,
       resume: state,
-      monitor: { dynamics: true, every: toy ? 1 : 10 },
+      monitor: { dynamics: true, alignment: !backpropOnly, every: toy ? 1 : 10 },
       // fit stops right after the batch during which the signal was aborted (so `step` runs exactly
       // `count` batches) and yields to the event loop every 30 ms (so `pause` gets through).
       yieldEveryMs: 30,
@@ -232,7 +235,12 @@ async function useCpu(name: 'wasm' | 'js'): Promise<{ backend: 'wasm' | 'js'; no
  * set, every 10th of MNIST (throws when WebGPU or the settings do not allow one).
  */
 async function makeGpuTrainer(m: Sequential, train: Dataset, s: Setup, hy: Hyper): Promise<WebGpuTrainer> {
+  if (!GPU_RULES.includes(s.rule)) throw new UnsupportedError(`the WebGPU trainer runs ${GPU_RULES.join(', ')}, not ${s.rule}`);
+  // Feedback alignment's or DFA's fixed matrices, drawn as fit draws them: rule.init on the seed's first fork.
+  const feedback = s.rule === 'backprop' ? undefined
+    : { rule: s.rule as FeedbackRule, matrices: (ruleByName(s.rule).init(m, new Rng(s.seed).fork()) as { feedback: (Sequential['layers'][number]['W'] | null)[] }).feedback };
   return createWebGpuTrainer(m, train, {
+    feedback,
     batchSize: s.batch, eta: hy.eta, momentum: hy.optimizer === 'momentum' ? 0.9 : 0, ...(hy.optimizer === 'adam' ? { adam: {} } : {}),
     lambda: hy.lambda, trainingSize: train.labels.length, monitorEvery: s.data !== 'mnist' ? 1 : 10,
   });
