@@ -53,7 +53,7 @@ export {
 } from './rules/index.js';
 
 // train
-export { fit, fitWebGpu, GPU_RULES, evaluate, confusionMatrix, type FitOptions, type FitWebGpuOptions, type FitResult, type TrainEvent, type TrainState, type EpochRecord, type LayerSpeed, type Evaluation } from './train/index.js';
+export { fit, fitWebGpu, GPU_RULES, gpuFeedback, evaluate, confusionMatrix, type FitOptions, type FitWebGpuOptions, type FitResult, type TrainEvent, type TrainState, type EpochRecord, type LayerSpeed, type Evaluation } from './train/index.js';
 
 // io
 export {

@@ -70,6 +70,19 @@ export interface FitWebGpuOptions extends Pick<WebGpuTrainerOptions,
 /** The rules the GPU trainer runs, by name. */
 export const GPU_RULES: readonly string[] = ['backprop', 'feedback-alignment', 'direct-feedback-alignment'];
 
+/**
+ * The GPU trainer's `feedback` option for `rule` on `model`: undefined for backprop; for feedback
+ * alignment and DFA their fixed matrices, drawn by the rule's own `init` from `rng` — `fit`'s fork
+ * of its generator (`new Rng(seed).fork()` for a fresh run) gives `fit`'s matrices.
+ * @throws ArgumentError for a rule the GPU trainer does not run (naming it)
+ */
+export function gpuFeedback(rule: LearningRule, model: Sequential, rng: Rng): WebGpuTrainerOptions['feedback'] {
+  if (!GPU_RULES.includes(rule.name)) throw new ArgumentError(`fitWebGpu: the GPU trainer runs ${GPU_RULES.join(', ')}, not '${rule.name}' (train it with fit)`);
+  if (rule.name === 'backprop') return undefined;
+  const state = rule.init(model, rng) as { feedback: (Tensor | null)[] }; // FeedbackAlignmentState, DirectFeedbackAlignmentState
+  return { rule: rule.name as FeedbackRule, matrices: state.feedback };
+}
+
 const now = (): number => (typeof performance !== 'undefined' ? performance.now() : Date.now());
 
 /**
@@ -99,16 +112,10 @@ export async function fitWebGpu(model: Sequential, train: Dataset, options: FitW
   const perParameter = options.adam ? 2 : momentum > 0 ? 1 : 0; // optim's buffers: Adam [m, v], momentum [v]
   if (options.resume) checkResume(options.resume, params.map((p) => p.value.size), perParameter);
 
-  const rule = options.rule ?? null;
-  if (rule !== null && !GPU_RULES.includes(rule.name)) {
-    throw new ArgumentError(`fitWebGpu: the GPU trainer runs ${GPU_RULES.join(', ')}, not '${rule.name}' (train it with fit)`);
-  }
   const rng = options.rng instanceof Rng ? options.rng : new Rng(options.rng ?? 0);
   // The rule's matrices as fit draws them (rule.init on rng.fork()), from a copy of the generator:
   // the trainer comes first, so that if the GPU cannot take the run the caller's Rng is unchanged.
-  const feedback = rule && rule.name !== 'backprop'
-    ? { rule: rule.name as FeedbackRule, matrices: (rule.init(model, Rng.fromState(rng.state()).fork()) as { feedback: (Tensor | null)[] }).feedback }
-    : undefined;
+  const feedback = options.rule ? gpuFeedback(options.rule, model, Rng.fromState(rng.state()).fork()) : undefined;
   const trainer = await createWebGpuTrainer(model, train, {
     batchSize, eta: options.eta, momentum, lambda: options.lambda, l1: options.l1, adam: options.adam, trainingSize: options.trainingSize,
     context: options.context, device: options.device, tiles: options.tiles, monitorEvery, feedback,

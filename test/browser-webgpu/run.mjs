@@ -16,7 +16,7 @@
 //
 // Then one test of the built explorer (web/dist, built first when missing: npm run web:build): it is
 // served at http://localhost/explorer/ the same way, set to backend=webgpu, trained for some batches
-// with SGD and then with Adam, and the training-set cost of its weights before and after each is
+// with SGD, with Adam and by feedback alignment, and the training-set cost of its weights before and after each is
 // recomputed in Node with the library; each finished epoch must carry the learning speed the GPU
 // measured (the chart's data).
 import { execFileSync } from 'node:child_process';
@@ -83,7 +83,7 @@ const site = join(repo, 'web/dist');
 const TYPES = { '.html': 'text/html', '.js': 'text/javascript', '.css': 'text/css', '.json': 'application/json', '.wasm': 'application/wasm' };
 
 async function explorerTest() {
-  const name = 'the explorer trains on WebGPU (SGD, then Adam): backend=webgpu, the cost falls, each epoch has its learning speed';
+  const name = 'the explorer trains on WebGPU (SGD, Adam, feedback alignment): backend=webgpu, the cost falls, each epoch has its learning speed';
   if (!existsSync(join(site, 'index.html'))) {
     console.log('info  building the explorer (vite build web) …');
     execFileSync(process.execPath, [join(repo, 'node_modules/vite/bin/vite.js'), 'build', 'web', '--logLevel', 'warn'], { cwd: repo, stdio: 'inherit' });
@@ -114,6 +114,8 @@ async function explorerTest() {
   for (const { hash, what, optimizer, playTo } of [
     { hash: 'data=spiral&hidden=8,8&backend=webgpu', what: 'SGD', optimizer: 'sgd', playTo: 20 + 25 * 4 },
     { hash: 'data=spiral&hidden=8,8&backend=webgpu&opt=adam&eta=0.01', what: 'Adam', optimizer: 'adam', playTo: 20 + 25 * 4 },
+    // Feedback alignment on the GPU: the trainer's feedback matrices, drawn in the worker as fit draws them.
+    { hash: 'data=spiral&hidden=8,8&backend=webgpu&rule=feedback-alignment&eta=0.5', what: 'feedback alignment', optimizer: 'sgd', playTo: 20 + 25 * 4 },
   ]) {
     await page.goto('about:blank'); // a full load for each run, not a hash change
     await page.goto(`http://localhost/explorer/index.html#${hash}`);
@@ -155,6 +157,12 @@ async function explorerTest() {
       const layers = (r.dynamics ?? []).map((d) => d.layer).join(',');
       const good = (r.dynamics ?? []).every((d) => Number.isFinite(d.gradB) && d.gradB > 0 && Number.isFinite(d.gradW) && d.gradW > 0);
       if (layers !== '2,3,4' || !good) fails.push(`${what}: epoch ${r.epoch} has no learning speed from the GPU: ${JSON.stringify(r.dynamics)}`);
+    }
+    if (what === 'feedback alignment') {
+      // The angle to backprop's gradient is measured on the CPU only: the chart says so.
+      const alignNote = (await page.textContent('#align-note')).trim();
+      if (!(await page.isVisible('#align-box')) || !/not measured/.test(alignNote)) fails.push(`${what}: the alignment box should say the angle is not measured on the GPU: '${alignNote}'`);
+      if (epochs.some((r) => r.alignment)) fails.push(`${what}: no alignment is measured on the GPU, yet an epoch has one`);
     }
     summaries.push(`${what}: ${step} steps, cost ${c0.toFixed(4)} → ${c1.toFixed(4)}, test accuracy ${acc}, ${epochs.length} epochs with ‖∂C/∂b^l‖`);
   }

@@ -15,8 +15,8 @@
  * the browser reports two cores, else 1.
  */
 import {
-  ArgumentError, createWebGpuTrainer, DivergenceError, evaluate, fit, GlassboxError, GPU_RULES, initWasmBackend, Rng, ruleByName, setBackend, UnsupportedError, wasmInfo,
-  type Dataset, type FeedbackRule, type Sequential, type TrainState, type WebGpuTrainer,
+  ArgumentError, createWebGpuTrainer, DivergenceError, evaluate, fit, GlassboxError, GPU_RULES, gpuFeedback, initWasmBackend, Rng, ruleByName, setBackend, UnsupportedError, wasmInfo,
+  type Dataset, type Sequential, type TrainState, type WebGpuTrainer,
 } from 'glassbox';
 import { loadExplorerData, type ExplorerData } from './data.js';
 import { buildModel, makeOptimizer, paramArrays } from './model.js';
@@ -236,9 +236,8 @@ async function useCpu(name: 'wasm' | 'js'): Promise<{ backend: 'wasm' | 'js'; no
  */
 async function makeGpuTrainer(m: Sequential, train: Dataset, s: Setup, hy: Hyper): Promise<WebGpuTrainer> {
   if (!GPU_RULES.includes(s.rule)) throw new UnsupportedError(`the WebGPU trainer runs ${GPU_RULES.join(', ')}, not ${s.rule}`);
-  // Feedback alignment's or DFA's fixed matrices, drawn as fit draws them: rule.init on the seed's first fork.
-  const feedback = s.rule === 'backprop' ? undefined
-    : { rule: s.rule as FeedbackRule, matrices: (ruleByName(s.rule).init(m, new Rng(s.seed).fork()) as { feedback: (Sequential['layers'][number]['W'] | null)[] }).feedback };
+  // Feedback alignment's or DFA's fixed matrices, drawn as fit draws them: on the seed's first fork.
+  const feedback = gpuFeedback(ruleByName(s.rule), m, new Rng(s.seed).fork());
   return createWebGpuTrainer(m, train, {
     feedback,
     batchSize: s.batch, eta: hy.eta, momentum: hy.optimizer === 'momentum' ? 0.9 : 0, ...(hy.optimizer === 'adam' ? { adam: {} } : {}),
