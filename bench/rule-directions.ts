@@ -13,7 +13,7 @@
  *   npx tsx bench/rule-directions.ts --layers 100,100,100 --batches 50 --seed 2
  */
 import { Command } from 'commander';
-import { RULE_ETA } from '../src/cli/compare.js';
+import { RULE_ETA } from '../src/cli/rule-rates.js';
 import { alignment, backprop, fit, head, loadDataset, Rng, rules, sequential, sgd, sliceRows, type RuleName } from '../src/index.js';
 
 const opts = new Command('bench-rule-directions')

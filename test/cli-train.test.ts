@@ -72,6 +72,16 @@ describe('glassbox train: configuration', () => {
     expect(PRESETS.default.epochs).toBe(4);
   });
 
+  it('--rule without --eta takes compare\'s rate for the rule; --eta or --optimizer adam decide otherwise', () => {
+    const base = { data: 'mnist', activation: 'sigmoid', output: 'sigmoid', cost: 'cross-entropy', init: 'default', optimizer: 'sgd', momentum: 0.9, epochs: 4, batch: 10, eta: 0.5, lambda: 5, l1: 0, seed: 1, out: 'm.json', preset: 'default' } as const;
+    const none = (): boolean => false;
+    expect(runConfig({ ...base, rule: 'feedback-alignment' }, none).eta).toBe(2);
+    expect(runConfig({ ...base, rule: 'node-perturbation' }, none).eta).toBe(0.01);
+    expect(runConfig({ ...base, rule: 'backprop' }, none).eta).toBe(0.5);
+    expect(runConfig({ ...base, rule: 'node-perturbation', eta: 0.02 }, (k) => k === 'eta').eta).toBe(0.02);
+    expect(runConfig({ ...base, rule: 'node-perturbation', optimizer: 'adam' }, none).eta).toBe(0.001);
+  });
+
   it('a checkpoint\'s configuration without a rule (written before --rule) reads as backprop; a rule train does not take is refused', () => {
     const base = { data: 'mnist', activation: 'sigmoid', output: 'sigmoid', cost: 'cross-entropy', init: 'default', optimizer: 'sgd', momentum: 0.9, epochs: 4, batch: 10, eta: 0.5, lambda: 5, l1: 0, seed: 1, out: 'm.json' } as const;
     const { layers, ...config } = runConfig({ ...base, preset: 'default', rule: 'feedback-alignment' }, () => false);

@@ -13,6 +13,7 @@ import {
 } from '../index.js';
 import { intFlag, numberFlag, printJson, printTable, sizesFlag, UsageError } from './common.js';
 import { percent, progressMode, TrainProgress } from './progress.js';
+import { ADAM_ETA, RULE_ETA } from './rule-rates.js';
 import { checkGpuSettings, gpuOptions, gpuRefusals } from './train-webgpu.js';
 
 /** Exit code of a run stopped by Ctrl-C (128 + SIGINT), as shells use. */
@@ -176,7 +177,6 @@ export function runConfig(flags: TrainFlags, given: (name: string) => boolean): 
   }
   if (cost === 'log-likelihood' && output !== 'softmax') throw new UsageError(`--cost log-likelihood needs --output softmax, got --output ${output}`);
   if (flags.optimizer === 'momentum' && !(flags.momentum < 1)) throw new UsageError(`--momentum must be in [0, 1), got ${flags.momentum}`);
-  const eta = given('eta') ? flags.eta : flags.optimizer === 'adam' ? 0.001 : preset.eta;
   const rule = flags.rule ?? 'backprop';
   if (rule === 'forward-forward') {
     throw new UsageError(
@@ -185,6 +185,8 @@ export function runConfig(flags: TrainFlags, given: (name: string) => boolean): 
     );
   }
   if (!(TRAIN_RULES as readonly string[]).includes(rule)) throw new UsageError(`--rule: unknown learning rule '${rule}', expected one of: ${TRAIN_RULES.join(', ')}`);
+  // η: given, else Adam's step, else the preset's for backprop and compare's rate for another rule.
+  const eta = given('eta') ? flags.eta : flags.optimizer === 'adam' ? ADAM_ETA : rule === 'backprop' ? preset.eta : RULE_ETA[rule as TrainRuleName];
   const alignment = flags.monitor?.includes('alignment') ?? false;
   if (alignment && rule === 'backprop') {
     throw new UsageError("--monitor alignment compares a rule's updates with backprop's gradient: give --rule (e.g. --rule feedback-alignment); with backprop the angle is 0 by definition");
@@ -555,13 +557,13 @@ export function registerTrain(program: Command): void {
     .addOption(new Option('--init <name>', 'weight initialiser: large N(0,1), default N(0,1/n_in), xavier, he').choices(initNames).default(d.init))
     .addOption(new Option('--optimizer <name>', 'update rule').choices(OPTIMIZER_NAMES).default('sgd'))
     .addOption(
-      new Option('--rule <name>', "learning rule: how the updates are found (docs/beyond-backprop.md; choose --eta for it, e.g. glassbox compare's defaults; forward-forward is for glassbox compare only)")
+      new Option('--rule <name>', `learning rule: how the updates are found (docs/beyond-backprop.md; default η: ${TRAIN_RULES.filter((r) => r !== 'backprop').map((r) => `${r} ${RULE_ETA[r]}`).join(', ')}; forward-forward is for glassbox compare only)`)
         .choices(RULE_NAMES).default('backprop'), // forward-forward is refused with the reason (runConfig)
     )
     .option('--momentum <mu>', 'momentum coefficient μ in [0, 1) for --optimizer momentum', numberFlag(0), 0.9)
     .option('--epochs <n>', 'epochs to train', intFlag(1), d.epochs)
     .option('--batch <n>', 'mini-batch size', intFlag(1), d.batch)
-    .addOption(new Option('--eta <rate>', 'learning rate η').argParser(numberFlag(0, true)).default(d.eta, `${d.eta}, or 0.001 with --optimizer adam`))
+    .addOption(new Option('--eta <rate>', 'learning rate η').argParser(numberFlag(0, true)).default(d.eta, `${d.eta}, or ${ADAM_ETA} with --optimizer adam, or glassbox compare's rate for another --rule`))
     .option('--lambda <λ>', "L2 regularisation λ (Nielsen's λ/n scaling)", numberFlag(0), d.lambda)
     .option('--l1 <λ1>', 'L1 regularisation λ₁ (scaled by 1/n)', numberFlag(0), 0)
     .option('--seed <n>', 'seed of every random choice (initial weights, shuffling)', intFlag(0), 1)
