@@ -9,6 +9,7 @@ import { toyDataset } from '../src/data/index.js';
 import { checksumOf, encodeTensor, parseCheckpoint, parseModel, serializeCheckpoint, serializeModel } from '../src/io/index.js';
 import { sequential, type Sequential } from '../src/nn/index.js';
 import { adam } from '../src/optim/index.js';
+import { feedbackAlignment } from '../src/rules/index.js';
 import { allFinite, tensor, zeros } from '../src/tensor/ops.js';
 import { fit } from '../src/train/index.js';
 import { ModelFileError } from '../src/util/errors.js';
@@ -80,9 +81,17 @@ beforeAll(async () => {
   const data = toyDataset('xor', { samples: 40 });
   const model = sequential({ sizes: [2, 3, 2], activation: 'tanh', output: 'sigmoid', cost: 'cross-entropy', rng: 4 });
   const { state } = await fit(model, data, { epochs: 2, batchSize: 8, optimizer: adam({ eta: 0.01 }), rng: 5 });
+  // A run stopped mid-epoch with both monitors on: its state carries the epoch's monitor sums.
+  const monitored = sequential({ sizes: [2, 3, 2], activation: 'tanh', output: 'sigmoid', cost: 'cross-entropy', rng: 6 });
+  const controller = new AbortController();
+  const mid = await fit(monitored, data, {
+    epochs: 2, batchSize: 8, optimizer: adam({ eta: 0.01 }), rng: 7, rule: feedbackAlignment(), monitor: { dynamics: true, alignment: true, every: 1 },
+    signal: controller.signal, onEvent: (e) => (e.type === 'batch' && e.step === 7 ? controller.abort() : undefined),
+  });
   checkpointTexts = [
     serializeCheckpoint({ model, state, config: { data: 'xor', sizes: [2, 3, 2] }, meta: { created: '2026-01-01T00:00:00Z' } }),
     serializeCheckpoint({ model: models[0], state: { ...state, optimizer: { step: 0, buffers: models[0].paramTensors().map(() => []) }, history: [], epoch: 0 }, config: {}, meta: {} }),
+    serializeCheckpoint({ model: monitored, state: mid.state, config: {}, meta: { created: '2026-01-01T00:00:00Z' } }),
   ];
 });
 
@@ -109,6 +118,14 @@ describe('fuzz: checkpoint files', () => {
     const check = (r: ReturnType<typeof parseCheckpoint>) => {
       checkModel(r.model);
       expect(r.state.optimizer.buffers.length).toBe(r.model.parameters().length);
+      // Monitor sums, when accepted, are finite and one entry per weight layer (what fit reads).
+      const sums = r.state.epochMonitor;
+      if (sums) {
+        expect(sums.speed).toHaveLength(r.model.layers.length);
+        expect(sums.align).toHaveLength(r.model.layers.length);
+        for (const v of [sums.batches, ...sums.speed.flatMap((e) => [e.gradB, e.gradW]), ...sums.align.flatMap((e) => [e.angle, e.normRatio, e.count])]) expect(Number.isFinite(v)).toBe(true);
+        for (const a of sums.align) expect(Number.isInteger(a.count) && a.count >= 0 && a.count <= sums.batches).toBe(true);
+      }
       r.state.optimizer.buffers.forEach((list, i) => list.forEach((t) => expect(t.dtype).toBe(r.model.paramTensors()[i].dtype)));
     };
     fc.assert(fc.property(generatedDocs('glassbox-checkpoint'), (text) => tally.run('generated', read(text), check)), params(GENERATED_RUNS, 14));

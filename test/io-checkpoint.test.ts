@@ -188,10 +188,12 @@ describe('the monitor across a resume', () => {
     const doc = JSON.parse(text) as { train: { epochMonitor: { speed: unknown[]; align: { angle: unknown }[] } } };
     doc.train.epochMonitor.speed.pop();
     doc.train.epochMonitor.align[0].angle = 'wide';
+    (doc.train.epochMonitor.align[1] as unknown as { count: number }).count = 1.5;
     const { checksum: _c, ...body } = doc as unknown as Record<string, unknown>;
     const rehashed = JSON.stringify({ ...body, checksum: checksumOf(body) });
     expect(() => parseCheckpoint(rehashed)).toThrow(/train\.epochMonitor\.speed must be a list of one entry per weight layer \(3\)/);
     expect(() => parseCheckpoint(rehashed)).toThrow(/train\.epochMonitor\.align\[0\]\.angle must be a finite number/);
+    expect(() => parseCheckpoint(rehashed)).toThrow(/train\.epochMonitor\.align\[1\]\.count must be an integer from 0 to train\.epochMonitor\.batches/);
   });
 });
 

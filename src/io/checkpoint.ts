@@ -194,7 +194,13 @@ function checkMonitorSums(v: unknown, layers: number | null, problems: string[])
       return Object.fromEntries(keys.map((k) => [k, checkFinite(entry[k], `${where}.${name}[${l}].${k}`, problems)])) as Record<K, number>;
     });
   };
-  return { batches, speed: list('speed', ['gradB', 'gradW'] as const), align: list('align', ['angle', 'normRatio', 'count'] as const) };
+  const align = list('align', ['angle', 'normRatio', 'count'] as const);
+  align.forEach((a, l) => {
+    if (Number.isFinite(a.count) && !(Number.isInteger(a.count) && a.count >= 0 && a.count <= batches)) {
+      problems.push(`${where}.align[${l}].count must be an integer from 0 to ${where}.batches (${batches}), got ${describe(a.count)}`);
+    }
+  });
+  return { batches, speed: list('speed', ['gradB', 'gradW'] as const), align };
 }
 
 function checkHistory(v: unknown, problems: string[]): CheckpointEpochRecord[] {
