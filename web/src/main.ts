@@ -6,7 +6,7 @@
  * read-only test hook with the model, the example and the state.
  */
 import { argmax, parseModel, Tensor, trace, type Dataset, type EpochRecord, type ModelSpec, type Sequential, type TraceReport } from 'glassbox';
-import { LineChart } from './charts.js';
+import { LineChart, type Series } from './charts.js';
 import { LAYER_COLORS } from './colors.js';
 import type { AppApi, Example, Snapshot } from './context.js';
 import { valuesFromTrace } from './context.js';
@@ -50,6 +50,28 @@ interface History {
   ema: number | null;
   epochs: EpochPoint[];
   batchesPerEpoch: number;
+}
+
+/**
+ * One chart line per weight layer of a per-layer list in the epoch records (dynamics, alignment):
+ * the layers of the first record that has the list (an epoch finished by a resumed segment that ran
+ * no batch of it may have none), and each record's value for the layer (NaN where it has none).
+ */
+function layerLines<E extends { layer: number }>(
+  records: EpochRecord[], list: (r: EpochRecord) => E[] | undefined, value: (entry: E) => number, name: (layer: number) => string,
+): Series[] {
+  const first = records.find((r) => list(r));
+  const layers = first ? list(first)!.map((e) => e.layer) : [];
+  const xs = records.map((r) => r.epoch);
+  return layers.map((layer, i) => ({
+    name: name(layer),
+    color: LAYER_COLORS[i % LAYER_COLORS.length],
+    xs,
+    ys: records.map((r) => {
+      const entry = list(r)?.find((e) => e.layer === layer);
+      return entry ? value(entry) : NaN;
+    }),
+  }));
 }
 
 function freshHistory(): History {
@@ -589,26 +611,14 @@ class App implements AppApi {
     const acc = [{ name: 'test', color: '#d6336c', xs: epochs, ys: h.epochs.map((e) => e.record.test?.accuracy ?? NaN) }];
     if (h.epochs.some((e) => e.trainAccuracy !== undefined)) acc.unshift({ name: 'train', color: '#0b5cad', xs: epochs, ys: h.epochs.map((e) => e.trainAccuracy ?? NaN) });
     this.accuracyChart.set(acc);
-    // An epoch finished by a resumed segment that ran no batch of it has no dynamics: skip it.
-    const layers = h.epochs.find((e) => e.record.dynamics)?.record.dynamics?.map((d) => d.layer) ?? [];
-    this.speedChart.set(layers.map((layer, i) => ({
-      name: `layer ${layer}`,
-      color: LAYER_COLORS[i % LAYER_COLORS.length],
-      xs: epochs,
-      ys: h.epochs.map((e) => e.record.dynamics?.find((d) => d.layer === layer)?.gradB ?? NaN),
-    })));
+    const records = h.epochs.map((e) => e.record);
+    this.speedChart.set(layerLines(records, (r) => r.dynamics, (d) => d.gradB, (l) => `layer ${l}`));
     // A rule other than backprop: its updates' angle to the gradient, per layer (fit's alignment monitor).
     byId('align-box').hidden = this.state.rule === 'backprop';
     byId('align-note').textContent = this.backendInUse === 'webgpu'
       ? "On the GPU the angle is not measured (it takes backprop's gradient beside the rule's update, on the CPU): choose the wasm or js backend to see it."
       : "Alignment: the angle between the rule's update of each Wˡ and backprop's ∂C/∂Wˡ on the same batches (0°: backprop's direction, 90°: a random one), mean per epoch.";
-    const aligned = h.epochs.find((e) => e.record.alignment)?.record.alignment?.map((d) => d.layer) ?? [];
-    this.alignChart.set(aligned.map((layer, i) => ({
-      name: `W${layer}`,
-      color: LAYER_COLORS[i % LAYER_COLORS.length],
-      xs: epochs,
-      ys: h.epochs.map((e) => e.record.alignment?.find((d) => d.layer === layer)?.angle ?? NaN),
-    })));
+    this.alignChart.set(layerLines(records, (r) => r.alignment, (a) => a.angle, (l) => `W${l}`));
   }
 
   private exposeHook(): void {
