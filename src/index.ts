@@ -19,7 +19,7 @@ export {
 // tensor: WebGPU (GPU-resident kernels and the dense trainer; docs/webgpu.md)
 export {
   createWebGpuTrainer, requestWebGpuDevice, autoBackend, WebGpuContext, WebGpuKernels, GpuArray,
-  type WebGpuTrainer, type WebGpuTrainerOptions, type GpuEpochResult, type GpuEvaluation, type GpuGradientNorms, type FeedbackRule, type WebGpuDeviceOptions, type WebGpuDeviceInfo,
+  type WebGpuTrainer, type WebGpuTrainerOptions, type GpuEpochResult, type GpuEvaluation, type GpuGradientNorms, type GpuAlignment, type FeedbackRule, type WebGpuDeviceOptions, type WebGpuDeviceInfo,
   type AutoBackendOptions, type BackendChoice, type DenseNetworkLike, type LabelledDataLike,
 } from './tensor/kernels/webgpu/index.js';
 

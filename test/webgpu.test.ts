@@ -15,7 +15,7 @@ import { kernels, registerBackend, setBackend } from '../src/tensor/kernels/regi
 import { ArgumentError, ShapeError, UnsupportedError } from '../src/util/errors.js';
 import {
   TILES, activationDeltaShader, argmaxShader, autoBackend, chooseTile, isVec4Tile, tileWorkgroupBytes, columnSumsShader, countCorrectShader, createWebGpuTrainer,
-  gatherRowsShader, gemmGrid, gemmShader, gemmVectorLoads, grid, outputShader, pickTile, requestWebGpuDevice, sgdShader, softmaxShader,
+  alignmentSumsShader, gatherRowsShader, gemmGrid, gemmShader, gemmVectorLoads, grid, outputShader, pickTile, requestWebGpuDevice, sgdShader, softmaxShader,
   WebGpuContext, type GemmEpilogue, type GpuLike, type ShaderSource, type TileName,
 } from '../src/tensor/kernels/webgpu/index.js';
 
@@ -178,6 +178,9 @@ describe('fitWebGpu before the GPU', () => {
     await expect(fitWebGpu(model, data, { epochs: 1, batchSize: 2, eta: 1, batchesPerCall: 0 })).rejects.toThrow(/batchesPerCall must be an integer ≥ 1, got 0/);
     await expect(fitWebGpu(model, data, { epochs: 1, batchSize: 2, eta: 1, secondsPerCall: -1 })).rejects.toThrow(/secondsPerCall must be a number > 0, got -1/);
     await expect(fitWebGpu(model, data, { epochs: 1, batchSize: 2, eta: 1, monitor: { dynamics: true, every: 0 } })).rejects.toThrow(/fitWebGpu: monitor.every must be an integer ≥ 1, got 0/);
+    await expect(fitWebGpu(model, data, { epochs: 1, batchSize: 2, eta: 1, monitor: { alignment: true, every: 2.5 } })).rejects.toThrow(/fitWebGpu: monitor.every must be an integer ≥ 1, got 2.5/);
+    await expect(fitWebGpu(model, data, { epochs: 1, batchSize: 2, eta: 1, monitor: { alignment: true } }))
+      .rejects.toThrow(/fitWebGpu: monitor.alignment compares a rule's updates with backprop's gradient; with backprop itself there is nothing to compare/);
   });
 
   it('refuses a learning rule the GPU trainer does not run, before touching the Rng', async () => {
@@ -214,6 +217,8 @@ describe('createWebGpuTrainer checks its arguments before asking for a device', 
     ['Adam with β1 = 1', () => [model, data, { batchSize: 2, eta: 1, adam: { beta1: 1 } }], ArgumentError, /adam.beta1 must be in \[0, 1\), got 1/],
     ['Adam with ε = 0', () => [model, data, { batchSize: 2, eta: 1, adam: { epsilon: 0 } }], ArgumentError, /adam.epsilon must be a positive number, got 0/],
     ['monitorEvery 1.5', () => [model, data, { batchSize: 2, eta: 1, monitorEvery: 1.5 }], ArgumentError, /monitorEvery must be an integer ≥ 1, got 1.5/],
+    ['alignEvery 0', () => [model, data, { batchSize: 2, eta: 1, alignEvery: 0 }], ArgumentError, /alignEvery must be an integer ≥ 1, got 0/],
+    ['alignEvery without feedback (backprop: nothing to compare)', () => [model, data, { batchSize: 2, eta: 1, alignEvery: 1 }], ArgumentError, /alignEvery compares a rule's updates with backprop's gradient; without feedback the trainer runs backprop itself/],
     ['an unknown feedback rule', () => [model, data, { batchSize: 2, eta: 1, feedback: { rule: 'nope' as never, matrices: [null, null] } }], ArgumentError, /feedback.rule must be 'feedback-alignment' or 'direct-feedback-alignment', got 'nope'/],
     ['feedback matrices for too few layers', () => [model, data, { batchSize: 2, eta: 1, feedback: { rule: 'feedback-alignment', matrices: [null] } }], ArgumentError, /feedback.matrices must have one entry per weight layer \(2\), got 1/],
     [
@@ -315,6 +320,15 @@ describe('WGSL generators', () => {
     }
     expect(() => outputShader({ cost: 'cross-entropy', act: 'softmax', writeDelta: true, rowMap: 'none' })).toThrow(/needs a sigmoid output, got softmax/);
     expect(() => outputShader({ cost: 'log-likelihood', act: 'sigmoid', writeDelta: true, rowMap: 'none' })).toThrow(/needs a softmax output, got sigmoid/);
+  });
+
+  it('the alignment monitor declares its bindings in order (the permutation only for the first layer\'s gathered input)', () => {
+    const gather = alignmentSumsShader('gather');
+    const plain = alignmentSumsShader('none');
+    for (const s of [gather, plain]) checkBindings(s);
+    expect(gather.bindings).toEqual(['uniform', 'step', 'read', 'read', 'read', 'read', 'rw']);
+    expect(plain.bindings).toEqual(['uniform', 'step', 'read', 'read', 'read', 'rw']);
+    expect(gather.key).not.toBe(plain.key);
   });
 
   it('the one-dimensional kernels declare their bindings in order', () => {

@@ -53,11 +53,13 @@ export interface FitWebGpuOptions extends Pick<WebGpuTrainerOptions,
   /** Or: exactly this many batches per call (tests). */
   batchesPerCall?: number;
   /**
-   * As fit's: record each layer's mean ‖∂C/∂b^l‖ and ‖∂C/∂W^l‖ over the batches whose index in
-   * the epoch is a multiple of `every` (default 10) in each epoch's record. Measured on the GPU by
-   * the update dispatches themselves (the trainer's `monitorEvery`).
+   * As fit's, on the batches whose index in the epoch is a multiple of `every` (default 10):
+   * `dynamics` records each layer's mean ‖∂C/∂b^l‖ and ‖∂C/∂W^l‖ in each epoch's record, measured
+   * by the update dispatches themselves (the trainer's `monitorEvery`); `alignment` (feedback
+   * alignment and DFA) the mean angle between each layer's update and backprop's ∂C/∂W^l of the
+   * same batch (the trainer's `alignEvery`).
    */
-  monitor?: { dynamics?: boolean; every?: number };
+  monitor?: { dynamics?: boolean; alignment?: boolean; every?: number };
   /**
    * The learning rule (default `backprop`): `backprop`, `feedbackAlignment()` or
    * `directFeedbackAlignment()` (rules/) — the rules whose updates are backprop's but for the
@@ -100,10 +102,15 @@ export async function fitWebGpu(model: Sequential, train: Dataset, options: FitW
   if (options.batchesPerCall !== undefined && !(Number.isInteger(options.batchesPerCall) && options.batchesPerCall >= 1)) {
     throw new ArgumentError(`fitWebGpu: batchesPerCall must be an integer ≥ 1, got ${options.batchesPerCall}`);
   }
-  const monitorEvery = options.monitor?.dynamics ? options.monitor.every ?? 10 : undefined;
-  if (monitorEvery !== undefined && !(Number.isInteger(monitorEvery) && monitorEvery >= 1)) {
-    throw new ArgumentError(`fitWebGpu: monitor.every must be an integer ≥ 1, got ${monitorEvery}`);
+  const align = options.monitor?.alignment === true;
+  const every = options.monitor?.dynamics || align ? options.monitor?.every ?? 10 : undefined;
+  if (every !== undefined && !(Number.isInteger(every) && every >= 1)) {
+    throw new ArgumentError(`fitWebGpu: monitor.every must be an integer ≥ 1, got ${every}`);
   }
+  if (align && (options.rule ?? { name: 'backprop' }).name === 'backprop') {
+    throw new ArgumentError("fitWebGpu: monitor.alignment compares a rule's updates with backprop's gradient; with backprop itself there is nothing to compare (choose another rule)");
+  }
+  const monitorEvery = options.monitor?.dynamics ? every : undefined;
   const aim = options.secondsPerCall ?? 0.25;
   if (!(aim > 0)) throw new ArgumentError(`fitWebGpu: secondsPerCall must be a number > 0, got ${options.secondsPerCall}`);
   const n = train.labels.length;
@@ -119,6 +126,7 @@ export async function fitWebGpu(model: Sequential, train: Dataset, options: FitW
   const trainer = await createWebGpuTrainer(model, train, {
     batchSize, eta: options.eta, momentum, lambda: options.lambda, l1: options.l1, adam: options.adam, trainingSize: options.trainingSize,
     context: options.context, device: options.device, tiles: options.tiles, monitorEvery, feedback,
+    ...(align ? { alignEvery: every } : {}),
   });
   try {
     // The Rng as fit uses it: one fork for the rule's state (drawn above), then the saved state.
@@ -164,7 +172,7 @@ export async function fitWebGpu(model: Sequential, train: Dataset, options: FitW
     for (; state.epoch < epochs && !stopped; ) {
       const order = epochOrder(state, rng, n);
       // As fit: the monitor's sums in the state, so a checkpoint carries them into a resumed epoch.
-      const sums = monitorEvery !== undefined ? (state.epochMonitor = epochMonitorSums(state, model.layers.length)) : null;
+      const sums = every !== undefined ? (state.epochMonitor = epochMonitorSums(state, model.layers.length)) : null;
       while (state.batchInEpoch < batchesPerEpoch) {
         const count = Math.min(perCall, batchesPerEpoch - state.batchInEpoch);
         const stepBefore = trainer.step;
@@ -191,11 +199,20 @@ export async function fitWebGpu(model: Sequential, train: Dataset, options: FitW
           const pending = emit({ type: 'batch', epoch: state.epoch + 1, batch: state.batchInEpoch, batches: batchesPerEpoch, step: state.step, cost });
           if (pending) await pending;
         }
+        // Both monitors sample the same batches: count them from either.
+        if (sums) sums.batches += (r.gradientNorms ?? r.alignment)?.length ?? 0;
         for (const g of r.gradientNorms ?? []) {
-          sums!.batches++;
           g.gradW.forEach((w, l) => {
             sums!.speed[l].gradW += w;
             sums!.speed[l].gradB += g.gradB[l];
+          });
+        }
+        for (const a of r.alignment ?? []) {
+          a.angle.forEach((angle, l) => {
+            if (!Number.isFinite(angle)) return; // as fit: a zero update or gradient has no direction
+            sums!.align[l].angle += angle;
+            sums!.align[l].normRatio += a.normRatio[l];
+            sums!.align[l].count++;
           });
         }
         lastFiniteCost = state.lastFiniteCost = r.batchCosts[count - 1];
@@ -215,7 +232,7 @@ export async function fitWebGpu(model: Sequential, train: Dataset, options: FitW
       const record: EpochRecord = { epoch: state.epoch + 1, trainCost: state.epochCostSum / batchesPerEpoch, seconds: state.epochSeconds };
       if (options.validation) record.validation = evaluation(await trainer.evaluate(options.validation));
       if (options.test) record.test = evaluation(await trainer.evaluate(options.test));
-      if (sums) Object.assign(record, monitorRecord(sums, true, false));
+      if (sums) Object.assign(record, monitorRecord(sums, monitorEvery !== undefined, align));
       endEpoch(state, record, rng);
       await emit({ type: 'epoch', record });
       await checkpoint('epoch');

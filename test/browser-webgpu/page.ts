@@ -707,6 +707,40 @@ async function main(): Promise<void> {
         paramsOf(resumed).forEach((w, i) => expectEqual(`resumed ${resumed.parameters()[i].name}`, w, gpu[i]));
         return `26 steps within 2e-5 × max|w| of fit with ${rule.name}; stopped at step 8, resumed bit-identical`;
       });
+
+      await test(`fitWebGpu with ${rule.name} --monitor alignment,dynamics: each epoch's mean angle to ∂C/∂W^l and length ratio equal fit's (every 3rd batch, across calls); weights as unmonitored`, async () => {
+        const monitor = { dynamics: true, alignment: true, every: 3 };
+        const run = { ...gpuRun, epochs: 2, rule };
+        const cpuResult = await fit(net(), data, {
+          epochs: 2, batchSize: 10, rng: 77, validation, rule, monitor, optimizer: sgd({ eta: 0.2, momentum: 0.7, lambda: 2, trainingSize: n }),
+        });
+        const plain = net();
+        await fitWebGpu(plain, data, run);
+        const model = net();
+        const result = await fitWebGpu(model, data, { ...run, monitor });
+        // The monitor only observes: the weights are those of the unmonitored run, bit for bit.
+        paramsOf(model).forEach((w, i) => expectEqual(`monitored ${model.parameters()[i].name}`, w, paramsOf(plain)[i]));
+        let worstAngle = 0;
+        const lines: string[] = [];
+        result.history.forEach((h, e) => {
+          const want = cpuResult.history[e];
+          if (!h.alignment || h.alignment.length !== 3 || !h.dynamics) throw new Error(`epoch ${e + 1}: alignment ${JSON.stringify(h.alignment)}, dynamics ${JSON.stringify(h.dynamics)}`);
+          h.alignment.forEach((a, l) => {
+            const w = want.alignment![l];
+            if (a.layer !== w.layer) throw new Error(`epoch ${e + 1}: layer ${a.layer}, fit's ${w.layer}`);
+            expectClose(`epoch ${e + 1} layer ${a.layer} angle (°)`, [a.angle], [w.angle], () => 1e-3);
+            expectClose(`epoch ${e + 1} layer ${a.layer} length ratio`, [a.normRatio], [w.normRatio], () => 1e-4 * w.normRatio);
+            worstAngle = Math.max(worstAngle, Math.abs(a.angle - w.angle));
+          });
+          // The output layer's update is backprop's own: no angle at all.
+          if (h.alignment[2].angle !== 0 || h.alignment[2].normRatio !== 1) throw new Error(`epoch ${e + 1}: output layer ${JSON.stringify(h.alignment[2])}`);
+          h.dynamics.forEach((d, l) => expectClose(`epoch ${e + 1} layer ${d.layer} ‖∂C/∂W‖`, [d.gradW], [want.dynamics![l].gradW], () => 1e-4 * want.dynamics![l].gradW));
+          lines.push(h.alignment.map((a) => `${a.angle.toFixed(1)}°`).join('/'));
+        });
+        // Hidden layers' updates are not backprop's (an angle well away from 0).
+        if (!(result.history[0].alignment![0].angle > 1)) throw new Error(`W2's angle ${result.history[0].alignment![0].angle}° in epoch 1`);
+        return `angles by epoch ${lines.join(', ')}; worst gap to fit ${worstAngle.toExponential(1)}°`;
+      });
     }
 
     await test('fitWebGpu: a diverging run throws DivergenceError naming the global step and epoch', async () => {

@@ -615,9 +615,6 @@ class App implements AppApi {
     this.speedChart.set(layerLines(records, (r) => r.dynamics, (d) => d.gradB, (l) => `layer ${l}`));
     // A rule other than backprop: its updates' angle to the gradient, per layer (fit's alignment monitor).
     byId('align-box').hidden = this.state.rule === 'backprop';
-    byId('align-note').textContent = this.backendInUse === 'webgpu'
-      ? "On the GPU the angle is not measured (it takes backprop's gradient beside the rule's update, on the CPU): choose the wasm or js backend to see it."
-      : "Alignment: the angle between the rule's update of each Wˡ and backprop's ∂C/∂Wˡ on the same batches (0°: backprop's direction, 90°: a random one), mean per epoch.";
     this.alignChart.set(layerLines(records, (r) => r.alignment, (a) => a.angle, (l) => `W${l}`));
   }
 

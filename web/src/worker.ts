@@ -9,7 +9,8 @@
  * can be had) trains with the library's `createWebGpuTrainer`: the model and data stay on the GPU,
  * segments run chunks of batches with `runEpoch`, and the weights come back (`copyToModel`) only
  * when a snapshot is due; the learning speed ‖∂C/∂b^l‖ is measured by the trainer's update
- * dispatches (`monitorEvery`), as `fit`'s monitor measures it on the CPU. When WebGPU cannot be used
+ * dispatches (`monitorEvery`), and a feedback rule's angle to the gradient by its alignment monitor
+ * (`alignEvery`), as `fit`'s monitors measure them on the CPU. When WebGPU cannot be used
  * (no navigator.gpu, no adapter) the worker says what is missing and trains on wasm. It also reports how many threads the wasm
  * kernels use: 2 when the page is cross-origin isolated (shared memory, a helper Web Worker) and
  * the browser reports two cores, else 1.
@@ -61,6 +62,8 @@ interface GpuRun {
   /** This epoch's sums of each layer's gradient norms over its monitored batches, and their count. */
   speedSums: { gradB: number; gradW: number }[];
   monitored: number;
+  /** This epoch's sums of each layer's angle to the gradient and length ratio (feedback rules), and their counts. */
+  alignSums: { angle: number; normRatio: number; count: number }[];
 }
 let gpuRun: GpuRun | null = null;
 /** Batches per `runEpoch` call while playing (one read-back of metrics each). */
@@ -176,6 +179,14 @@ async function gpuSegment(run: GpuRun, count: number | null): Promise<void> {
           run.speedSums[l].gradB += g.gradB[l];
         });
       }
+      for (const a of r.alignment ?? []) {
+        a.angle.forEach((angle, l) => {
+          if (!Number.isFinite(angle)) return; // as fit: a zero update or gradient has no direction
+          run.alignSums[l].angle += angle;
+          run.alignSums[l].normRatio += a.normRatio[l];
+          run.alignSums[l].count++;
+        });
+      }
       run.batchInEpoch += batches;
       stepNow += batches;
       done += batches;
@@ -187,11 +198,15 @@ async function gpuSegment(run: GpuRun, count: number | null): Promise<void> {
         const dynamics = run.monitored > 0
           ? run.speedSums.map((sum, l) => ({ layer: l + 2, gradB: sum.gradB / run.monitored, gradW: sum.gradW / run.monitored }))
           : undefined;
-        post({ type: 'epoch', point: { record: { epoch: epochNow, trainCost: run.epochCostSum / perEpoch, seconds: run.epochSeconds, test: testEval, dynamics }, trainAccuracy } });
+        const alignment = run.alignSums.some((a) => a.count > 0)
+          ? run.alignSums.flatMap((a, l) => (a.count > 0 ? [{ layer: l + 2, angle: a.angle / a.count, normRatio: a.normRatio / a.count }] : []))
+          : undefined;
+        post({ type: 'epoch', point: { record: { epoch: epochNow, trainCost: run.epochCostSum / perEpoch, seconds: run.epochSeconds, test: testEval, dynamics, alignment }, trainAccuracy } });
         run.order = null;
         run.batchInEpoch = 0;
         run.epochCostSum = run.epochSeconds = 0;
         run.speedSums = freshSpeedSums(m);
+        run.alignSums = freshAlignSums(m);
         run.monitored = 0;
       }
       if (count === null && performance.now() - lastSnapshot > SNAPSHOT_EVERY_MS) {
@@ -232,22 +247,29 @@ async function useCpu(name: 'wasm' | 'js'): Promise<{ backend: 'wasm' | 'js'; no
 /**
  * A GPU trainer for the current model, data and hyper-parameters, as makeOptimizer's on the CPU
  * (momentum 0.9; Adam with its defaults), monitored as `segment` monitors fit: every batch of a toy
- * set, every 10th of MNIST (throws when WebGPU or the settings do not allow one).
+ * set, every 10th of MNIST; a feedback rule's angle to the gradient on the same batches (throws
+ * when WebGPU or the settings do not allow one).
  */
 async function makeGpuTrainer(m: Sequential, train: Dataset, s: Setup, hy: Hyper): Promise<WebGpuTrainer> {
   if (!GPU_RULES.includes(s.rule)) throw new UnsupportedError(`the WebGPU trainer runs ${GPU_RULES.join(', ')}, not ${s.rule}`);
   // Feedback alignment's or DFA's fixed matrices, drawn as fit draws them: on the seed's first fork.
   const feedback = gpuFeedback(ruleByName(s.rule), m, new Rng(s.seed).fork());
+  const every = s.data !== 'mnist' ? 1 : 10;
   return createWebGpuTrainer(m, train, {
-    feedback,
+    feedback, monitorEvery: every, ...(feedback ? { alignEvery: every } : {}),
     batchSize: s.batch, eta: hy.eta, momentum: hy.optimizer === 'momentum' ? 0.9 : 0, ...(hy.optimizer === 'adam' ? { adam: {} } : {}),
-    lambda: hy.lambda, trainingSize: train.labels.length, monitorEvery: s.data !== 'mnist' ? 1 : 10,
+    lambda: hy.lambda, trainingSize: train.labels.length,
   });
 }
 
 /** Zeroed per-layer sums of the learning speed, for a new epoch. */
 function freshSpeedSums(m: Sequential): { gradB: number; gradW: number }[] {
   return m.layers.map(() => ({ gradB: 0, gradW: 0 }));
+}
+
+/** Zeroed per-layer sums of the angle to the gradient, for a new epoch. */
+function freshAlignSums(m: Sequential): { angle: number; normRatio: number; count: number }[] {
+  return m.layers.map(() => ({ angle: 0, normRatio: 0, count: 0 }));
 }
 
 /** Why the GPU was not used, in words a learner can act on. */
@@ -358,7 +380,7 @@ async function chooseBackend(next: Setup, m: Sequential, train: Dataset, gen: nu
     }
     const rng = new Rng(next.seed);
     rng.fork(); // as `fit` does for its rule, so the epochs' orders come from the same stream
-    gpuRun = { trainer, rng, order: null, batchInEpoch: 0, epochCostSum: 0, epochSeconds: 0, speedSums: freshSpeedSums(m), monitored: 0 };
+    gpuRun = { trainer, rng, order: null, batchInEpoch: 0, epochCostSum: 0, epochSeconds: 0, speedSums: freshSpeedSums(m), monitored: 0, alignSums: freshAlignSums(m) };
     post({ type: 'backend', backend: 'webgpu', note: null, threads: 1 });
     return;
   } catch (err) {

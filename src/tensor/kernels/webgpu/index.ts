@@ -7,13 +7,13 @@ export { requestWebGpuDevice, type WebGpuDeviceOptions, type WebGpuDeviceInfo, t
 export { WebGpuContext, GpuArray, grid, type GpuDType, type GpuTypedArray, type ContextStats, type Pipeline, type UniformRange, type Resource } from './context.js';
 export { WebGpuKernels, chooseTile, gemmGrid, gemmVectorLoads, pickTile, type SgdStep, type TileChoice, type WebGpuKernelOptions } from './kernels.js';
 export {
-  TILES, isVec4Tile, tileWorkgroupBytes, gemmShader, outputShader, activationDeltaShader, columnSumsShader, sgdShader, softmaxShader, argmaxShader,
+  TILES, isVec4Tile, tileWorkgroupBytes, gemmShader, outputShader, alignmentSumsShader, activationDeltaShader, columnSumsShader, sgdShader, softmaxShader, argmaxShader,
   countCorrectShader, gatherRowsShader,
   type ShaderSource, type BindingKind, type GemmSpec, type GemmEpilogue, type OutputSpec, type CostKind, type OutputActivation, type RowMap, type TileName,
 } from './shaders.js';
 export {
   createWebGpuTrainer,
-  type WebGpuTrainer, type WebGpuTrainerOptions, type GpuEpochResult, type GpuEvaluation, type GpuGradientNorms, type FeedbackRule,
+  type WebGpuTrainer, type WebGpuTrainerOptions, type GpuEpochResult, type GpuEvaluation, type GpuGradientNorms, type GpuAlignment, type FeedbackRule,
   type DenseNetworkLike, type DenseLayerLike, type LabelledDataLike, type TensorLike,
 } from './trainer.js';
 export { autoBackend, type AutoBackendOptions, type BackendChoice } from './auto.js';

@@ -783,6 +783,66 @@ fn main(@builtin(local_invocation_index) tid: u32) {
   return { key: `output:${spec.cost}:${spec.act}:${spec.writeDelta}:${spec.rowMap}`, code, bindings };
 }
 
+/**
+ * The alignment monitor's sums, for one weight layer on one monitored batch: with the rule's update
+ * direction u = δᵀ · a [nOut, nIn] (δ [rows, nOut] the rule's, a [rows, nIn] the layer's input,
+ * row-mapped) and backprop's gradient g = δbpᵀ · a, each 16 × 16 workgroup (a thread per entry
+ * (j, k), its sums over the rows written out) writes its Σ u·g, Σ u², Σ g² to
+ * parts[3 · (slot · workgroups + workgroup) + {0, 1, 2}], slot = step.batch / params.every.
+ * Run only on monitored batches, and only where a rule's update differs from backprop's (feedback
+ * alignment, DFA): a monitor for networks the size of a textbook's, not a fast kernel.
+ * Params: { nOut, nIn, every: u32 }.
+ */
+export function alignmentSumsShader(rowMap: 'none' | 'gather'): ShaderSource {
+  const list: [BindingKind, string, string][] = [
+    ['uniform', 'params', 'Params'],
+    ['step', 'step', 'Step'],
+    ['read', 'delta', 'array<f32>'],
+    ['read', 'deltaBp', 'array<f32>'],
+    ['read', 'A', 'array<f32>'],
+  ];
+  if (rowMap === 'gather') list.push(['read', 'idx', 'array<i32>']);
+  list.push(['rw', 'parts', 'array<f32>']);
+  const { decls, bindings } = declare(list);
+  const code = `${COMMON}
+struct Params { nOut: u32, nIn: u32, every: u32, pad0: u32 }
+${decls}
+
+var<workgroup> sums: array<vec3<f32>, 256>;
+
+@compute @workgroup_size(16, 16, 1)
+fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
+        @builtin(local_invocation_id) lid: vec3<u32>, @builtin(local_invocation_index) tid: u32) {
+  let k = wid.x * 16u + lid.x; // input column of W
+  let j = wid.y * 16u + lid.y; // output row of W
+  var s = vec3<f32>(0.0, 0.0, 0.0);
+  if (j < params.nOut && k < params.nIn) {
+    var u = 0.0; // the rule's (∂C/∂W)[j, k]
+    var g = 0.0; // backprop's
+    for (var r = 0u; r < step.rows; r = r + 1u) {
+      let a = A[${rowExpr(rowMap, 'r')} * params.nIn + k];
+      u = u + delta[r * params.nOut + j] * a;
+      g = g + deltaBp[r * params.nOut + j] * a;
+    }
+    s = vec3<f32>(u * g, u * u, g * g);
+  }
+  sums[tid] = s;
+  workgroupBarrier();
+  for (var h = 128u; h > 0u; h = h >> 1u) {
+    if (tid < h) { sums[tid] = sums[tid] + sums[tid + h]; }
+    workgroupBarrier();
+  }
+  if (tid == 0u) {
+    let at = 3u * ((step.batch / params.every) * nwg.x * nwg.y + wid.y * nwg.x + wid.x);
+    parts[at] = sums[0].x;
+    parts[at + 1u] = sums[0].y;
+    parts[at + 2u] = sums[0].z;
+  }
+}
+`;
+  return { key: `alignmentSums:${rowMap}`, code, bindings };
+}
+
 // ---------------------------------------------------------------------------------------------
 // One-dimensional kernels: a thread per element (or per row), 256 per workgroup, 2-D grids
 // ---------------------------------------------------------------------------------------------

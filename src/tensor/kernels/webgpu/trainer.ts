@@ -15,8 +15,10 @@
  * stepSize: before each call); a dispatch picks its entry by dynamic offset, so one bind group per
  * dispatch site serves the whole run. Only the metrics (cost and correct count per batch) are read
  * back, once per call of runEpoch — with `monitorEvery`, also each monitored batch's per-workgroup
- * sums of squared gradient entries, which the update dispatches write as they step; parameters only
- * when asked (`readParameters`, `copyToModel`).
+ * sums of squared gradient entries, which the update dispatches write as they step; with
+ * `alignEvery` (feedback rules), the sums that give each update's angle to backprop's gradient,
+ * from L − 1 + L more dispatches on the monitored batches only; parameters only when asked
+ * (`readParameters`, `copyToModel`).
  *
  * The math is that of `fit` with `backprop` (or feedback alignment, or direct feedback alignment,
  * given their matrices) and `sgd` or `adam` (nn/costs, optim/optimizers): the
@@ -34,7 +36,7 @@ import type { ActivationKind, FloatArray } from '../types.js';
 import { WebGpuContext, type GpuArray, type Pipeline, type Resource, type UniformRange } from './context.js';
 import type { WebGpuDeviceOptions } from './device.js';
 import { gemmGrid, gemmVectorLoads, pickTile, type TileChoice } from './kernels.js';
-import { TILES, gemmShader, outputShader, type AdamConstants, type CostKind, type OutputActivation, type RowMap } from './shaders.js';
+import { TILES, alignmentSumsShader, gemmShader, outputShader, type AdamConstants, type CostKind, type OutputActivation, type RowMap } from './shaders.js';
 import type { GpuBindGroupLike } from './gpu-types.js';
 
 /** A tensor as the trainer sees it (a glassbox `Tensor` fits). */
@@ -111,6 +113,14 @@ export interface WebGpuTrainerOptions {
    * The output layer's δ^L and every update are backprop's. Default: backprop (δ through Wᵀ).
    */
   feedback?: { rule: FeedbackRule; matrices: readonly (TensorLike | null)[] };
+  /**
+   * With `feedback`: measure how each layer's update stands to backprop's ∂C/∂W^l on the batches
+   * whose index in the epoch is a multiple of this (as fit's `monitor: { alignment, every }`). On
+   * those batches backprop's δ is sent down through the forward weights too (before they change),
+   * and a monitor kernel sums u·g, u², g² over both products; runEpoch returns the angles as
+   * `alignment`. Default: off.
+   */
+  alignEvery?: number;
 }
 
 /** The rules with fixed feedback matrices that the trainer runs (besides backprop). */
@@ -124,6 +134,16 @@ export interface GpuGradientNorms {
   gradW: number[];
   /** ‖∂C/∂b^l‖ of each weight layer. */
   gradB: number[];
+}
+
+/** How the rule's update of each layer stood to backprop's gradient on one monitored batch (`alignEvery`). */
+export interface GpuAlignment {
+  /** The batch's index in its epoch (0-based). */
+  batch: number;
+  /** Angle in degrees between the update and ∂C/∂W^l, l = 2 … L (NaN where either is zero). */
+  angle: number[];
+  /** ‖update‖ / ‖∂C/∂W^l‖ (NaN where the gradient is zero). */
+  normRatio: number[];
 }
 
 /** What one (part of an) epoch produced. */
@@ -143,6 +163,8 @@ export interface GpuEpochResult {
   seconds: number;
   /** With `monitorEvery`: the gradient's lengths on the monitored batches of this call, in order. */
   gradientNorms?: GpuGradientNorms[];
+  /** With `alignEvery`: the update's angle to the gradient on the monitored batches of this call, in order. */
+  alignment?: GpuAlignment[];
 }
 
 /** Accuracy and mean cost over a data set (as train/evaluate). */
@@ -281,6 +303,12 @@ function checkOptions(o: WebGpuTrainerOptions, n: number): { momentum: number; d
   if (o.monitorEvery !== undefined && !(Number.isInteger(o.monitorEvery) && o.monitorEvery >= 1)) {
     throw new ArgumentError(`webgpu trainer: monitorEvery must be an integer ≥ 1, got ${o.monitorEvery}`);
   }
+  if (o.alignEvery !== undefined) {
+    if (!(Number.isInteger(o.alignEvery) && o.alignEvery >= 1)) throw new ArgumentError(`webgpu trainer: alignEvery must be an integer ≥ 1, got ${o.alignEvery}`);
+    if (o.feedback === undefined) {
+      throw new ArgumentError("webgpu trainer: alignEvery compares a rule's updates with backprop's gradient; without feedback the trainer runs backprop itself (nothing to compare)");
+    }
+  }
   if (typeof o.tiles !== 'function') pickTile(o.tiles, 1, 1, 1); // throws on an unknown tile name
   if (o.tiles !== undefined && typeof o.tiles === 'object') {
     for (const [from, to] of Object.entries(o.tiles)) {
@@ -373,6 +401,18 @@ class Trainer implements WebGpuTrainer {
   /** With monitorEvery: per layer, each monitored batch's per-workgroup Σ g² of W and of b. */
   private readonly normParts: { parts: GpuArray; workgroups: number }[] = [];
   private readonly monitorEvery: number | undefined;
+  /**
+   * With alignEvery: backprop's δ of each hidden layer (the output layer's is the rule's δ^L), the
+   * dispatches that compute them before the updates and the monitor's after, and per layer each
+   * monitored batch's per-workgroup Σ u·g, Σ u², Σ g².
+   */
+  private readonly alignEvery: number | undefined;
+  private readonly deltaBp: GpuArray[] = [];
+  private readonly bpSites: Site[] = [];
+  private readonly alignSites: Site[] = [];
+  private readonly alignParts: { parts: GpuArray; workgroups: number }[] = [];
+  /** Sites of the forward pass and output kernel: the first this many of `sites`. */
+  private forwardCount = 0;
   private readonly steps: UniformRange;
   private readonly updateParams: UniformRange[] = [];
   private readonly sites: Site[] = [];
@@ -405,6 +445,7 @@ class Trainer implements WebGpuTrainer {
     this.every = options.batchesPerSubmit ?? 256;
     this.tiles = options.tiles;
     this.monitorEvery = options.monitorEvery;
+    this.alignEvery = options.alignEvery;
     const feedback = checkFeedback(options.feedback, this.shapes);
     this.feedbackRule = feedback ? options.feedback!.rule : null;
     this.stride = Math.max(256, context.device.limits.minUniformBufferOffsetAlignment);
@@ -429,6 +470,7 @@ class Trainer implements WebGpuTrainer {
       }
       if (i < L - 1) this.act.push(ctx.array(B * this.shapes[i].nOut));
       this.delta.push(ctx.array(B * this.shapes[i].nOut));
+      if (this.alignEvery && i < L - 1) this.deltaBp.push(ctx.array(B * this.shapes[i].nOut));
     });
     if (feedback) for (const values of feedback) this.feedbackB.push(values ? ctx.upload(values) : null);
     this.zOut = ctx.array(B * this.shapes[L - 1].nOut);
@@ -511,6 +553,8 @@ class Trainer implements WebGpuTrainer {
     const ctx = this.context;
     const B = this.batch;
     this.sites.push(...this.forwardSites(this.train, 'gather', this.steps, this.metrics, true));
+    this.forwardCount = this.sites.length;
+    if (this.alignEvery) this.buildAlignmentSites();
     for (let i = this.shapes.length - 1; i >= 0; i--) {
       const s = this.shapes[i];
       if (i > 0) {
@@ -583,7 +627,13 @@ class Trainer implements WebGpuTrainer {
     if (this.adam) this.writeStepSizes(first, count);
     for (let k = 0; k < count; k++) {
       const offset = (first + k) * this.stride;
-      for (const site of this.sites) ctx.record(site.pipeline, site.group, site.grid, offset);
+      if (this.alignEvery && (first + k) % this.alignEvery === 0) {
+        // forward, backprop's δ (old weights), the rule's δ and the updates, then the monitor's sums.
+        const sites = [...this.sites.slice(0, this.forwardCount), ...this.bpSites, ...this.sites.slice(this.forwardCount), ...this.alignSites];
+        for (const site of sites) ctx.record(site.pipeline, site.group, site.grid, offset);
+      } else {
+        for (const site of this.sites) ctx.record(site.pipeline, site.group, site.grid, offset);
+      }
       if ((k + 1) % this.every === 0) ctx.flush();
     }
     const words = await ctx.read(this.metrics, 2 * count, 2 * first);
@@ -600,6 +650,7 @@ class Trainer implements WebGpuTrainer {
       costSum += batchCosts[k];
     }
     const gradientNorms = this.monitorEvery ? await this.readNorms(first, count) : undefined;
+    const alignment = this.alignEvery ? await this.readAlignment(first, count) : undefined;
     const startStep = this.step;
     this.step += count;
     this.optimizerStep += count;
@@ -613,8 +664,72 @@ class Trainer implements WebGpuTrainer {
     }
     return {
       firstBatch: first, batches: count, batchCosts, cost: costSum / count, correct, total, accuracy: correct / total,
-      seconds: (performance.now() - t0) / 1000, ...(gradientNorms ? { gradientNorms } : {}),
+      seconds: (performance.now() - t0) / 1000,
+      ...(gradientNorms ? { gradientNorms } : {}), ...(alignment ? { alignment } : {}),
     };
+  }
+
+  /**
+   * The alignment monitor's dispatches: backprop's δ^(l−1) = (δbp^l · W^l) ⊙ σ'(a^(l−1)) from the
+   * rule's δ^L down (recorded after the forward, before any W^l changes), and per layer the sums
+   * of u·g, u², g² with u = δ^lᵀ · a^(l−1) the rule's and g = δbp^lᵀ · a^(l−1) (recorded last: the
+   * updates change neither δ nor a).
+   */
+  private buildAlignmentSites(): void {
+    const ctx = this.context;
+    const B = this.batch;
+    const L = this.shapes.length;
+    const bp = (i: number): GpuArray => (i === L - 1 ? this.delta[L - 1] : this.deltaBp[i]);
+    for (let i = L - 1; i > 0; i--) {
+      const s = this.shapes[i];
+      const tile = pickTile(this.tiles, B, s.nIn, s.nOut);
+      const pipeline = ctx.pipeline(gemmShader({
+        transA: false, transB: false, tile, mFromStep: true, ...gemmVectorLoads(tile, s.nOut, s.nIn), epilogue: { kind: 'act-prime', act: this.shapes[i - 1].act },
+      }));
+      const resources: Resource[] = [this.gemmParams(0, s.nIn, s.nOut, s.nIn, `backprop delta ${i + 1}`), this.steps, bp(i), this.W[i], this.act[i - 1], bp(i - 1)];
+      this.bpSites.push({ pipeline, group: ctx.bindGroup(pipeline, resources), grid: gemmGrid(tile, B, s.nIn) });
+    }
+    const slots = Math.ceil(this.batchesPerEpoch / this.alignEvery!);
+    this.shapes.forEach((s, i) => {
+      const pipeline = ctx.pipeline(alignmentSumsShader(i === 0 ? 'gather' : 'none'));
+      const grid: [number, number] = [Math.ceil(s.nIn / 16), Math.ceil(s.nOut / 16)];
+      const workgroups = grid[0] * grid[1];
+      const parts = ctx.array(3 * workgroups * slots);
+      this.alignParts.push({ parts, workgroups });
+      const params = this.uniform(new Uint32Array([s.nOut, s.nIn, this.alignEvery!, 0]), `alignment ${i + 2}`);
+      const resources: Resource[] = [params, this.steps, this.delta[i], bp(i), i === 0 ? this.train.x : this.act[i - 1]];
+      if (i === 0) resources.push(this.order);
+      resources.push(parts);
+      this.alignSites.push({ pipeline, group: ctx.bindGroup(pipeline, resources), grid });
+    });
+  }
+
+  /** The angles of the monitored batches among first … first + count − 1, from the workgroups' sums (in float64). */
+  private async readAlignment(first: number, count: number): Promise<GpuAlignment[]> {
+    const every = this.alignEvery!;
+    const slot0 = Math.ceil(first / every);
+    const slots = Math.floor((first + count - 1) / every) - slot0 + 1;
+    if (slots <= 0) return [];
+    const out: GpuAlignment[] = Array.from({ length: slots }, (_, k) => ({ batch: (slot0 + k) * every, angle: [], normRatio: [] }));
+    for (const { parts, workgroups } of this.alignParts) {
+      const sums = await this.context.readFloats(parts, 3 * workgroups * slots, 3 * workgroups * slot0);
+      for (let k = 0; k < slots; k++) {
+        let ug = 0;
+        let uu = 0;
+        let gg = 0;
+        for (let w = 0; w < workgroups; w++) {
+          const at = 3 * (k * workgroups + w);
+          ug += sums[at];
+          uu += sums[at + 1];
+          gg += sums[at + 2];
+        }
+        // as rules/alignment's `alignment`
+        const cos = uu > 0 && gg > 0 ? Math.max(-1, Math.min(1, ug / Math.sqrt(uu * gg))) : NaN;
+        out[k].angle.push((Math.acos(cos) * 180) / Math.PI);
+        out[k].normRatio.push(gg > 0 ? Math.sqrt(uu / gg) : NaN);
+      }
+    }
+    return out;
   }
 
   /** The gradient norms of the monitored batches among first … first + count − 1, from the workgroups' sums (in float64). */
@@ -807,7 +922,7 @@ class Trainer implements WebGpuTrainer {
     const ctx = this.context;
     ctx.flush();
     for (const a of [this.train.x, this.train.y, this.train.labels, this.order, ...this.W, ...this.b, ...this.vW, ...this.vb, ...this.mvW, ...this.mvb,
-      ...this.act, ...this.delta, this.zOut, this.metrics, ...this.normParts.map((p) => p.parts),
+      ...this.act, ...this.delta, ...this.deltaBp, this.zOut, this.metrics, ...this.normParts.map((p) => p.parts), ...this.alignParts.map((p) => p.parts),
       ...this.feedbackB.filter((b): b is GpuArray => b !== null), ...this.extra]) ctx.release(a);
     for (const u of this.uniforms) u.buffer.destroy();
   }
