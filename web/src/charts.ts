@@ -73,13 +73,23 @@ export class LineChart {
     ctx.clearRect(0, 0, cssWidth, cssHeight);
     const left = 54;
     const right = 8;
-    const top = 18;
     const bottom = 18;
-    const w = cssWidth - left - right;
-    const hgt = cssHeight - top - bottom;
     ctx.font = '11px system-ui, sans-serif';
     ctx.fillStyle = '#333';
     ctx.fillText(this.options.title, left, 12);
+    // The legend goes right-aligned in the title row, or in a row of its own under the title when
+    // the title leaves no room (without the last values if even that row is too narrow).
+    const legend = (values: boolean) => this.series.filter((s) => !s.dots).map((s) => {
+      const last = s.ys[s.ys.length - 1];
+      return { color: s.color, text: `${s.name}${values && last !== undefined ? ` ${num(last, 3)}` : ''}` };
+    });
+    const widthOf = (list: { text: string }[]): number => list.reduce((sum, e) => sum + ctx.measureText(e.text).width + 12, 0) - 12;
+    let entries = legend(true);
+    const inTitle = left + ctx.measureText(this.options.title).width + 16 + widthOf(entries) <= cssWidth - right;
+    if (!inTitle && widthOf(entries) > cssWidth - right - 4) entries = legend(false);
+    const top = inTitle ? 18 : 32;
+    const w = cssWidth - left - right;
+    const hgt = cssHeight - top - bottom;
 
     const log = this.options.log === true;
     const tf = (y: number): number => (log ? Math.log10(y) : y);
@@ -162,21 +172,11 @@ export class LineChart {
     }
     ctx.restore();
 
-    // Legend, right-aligned in the title row; inside the plot's top edge when the title leaves no room.
-    const entries = this.series.filter((s) => !s.dots).map((s) => {
-      const last = s.ys[s.ys.length - 1];
-      return { color: s.color, text: `${s.name}${last !== undefined ? ` ${num(last, 3)}` : ''}` };
-    });
-    const legendWidth = entries.reduce((sum, e) => sum + ctx.measureText(e.text).width + 12, 0);
-    const fits = left + ctx.measureText(this.options.title).width + 16 + legendWidth <= cssWidth - right;
-    let x = cssWidth - right - (fits ? 0 : 4);
-    const y = fits ? 12 : top + 12;
+    // The legend (placed above).
+    let x = cssWidth - right;
+    const y = inTitle ? 12 : 26;
     ctx.textAlign = 'right';
     for (const e of [...entries].reverse()) {
-      if (!fits) {
-        ctx.fillStyle = 'rgba(255,255,255,0.85)';
-        ctx.fillRect(x - ctx.measureText(e.text).width - 2, y - 10, ctx.measureText(e.text).width + 4, 13);
-      }
       ctx.fillStyle = e.color;
       ctx.fillText(e.text, x, y);
       x -= ctx.measureText(e.text).width + 12;
