@@ -89,6 +89,7 @@ export interface RunConfig {
 
 /** The rules `glassbox train` takes: every built-in rule whose trained network classifies by its own output. */
 export const TRAIN_RULES = RULE_NAMES.filter((r) => r !== 'forward-forward');
+/** A rule `glassbox train` takes (TRAIN_RULES). */
 export type TrainRuleName = Exclude<RuleName, 'forward-forward'>;
 
 /** The option values of `glassbox train`, as commander hands them over. */
@@ -123,6 +124,7 @@ export interface TrainFlags {
 
 /** What `--monitor` can record. */
 export const MONITOR_NAMES = ['dynamics', 'alignment'] as const;
+/** One of MONITOR_NAMES. */
 export type MonitorName = (typeof MONITOR_NAMES)[number];
 
 /** commander parser of `--monitor dynamics,alignment`: a comma-separated list of MONITOR_NAMES. */

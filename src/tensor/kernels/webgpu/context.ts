@@ -87,10 +87,10 @@ function bucket(bytes: number): number {
   return Math.ceil(b / 256) * 256;
 }
 
-/** A WebGPU device with glassbox's pipeline cache, buffer pool and command recorder. */
 /** Largest slice of shared memory copied out at once for writeBuffer (a multiple of 4). */
 const SHARED_COPY_BYTES = 16 * 2 ** 20;
 
+/** A WebGPU device with glassbox's pipeline cache, buffer pool and command recorder. */
 export class WebGpuContext {
   readonly device: GpuDeviceLike;
   readonly info: WebGpuDeviceInfo;
