@@ -708,7 +708,7 @@ async function main(): Promise<void> {
         return `26 steps within 2e-5 × max|w| of fit with ${rule.name}; stopped at step 8, resumed bit-identical`;
       });
 
-      await test(`fitWebGpu with ${rule.name} --monitor alignment,dynamics: each epoch's mean angle to ∂C/∂W^l and length ratio equal fit's (every 3rd batch, across calls); weights as unmonitored`, async () => {
+      await test(`fitWebGpu with ${rule.name} --monitor alignment,dynamics: each epoch's mean angle to ∂C/∂W^l and length ratio equal fit's (every 3rd batch, across calls); weights as unmonitored; the same records after a stop and resume`, async () => {
         const monitor = { dynamics: true, alignment: true, every: 3 };
         const run = { ...gpuRun, epochs: 2, rule };
         const cpuResult = await fit(net(), data, {
@@ -739,7 +739,17 @@ async function main(): Promise<void> {
         });
         // Hidden layers' updates are not backprop's (an angle well away from 0).
         if (!(result.history[0].alignment![0].angle > 1)) throw new Error(`W2's angle ${result.history[0].alignment![0].angle}° in epoch 1`);
-        return `angles by epoch ${lines.join(', ')}; worst gap to fit ${worstAngle.toExponential(1)}°`;
+        // Stopped mid-epoch 2 and resumed: the epoch's sums travel in the state, so its record is the uninterrupted one's.
+        const first = net();
+        const { saved } = await stopAt(first, { ...run, monitor }, 18);
+        const resumed = net();
+        const snapshot = paramsOf(first);
+        resumed.parameters().forEach((p, i) => p.value.dataSync().set(snapshot[i]));
+        const after = await fitWebGpu(resumed, data, { ...run, monitor, resume: saved });
+        const a = JSON.stringify(after.history.map((h) => [h.alignment, h.dynamics]));
+        const b = JSON.stringify(result.history.map((h) => [h.alignment, h.dynamics]));
+        if (a !== b) throw new Error(`resumed at step ${saved.step}: ${a}, uninterrupted: ${b}`);
+        return `angles by epoch ${lines.join(', ')}; worst gap to fit ${worstAngle.toExponential(1)}°; stopped at step ${saved.step}, resumed: the same records`;
       });
     }
 

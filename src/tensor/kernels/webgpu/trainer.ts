@@ -411,8 +411,8 @@ class Trainer implements WebGpuTrainer {
   private readonly bpSites: Site[] = [];
   private readonly alignSites: Site[] = [];
   private readonly alignParts: { parts: GpuArray; workgroups: number }[] = [];
-  /** Sites of the forward pass and output kernel: the first this many of `sites`. */
-  private forwardCount = 0;
+  /** A monitored batch's sites in order: forward, backprop's δ (old weights), the rule's δ and the updates, the monitor's sums. */
+  private monitoredSites: Site[] = [];
   private readonly steps: UniformRange;
   private readonly updateParams: UniformRange[] = [];
   private readonly sites: Site[] = [];
@@ -553,8 +553,7 @@ class Trainer implements WebGpuTrainer {
     const ctx = this.context;
     const B = this.batch;
     this.sites.push(...this.forwardSites(this.train, 'gather', this.steps, this.metrics, true));
-    this.forwardCount = this.sites.length;
-    if (this.alignEvery) this.buildAlignmentSites();
+    const forwardCount = this.sites.length;
     for (let i = this.shapes.length - 1; i >= 0; i--) {
       const s = this.shapes[i];
       if (i > 0) {
@@ -598,6 +597,10 @@ class Trainer implements WebGpuTrainer {
       }
       this.sites.push({ pipeline, group: ctx.bindGroup(pipeline, resources), grid });
     }
+    if (this.alignEvery) {
+      this.buildAlignmentSites();
+      this.monitoredSites = [...this.sites.slice(0, forwardCount), ...this.bpSites, ...this.sites.slice(forwardCount), ...this.alignSites];
+    }
   }
 
   private checkAlive(): void {
@@ -627,13 +630,8 @@ class Trainer implements WebGpuTrainer {
     if (this.adam) this.writeStepSizes(first, count);
     for (let k = 0; k < count; k++) {
       const offset = (first + k) * this.stride;
-      if (this.alignEvery && (first + k) % this.alignEvery === 0) {
-        // forward, backprop's δ (old weights), the rule's δ and the updates, then the monitor's sums.
-        const sites = [...this.sites.slice(0, this.forwardCount), ...this.bpSites, ...this.sites.slice(this.forwardCount), ...this.alignSites];
-        for (const site of sites) ctx.record(site.pipeline, site.group, site.grid, offset);
-      } else {
-        for (const site of this.sites) ctx.record(site.pipeline, site.group, site.grid, offset);
-      }
+      const sites = this.alignEvery && (first + k) % this.alignEvery === 0 ? this.monitoredSites : this.sites;
+      for (const site of sites) ctx.record(site.pipeline, site.group, site.grid, offset);
       if ((k + 1) % this.every === 0) ctx.flush();
     }
     const words = await ctx.read(this.metrics, 2 * count, 2 * first);
