@@ -702,55 +702,49 @@ class Trainer implements WebGpuTrainer {
     });
   }
 
-  /** The angles of the monitored batches among first … first + count − 1, from the workgroups' sums (in float64). */
-  private async readAlignment(first: number, count: number): Promise<GpuAlignment[]> {
-    const every = this.alignEvery!;
+  /**
+   * A monitor's sums for the monitored batches (index in the epoch a multiple of `every`) among
+   * first … first + count − 1: each layer's per-workgroup groups of `width` floats (`parts`, one run
+   * of workgroups per monitored batch of the epoch) added up in float64. Returns the batches' indices
+   * and, per batch, per layer, the `width` totals.
+   */
+  private async readMonitorSums(list: { parts: GpuArray; workgroups: number }[], width: number, every: number, first: number, count: number): Promise<{ batches: number[]; totals: Float64Array[][] }> {
     const slot0 = Math.ceil(first / every);
-    const slots = Math.floor((first + count - 1) / every) - slot0 + 1;
-    if (slots <= 0) return [];
-    const out: GpuAlignment[] = Array.from({ length: slots }, (_, k) => ({ batch: (slot0 + k) * every, angle: [], normRatio: [] }));
-    for (const { parts, workgroups } of this.alignParts) {
-      const sums = await this.context.readFloats(parts, 3 * workgroups * slots, 3 * workgroups * slot0);
+    const slots = Math.max(0, Math.floor((first + count - 1) / every) - slot0 + 1);
+    const batches = Array.from({ length: slots }, (_, k) => (slot0 + k) * every);
+    const totals: Float64Array[][] = batches.map(() => []);
+    if (slots === 0) return { batches, totals };
+    for (const { parts, workgroups } of list) {
+      const sums = await this.context.readFloats(parts, width * workgroups * slots, width * workgroups * slot0);
       for (let k = 0; k < slots; k++) {
-        let ug = 0;
-        let uu = 0;
-        let gg = 0;
-        for (let w = 0; w < workgroups; w++) {
-          const at = 3 * (k * workgroups + w);
-          ug += sums[at];
-          uu += sums[at + 1];
-          gg += sums[at + 2];
+        const total = new Float64Array(width);
+        for (let g = 0; g < workgroups; g++) {
+          for (let c = 0; c < width; c++) total[c] += sums[width * (k * workgroups + g) + c];
         }
-        // as rules/alignment's `alignment`
-        const cos = uu > 0 && gg > 0 ? Math.max(-1, Math.min(1, ug / Math.sqrt(uu * gg))) : NaN;
-        out[k].angle.push((Math.acos(cos) * 180) / Math.PI);
-        out[k].normRatio.push(gg > 0 ? Math.sqrt(uu / gg) : NaN);
+        totals[k].push(total);
       }
     }
-    return out;
+    return { batches, totals };
   }
 
-  /** The gradient norms of the monitored batches among first … first + count − 1, from the workgroups' sums (in float64). */
+  /** The angles of the monitored batches among first … first + count − 1, from the workgroups' Σ u·g, Σ u², Σ g². */
+  private async readAlignment(first: number, count: number): Promise<GpuAlignment[]> {
+    const { batches, totals } = await this.readMonitorSums(this.alignParts, 3, this.alignEvery!, first, count);
+    return batches.map((batch, k) => {
+      // as rules/alignment's `alignment`
+      const cos = totals[k].map(([ug, uu, gg]) => (uu > 0 && gg > 0 ? Math.max(-1, Math.min(1, ug / Math.sqrt(uu * gg))) : NaN));
+      return {
+        batch,
+        angle: cos.map((c) => (Math.acos(c) * 180) / Math.PI),
+        normRatio: totals[k].map(([, uu, gg]) => (gg > 0 ? Math.sqrt(uu / gg) : NaN)),
+      };
+    });
+  }
+
+  /** The gradient norms of the monitored batches among first … first + count − 1, from the workgroups' Σ g² of W and of b. */
   private async readNorms(first: number, count: number): Promise<GpuGradientNorms[]> {
-    const every = this.monitorEvery!;
-    const slot0 = Math.ceil(first / every);
-    const slots = Math.floor((first + count - 1) / every) - slot0 + 1;
-    if (slots <= 0) return [];
-    const out: GpuGradientNorms[] = Array.from({ length: slots }, (_, k) => ({ batch: (slot0 + k) * every, gradW: [], gradB: [] }));
-    for (const { parts, workgroups } of this.normParts) {
-      const sums = await this.context.readFloats(parts, 2 * workgroups * slots, 2 * workgroups * slot0);
-      for (let k = 0; k < slots; k++) {
-        let w = 0;
-        let b = 0;
-        for (let g = 0; g < workgroups; g++) {
-          w += sums[2 * (k * workgroups + g)];
-          b += sums[2 * (k * workgroups + g) + 1];
-        }
-        out[k].gradW.push(Math.sqrt(w));
-        out[k].gradB.push(Math.sqrt(b));
-      }
-    }
-    return out;
+    const { batches, totals } = await this.readMonitorSums(this.normParts, 2, this.monitorEvery!, first, count);
+    return batches.map((batch, k) => ({ batch, gradW: totals[k].map(([w]) => Math.sqrt(w)), gradB: totals[k].map(([, b]) => Math.sqrt(b)) }));
   }
 
   private evalData(data: LabelledDataLike | undefined): GpuData {
