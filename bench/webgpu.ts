@@ -34,36 +34,7 @@ import {
 } from '../src/tensor/kernels/webgpu/index.js';
 import { drawDirectFeedback } from '../src/rules/direct-feedback-alignment.js';
 import { drawFeedback } from '../src/rules/feedback-alignment.js';
-
-interface GpuWorkload {
-  id: 'W1' | 'W3' | 'W4';
-  title: string;
-  sizes: number[];
-  hidden: 'sigmoid' | 'relu';
-  output: 'sigmoid' | 'softmax';
-  cost: 'quadratic' | 'log-likelihood';
-  init: 'large' | 'he';
-  batch: number;
-  eta: number;
-  momentum: number;
-  /** Reference figures quoted in the issue (NVIDIA H200, one epoch), not measured here. */
-  quoted: { pytorchCuda: number; tfjsWebgpu: number; target: number };
-}
-
-const WORKLOADS: GpuWorkload[] = [
-  {
-    id: 'W1', title: '[784,30,10] sigmoid, quadratic, batch 10, η=3', sizes: [784, 30, 10], hidden: 'sigmoid', output: 'sigmoid', cost: 'quadratic',
-    init: 'large', batch: 10, eta: 3, momentum: 0, quoted: { pytorchCuda: 5, tfjsWebgpu: 33, target: 0.5 },
-  },
-  {
-    id: 'W3', title: '[784,256,128,10] ReLU, softmax + log-likelihood, batch 128, momentum 0.9', sizes: [784, 256, 128, 10], hidden: 'relu', output: 'softmax',
-    cost: 'log-likelihood', init: 'he', batch: 128, eta: 0.05, momentum: 0.9, quoted: { pytorchCuda: 0.5, tfjsWebgpu: 2.8, target: 0.25 },
-  },
-  {
-    id: 'W4', title: '[784,4096,4096,10] ReLU, softmax + log-likelihood, batch 1024, momentum 0.9', sizes: [784, 4096, 4096, 10], hidden: 'relu', output: 'softmax',
-    cost: 'log-likelihood', init: 'he', batch: 1024, eta: 0.05, momentum: 0.9, quoted: { pytorchCuda: 0.132, tfjsWebgpu: 0.36, target: 0.13 },
-  },
-];
+import { GPU_WORKLOADS as WORKLOADS, randomData, type GpuWorkload } from './gpu-workloads.js';
 
 function option(name: string, fallback: string): string {
   const i = process.argv.indexOf(`--${name}`);
@@ -231,10 +202,7 @@ async function main(): Promise<void> {
 
   const workloads = WORKLOADS.filter((w) => only.has(w.id));
   if (workloads.length > 0) {
-    const rng = new Rng(2024);
-    const x = new Float32Array(examples * 784);
-    for (let i = 0; i < x.length; i++) x[i] = rng.uniform();
-    const labels = Int32Array.from({ length: examples }, () => rng.int(10));
+    const { x, labels } = randomData(examples);
     const data = datasetFromArrays(x, labels, 784, { name: `random ${examples}×784`, classes: 10 });
     // W4 once more with each compared big tile (128 × 128 or 128 × 64) in place of its big products'
     // tile (W1 and W3 have no such product), and with each --mix U/R: tile U for the weight updates

@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # scripts/gpu-bench — the WebGPU benchmark (bench/webgpu.ts) on an NVIDIA machine with Vulkan, with
-# PyTorch CUDA measured on the same GPU in the same run as the baseline. Two steps:
+# PyTorch CUDA and TensorFlow.js's webgpu backend measured on the same GPU in the same run as the
+# baselines. Two steps:
 #
 #   bash scripts/gpu-bench.sh prepare   here (npm and apt reachable): bundle bench/webgpu.ts into
-#                                       .gpu-bench/bench.mjs, install Dawn's `webgpu` npm package
+#                                       .gpu-bench/bench.mjs and bench/tfjs-webgpu.ts (TF.js inside)
+#                                       into .gpu-bench/tfjs.mjs, install Dawn's `webgpu` npm package
 #                                       into .gpu-bench/ only (not the project's package.json), a
 #                                       compressed copy of this node, and the Vulkan loader .debs in
 #                                       .gl/ — both folders ignored by git, together under 64 MiB
@@ -12,7 +14,8 @@
 #                                       the GPU, run the exactness tests on it (test/browser-webgpu/node.mjs),
 #                                       bench/webgpu.ts (with the tiles 'huge4', 'huge4uwf', 'huge4uwd', 'huge4h' timed beside
 #                                       chooseTile's on the matmul and W4; GLASSBOX_COMPARE_TILE= turns that off), then
-#                                       the PyTorch baseline (TORCH_BASELINE=0, EXACTNESS=0: skipped); with GLASSBOX_BENCH_ALSO='OPTIONS',
+#                                       the PyTorch baseline, then TF.js webgpu's (TORCH_BASELINE=0, TFJS_BASELINE=0,
+#                                       EXACTNESS=0: skipped); with GLASSBOX_BENCH_ALSO='OPTIONS',
 #                                       the benchmark once more with those options; logs and JSON go to $OUT (or .gpu-bench/out)
 #
 # With the device tool: run(command="bash scripts/gpu-bench.sh run", carry=[".gl", ".gpu-bench"],
@@ -25,12 +28,15 @@ WEBGPU_VERSION="${WEBGPU_VERSION:-0.6.2}"
 prepare() {
   for p in /.gpu-bench/ /.gl/; do grep -qxF "$p" .git/info/exclude 2>/dev/null || echo "$p" >>.git/info/exclude; done
   rm -rf "$DIR" && mkdir -p "$DIR"
-  echo "bundling bench/webgpu.ts → $DIR/bench.mjs and the exactness tests (test/browser-webgpu/page.ts) → $DIR/page.mjs"
+  echo "bundling bench/webgpu.ts → $DIR/bench.mjs, bench/tfjs-webgpu.ts → $DIR/tfjs.mjs and the exactness tests (test/browser-webgpu/page.ts) → $DIR/page.mjs"
   node --input-type=module -e "
     import { build } from 'vite';
     await build({ configFile: false, logLevel: 'warn', ssr: { noExternal: true },
       build: { ssr: 'bench/webgpu.ts', outDir: '$DIR', emptyOutDir: false, target: 'node20', minify: false,
         rollupOptions: { output: { entryFileNames: 'bench.mjs', format: 'es' } } } });
+    await build({ configFile: false, logLevel: 'warn', ssr: { noExternal: true },
+      build: { ssr: 'bench/tfjs-webgpu.ts', outDir: '$DIR', emptyOutDir: false, target: 'node20', minify: false,
+        rollupOptions: { output: { entryFileNames: 'tfjs.mjs', format: 'es', codeSplitting: false } } } });
     await build({ configFile: false, logLevel: 'warn', root: 'test/browser-webgpu',
       build: { outDir: '$PWD/$DIR', emptyOutDir: false, minify: false, target: 'es2022', reportCompressedSize: false,
         lib: { entry: '$PWD/test/browser-webgpu/page.ts', formats: ['es'], fileName: () => 'page.mjs' } } });"
@@ -172,6 +178,12 @@ run() {
     python3 /tmp/torch_baseline.py --json "$out/torch.json" 2>&1 | tee "$out/torch.log" || true
   else
     echo "PyTorch with CUDA not available here: no in-run baseline" | tee "$out/torch.log"
+  fi
+  echo "== TensorFlow.js webgpu baseline, same GPU (bench/tfjs-webgpu.ts; at most ${TFJS_SECONDS:-150} s)"
+  if [ "${TFJS_BASELINE:-1}" = 0 ]; then
+    echo "skipped (TFJS_BASELINE=0)"
+  else
+    timeout "${TFJS_SECONDS:-150}" "$node_bin" "$DIR/tfjs.mjs" "$DIR/node_modules/webgpu" --json "$out/tfjs.json" 2>&1 | tee "$out/tfjs.log" || echo "TF.js baseline ended with status $? (124: out of time)" | tee -a "$out/tfjs.log"
   fi
   return "$status"
 }
