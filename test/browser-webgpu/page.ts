@@ -529,6 +529,24 @@ async function main(): Promise<void> {
     trainer.destroy();
   });
 
+  await test('trainer alignEvery on a network without hidden layers: its one update is backprop\'s (0°, ratio 1) on each monitored batch, across calls', async () => {
+    const data = toyData(new Rng(17), 45, 12, 4);
+    const lines: string[] = [];
+    for (const rule of ['feedback-alignment', 'direct-feedback-alignment'] as const) {
+      const model = sequential({ sizes: [12, 4], activation: 'sigmoid', output: 'softmax', cost: 'log-likelihood', rng: 5 });
+      const trainer = await createWebGpuTrainer(model, data, { context: ctx, batchSize: 4, eta: 0.5, feedback: { rule, matrices: [null] }, alignEvery: 2 });
+      const order = new Rng(3).permutation(45); // 12 batches, the last of 1 row: batches 0, 2, …, 10 monitored
+      const first = await trainer.runEpoch(order, { batches: 5 });
+      const rest = await trainer.runEpoch(order, { firstBatch: 5 });
+      const seen = [...(first.alignment ?? []), ...(rest.alignment ?? [])];
+      if (seen.map((a) => a.batch).join() !== '0,2,4,6,8,10') throw new Error(`${rule}: monitored batches ${seen.map((a) => a.batch).join()}`);
+      for (const a of seen) if (a.angle.length !== 1 || a.angle[0] !== 0 || a.normRatio[0] !== 1) throw new Error(`${rule}: batch ${a.batch}: ${JSON.stringify(a)}`);
+      trainer.destroy();
+      lines.push(`${rule}: batches ${seen.map((a) => a.batch).join(', ')} at 0°`);
+    }
+    return lines.join('; ');
+  });
+
   // ---------------------------------------------------------------- fitWebGpu: fit's loop on the GPU
   {
     const n = 130; // 13 batches of 10: calls of 4 batches end mid-epoch and cross epoch ends
