@@ -5,18 +5,10 @@
  * (bench/tfjs-webgpu.ts: the ESM build, bundled, with the webgpu backend) build the same model.
  */
 import type * as TF from '@tensorflow/tfjs-core';
+import type { Workload } from './workloads.js';
 
-/** What a TF.js model needs of a workload (bench/workloads.ts and bench/gpu-workloads.ts fit). */
-export interface TfjsWorkload {
-  sizes: number[];
-  hidden: 'sigmoid' | 'relu';
-  output: 'sigmoid' | 'softmax';
-  cost: 'quadratic' | 'cross-entropy' | 'log-likelihood';
-  init: 'large' | 'default' | 'he';
-  eta: number;
-  momentum: number;
-  lambda?: number;
-}
+/** What a TF.js model needs of a workload (bench/workloads.ts's, and bench/gpu-workloads.ts's: no L2). */
+export type TfjsWorkload = Pick<Workload, 'sizes' | 'hidden' | 'output' | 'cost' | 'init' | 'eta' | 'momentum'> & { lambda?: number };
 
 /** A TF.js model of the workload: `loss(x, y)` is the batch's mean cost (+ L2), for optimizer.minimize. */
 export function tfjsModel(tf: typeof TF, w: TfjsWorkload, trainingSize: number): {
